@@ -1,0 +1,96 @@
+"""The composition root: settings -> store -> channels -> engine -> dispatcher (-> ASGI app)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.channels.base import Channel, DeepLinking
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.dispatcher import Dispatcher
+from bot.core.engine import Engine
+from bot.core.i18n import Catalogs
+from bot.core.inbox import CoreInbox
+from bot.core.intents import Grammar, default_locales_dir
+from bot.core.links import DeepLink, ShareLinks
+from bot.core.metrics import Metrics
+from bot.core.store import Store, open_store
+from bot.flows.base import Context
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, kw_only=True)
+class Bot:
+    """Everything one process runs, wired once."""
+
+    settings: Settings
+    store: Store
+    engine: Engine
+    dispatcher: Dispatcher
+    catalogs: Catalogs
+    grammar: Grammar
+    clock: Clock
+    metrics: Metrics
+    inbox: CoreInbox
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def channels_from_settings(settings: Settings) -> list[Channel]:
+    """Every channel whose credentials are set; the log says what turns on the others."""
+    from bot.channels import slack, sms, telegram
+
+    channels: list[Channel] = []
+    for module in (sms, telegram, slack):
+        channel = module.from_settings(settings)
+        if channel is None:
+            log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
+        else:
+            channels.append(channel)
+    return channels
+
+
+def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
+    from pathlib import Path
+
+    folder = Path(locales_dir) if locales_dir else default_locales_dir()
+    return Grammar.load(folder), Catalogs.load(folder)
+
+
+async def build(
+    settings: Settings,
+    *,
+    channels: Sequence[Channel] = (),
+    clock: Clock | None = None,
+    store: Store | None = None,
+) -> Bot:
+    clock = clock or SystemClock()
+    store = store or await open_store(settings.database_url)
+    grammar, catalogs = load_language()
+    by_name = {channel.name: channel for channel in channels}
+    dispatcher = Dispatcher(store=store, channels=by_name, clock=clock)
+    deep_links: dict[str, DeepLink] = {
+        channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
+    }
+    context = Context(catalogs=catalogs, links=ShareLinks(settings.public_base_url, deep_links))
+    engine = Engine(
+        store=store, grammar=grammar, context=context, clock=clock, on_enqueued=dispatcher.kick
+    )
+    metrics = Metrics()
+    return Bot(
+        settings=settings,
+        store=store,
+        engine=engine,
+        dispatcher=dispatcher,
+        catalogs=catalogs,
+        grammar=grammar,
+        clock=clock,
+        metrics=metrics,
+        inbox=CoreInbox(engine=engine, store=store, metrics=metrics),
+        channels=by_name,
+    )

@@ -1,0 +1,4 @@
+"""Channels translate: provider webhooks in, provider API calls out.
+
+They know nothing of referrals.
+"""

@@ -1,0 +1,68 @@
+"""The Channel protocol and the one way a channel reports a failed send."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, runtime_checkable
+
+from starlette.routing import BaseRoute
+
+from bot.core.messages import Address, Inbound, Outbound
+
+Deliver = Callable[[Inbound], Awaitable[object]]
+
+
+class Inbox(Protocol):
+    """What a channel may tell the core: a message from a person, or a fact about delivery."""
+
+    async def message(self, inbound: Inbound) -> object:
+        """A person wrote; processed once per (channel, event_id)."""
+        ...
+
+    async def delivery_report(self, channel: str, provider_id: str, status: str) -> None:
+        """The provider's word on a sent message (Twilio status callbacks); only moves forward."""
+        ...
+
+    async def reachability(self, address: Address, *, reachable: bool) -> None:
+        """The person blocked the bot (or unblocked it): Telegram my_chat_member, say."""
+        ...
+
+
+class Channel(Protocol):
+    name: str
+
+    def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
+        """The web routes that receive this provider's webhooks and hand them to `inbox`."""
+        ...
+
+    def reach(self) -> frozenset[str] | None:
+        """The addresses this process can deliver to; None means all of them."""
+        ...
+
+    async def send(self, message: Outbound) -> str | None:
+        """Send now; returns the provider's message id. Raises DeliveryFailed."""
+        ...
+
+
+class DeliveryFailed(Exception):
+    """A send that did not go out, with what the dispatcher should do about it.
+
+    `reason` is one of: opted_out, blocked, invalid_address, not_found, auth, rate_limited,
+    transient. Permanent failures are never retried; `retry_after` (seconds) pauses the scope.
+    """
+
+    def __init__(
+        self, reason: str, *, permanent: bool, detail: str = "", retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+@runtime_checkable
+class DeepLinking(Protocol):
+    """A channel whose app can open a referral directly (Telegram's `?start=<code>`)."""
+
+    def deep_link(self, code: str) -> str | None: ...

@@ -1,0 +1,1 @@
+"""The core remembers and delivers: messages, store, engine, outbox, clock."""

@@ -1,0 +1,36 @@
+"""Referral codes: 8 characters of Crockford base32 from `secrets`, read case-insensitively."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+LENGTH = 8
+# 40 bits of randomness: about a trillion codes, so guessing one is hopeless at any sane rate.
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_SHAPE = re.compile(rf"[0-9A-Z]{{{LENGTH}}}")
+
+
+def new_code() -> str:
+    """A fresh code with at least two digits and two letters, so it never reads as a word."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        digits = sum(ch.isdigit() for ch in code)
+        if 2 <= digits <= LENGTH - 2:
+            return code
+
+
+def normalize_code(text: str) -> str | None:
+    """The canonical code a person meant, or None when it cannot be a code.
+
+    Crockford decoding forgives the look-alikes people type (o for 0, i/l for 1) and hyphens.
+    """
+    candidate = text.strip().upper().replace("-", "").translate(_READ_AS)
+    if not _SHAPE.fullmatch(candidate) or "U" in candidate:
+        return None
+    return candidate
+
+
+def looks_like_code(token: str) -> bool:
+    return normalize_code(token) is not None

@@ -1,0 +1,37 @@
+"""Settings from the environment (12-factor); the program itself lives in its own file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every variable of DESIGN.md, read once in `app.py` and passed down explicitly."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///referral-bot.db"
+    public_base_url: str = "http://localhost:8000"
+    port: int = 8000
+    referral_program: str | None = None
+    referral_api_token: str | None = None
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_base_url: str | None = None
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str | None = None
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_base_url: str | None = None
+    slack_staff_users: str = Field(default="")
+    slack_notify_channel: str | None = None
+
+    def link_for(self, code: str) -> str:
+        return f"{self.public_base_url.rstrip('/')}/r/{code}"

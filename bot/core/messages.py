@@ -1,0 +1,60 @@
+"""The typed messages that cross the line between channels and the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+ChannelName = Literal["sms", "telegram", "slack", "console"]
+CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a person is reached: an E.164 number, a Telegram user id, `team:user` on Slack."""
+
+    channel: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A next step offered with a reply; channels without buttons render it as text."""
+
+    label: str
+    value: str  # what the person would type to get the same result, e.g. "LINK"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, already verified and translated by its channel."""
+
+    sender: Address
+    text: str
+    event_id: str
+    received_at: datetime
+    profile: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to a person; the dispatcher hands it to the addressed channel."""
+
+    to: Address
+    text: str
+    buttons: tuple[Button, ...] = ()
+    reply_to: str | None = None  # a provider thread or chat id, when it differs from `to.id`
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """An outbound message due later, enqueued once per dedupe key."""
+
+    message: Outbound
+    due_at: datetime
+    dedupe_key: str
+    kind: str

@@ -1,0 +1,40 @@
+"""Text normalisation: what a person typed, reduced to what they meant to type.
+
+Chat text arrives with full-width forms, invisible bidi and zero-width marks, stray control
+bytes and odd spacing. Matching works on the cleaned, case-folded form; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible or hostile characters: C0/C1 controls, soft hyphen, Arabic letter mark, zero-width
+# and bidi marks/overrides/isolates (U+200B-U+200F, U+202A-U+202E, U+2060-U+206F), BOM,
+# Hangul fillers, interlinear annotation marks, variation selectors, lone surrogates and tags.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u115f\u1160\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff"
+    "\U000e0000-\U000e007f]+"
+)
+_SPACE = re.compile(r"\s+")
+# Phones' "smart punctuation" turns what's into what’s; NFKC leaves curly quotes alone.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'",
+                         "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+
+
+def clean(text: str) -> str:
+    """NFKC text without invisible characters, whitespace collapsed to single spaces.
+
+    NFKC turns full-width forms (ＬＩＮＫ, ？) into ASCII. Invisible characters are dropped
+    rather than turned into spaces, so "ST\u200bOP" still reads as STOP.
+    """
+    text = _INVISIBLE.sub("", text)
+    # NFKC can yield new controls only from compatibility forms we strip again below.
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).translate(_QUOTES).strip()
+
+
+def fold(text: str) -> str:
+    """The cleaned text, case-folded for matching (codes are ASCII, so nothing is lost)."""
+    return clean(text).casefold()

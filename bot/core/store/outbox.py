@@ -1,0 +1,221 @@
+"""Outbox rows: every message to a person, durable from the moment its cause commits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from bot.core.clock import from_micros, to_micros
+from bot.core.messages import Address, Button, Outbound
+from bot.core.store.database import Connection, Row
+from bot.core.store.records import OutboxRow
+
+_COLUMNS = (
+    "id, channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
+    "status, attempts, last_error, provider_id, delivery_status, created_at, sent_at"
+)
+STATUSES = ("scheduled", "sending", "sent", "dead", "skipped")
+
+# Which addresses a dispatcher may claim, per channel: None means every address.
+Reach = Mapping[str, frozenset[str] | None]
+
+
+# Provider delivery states in the order they can happen; the final ones share the top rank.
+_DELIVERY_ORDER = {
+    None: 0,
+    "accepted": 1,
+    "scheduled": 1,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "read": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
+}
+
+
+def delivery_rank(status: str | None) -> int:
+    return _DELIVERY_ORDER.get(status, 0)
+
+
+def _row(r: Row) -> OutboxRow:
+    return OutboxRow(
+        id=int(r[0]),
+        to=Address(r[1], r[2]),
+        reply_to=r[3],
+        participant_id=None if r[4] is None else int(r[4]),
+        kind=r[5],
+        text=r[6],
+        buttons=tuple(Button(label, value) for label, value in json.loads(r[7])),
+        dedupe_key=r[8],
+        due_at=from_micros(r[9]),
+        status=r[10],
+        attempts=int(r[11]),
+        last_error=r[12],
+        provider_id=r[13],
+        delivery_status=r[14],
+        created_at=from_micros(r[15]),
+        sent_at=None if r[16] is None else from_micros(r[16]),
+    )
+
+
+def _reach_clause(reach: Reach) -> tuple[str, list[object]]:
+    parts: list[str] = []
+    params: list[object] = []
+    for channel, addresses in sorted(reach.items()):
+        if addresses is None:
+            parts.append("channel = ?")
+            params.append(channel)
+        elif addresses:
+            marks = ", ".join("?" for _ in addresses)
+            parts.append(f"(channel = ? AND address IN ({marks}))")
+            params.extend([channel, *sorted(addresses)])
+    return ("(" + " OR ".join(parts) + ")" if parts else "0 = 1"), params
+
+
+class Outbox:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def enqueue(
+        self,
+        message: Outbound,
+        *,
+        kind: str,
+        due_at: datetime,
+        at: datetime,
+        dedupe_key: str | None = None,
+        participant_id: int | None = None,
+    ) -> int | None:
+        """Queue a message; None when its dedupe key was queued before (same cause, once)."""
+        buttons = json.dumps([[b.label, b.value] for b in message.buttons], ensure_ascii=False)
+        row = await self._conn.fetchone(
+            "INSERT INTO outbox (channel, address, reply_to, participant_id, kind, text, buttons, "
+            "dedupe_key, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            message.to.channel,
+            message.to.id,
+            message.reply_to,
+            participant_id,
+            kind,
+            message.text,
+            buttons,
+            dedupe_key,
+            to_micros(due_at),
+            to_micros(at),
+        )
+        return None if row is None else int(row[0])
+
+    async def claim_due(
+        self, *, now: datetime, reach: Reach, limit: int, lease: timedelta
+    ) -> list[OutboxRow]:
+        """Take due rows for sending; a row whose lease ran out (a crash mid-send) is due again."""
+        where, params = _reach_clause(reach)
+        lock = " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgres" else ""
+        now_us = to_micros(now)
+        rows = await self._conn.fetchall(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
+            "WHERE id IN (SELECT id FROM outbox WHERE ((status = 'scheduled' AND due_at <= ?) "
+            f"OR (status = 'sending' AND lease_until < ?)) AND {where} "
+            f"ORDER BY due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
+            to_micros(now + lease),
+            now_us,
+            now_us,
+            *params,
+            limit,
+        )
+        return sorted((_row(r) for r in rows), key=lambda row: (row.due_at, row.id))
+
+    async def next_due(self, *, reach: Reach) -> datetime | None:
+        where, params = _reach_clause(reach)
+        value = await self._conn.fetchval(
+            f"SELECT MIN(due_at) FROM outbox WHERE status = 'scheduled' AND {where}", *params
+        )
+        return None if value is None else from_micros(value)
+
+    async def mark_sent(self, row_id: int, *, provider_id: str | None, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, lease_until = NULL, "
+            "last_error = NULL WHERE id = ?",
+            provider_id,
+            to_micros(at),
+            row_id,
+        )
+
+    async def mark_skipped(self, row_id: int, *, reason: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'skipped', last_error = ?, lease_until = NULL WHERE id = ?",
+            reason,
+            row_id,
+        )
+
+    async def mark_dead(self, row_id: int, *, error: str) -> None:
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'dead', last_error = ?, lease_until = NULL WHERE id = ?",
+            error,
+            row_id,
+        )
+
+    async def reschedule(
+        self, row_id: int, *, due_at: datetime, error: str | None, count_attempt: bool = True
+    ) -> None:
+        """Back to the queue; `count_attempt=False` when the send never happened (deferred)."""
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, last_error = ?, "
+            "lease_until = NULL, attempts = attempts - ? WHERE id = ?",
+            to_micros(due_at),
+            error,
+            0 if count_attempt else 1,
+            row_id,
+        )
+
+    async def retry(self, row_id: int, *, now: datetime) -> bool:
+        """An operator's second chance for a dead or skipped row: due now, attempts reset."""
+        row = await self._conn.fetchone(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, lease_until = NULL "
+            "WHERE id = ? AND status IN ('dead', 'skipped') RETURNING id",
+            to_micros(now),
+            row_id,
+        )
+        return row is not None
+
+    async def record_delivery(self, provider_id: str, status: str) -> bool:
+        """A provider's delivery report; it only ever moves a row forward, so late or repeated
+        callbacks change nothing. False when no row has that provider id or it moved no row."""
+        row = await self._conn.fetchone(
+            "SELECT id, delivery_status FROM outbox WHERE provider_id = ?", provider_id
+        )
+        if row is None or delivery_rank(status) <= delivery_rank(row[1]):
+            return False
+        await self._conn.execute(
+            "UPDATE outbox SET delivery_status = ? WHERE id = ?", status, int(row[0])
+        )
+        return True
+
+    async def get(self, row_id: int) -> OutboxRow | None:
+        row = await self._conn.fetchone(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", row_id)
+        return None if row is None else _row(row)
+
+    async def recent(self, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+        if status is None:
+            rows = await self._conn.fetchall(
+                f"SELECT {_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?", limit
+            )
+        else:
+            rows = await self._conn.fetchall(
+                f"SELECT {_COLUMNS} FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?",
+                status,
+                limit,
+            )
+        return [_row(r) for r in rows]
+
+    async def for_address(self, address: Address) -> list[OutboxRow]:
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE channel = ? AND address = ? ORDER BY id",
+            address.channel,
+            address.id,
+        )
+        return [_row(r) for r in rows]

@@ -1,0 +1,187 @@
+"""Participants and their channel identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.clock import from_micros, to_micros
+from bot.core.codes import new_code
+from bot.core.messages import Address
+from bot.core.store.database import Connection, Row
+from bot.core.store.records import Identity, Participant
+
+_COLUMNS = (
+    "p.id, p.code, p.display_name, p.lang, p.lang_chosen, p.time_zone, p.is_customer, "
+    "p.link_sent_at, p.referral_count, p.created_at"
+)
+_IDENTITY = "i.channel, i.address, i.participant_id, i.reply_to, i.opted_out, i.unreachable"
+
+
+def _participant(row: Row, offset: int = 0) -> Participant:
+    r = row[offset : offset + 10]
+    return Participant(
+        id=int(r[0]),
+        code=r[1],
+        display_name=r[2],
+        lang=r[3],
+        lang_chosen=bool(r[4]),
+        time_zone=r[5],
+        is_customer=bool(r[6]),
+        link_sent_at=None if r[7] is None else from_micros(r[7]),
+        referral_count=int(r[8]),
+        created_at=from_micros(r[9]),
+    )
+
+
+def _identity(row: Row, offset: int = 0) -> Identity:
+    r = row[offset : offset + 6]
+    return Identity(
+        address=Address(r[0], r[1]),
+        participant_id=int(r[2]),
+        reply_to=r[3],
+        opted_out=bool(r[4]),
+        unreachable=bool(r[5]),
+    )
+
+
+class Participants:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def by_address(self, address: Address) -> tuple[Participant, Identity] | None:
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS}, {_IDENTITY} FROM identities i "
+            "JOIN participants p ON p.id = i.participant_id WHERE i.channel = ? AND i.address = ?",
+            address.channel,
+            address.id,
+        )
+        return None if row is None else (_participant(row), _identity(row, 10))
+
+    async def get(self, participant_id: int) -> Participant | None:
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ?", participant_id
+        )
+        return None if row is None else _participant(row)
+
+    async def by_code(self, code: str) -> Participant | None:
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.code = ?", code
+        )
+        return None if row is None else _participant(row)
+
+    async def create(
+        self,
+        *,
+        display_name: str,
+        lang: str,
+        at: datetime,
+        time_zone: str | None = None,
+        is_customer: bool = False,
+    ) -> Participant:
+        """A new participant with a fresh, never-reused code (the UNIQUE constraint decides)."""
+        while True:
+            row = await self._conn.fetchone(
+                "INSERT INTO participants (code, display_name, lang, time_zone, is_customer, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING "
+                f"RETURNING {_COLUMNS.replace('p.', '')}",
+                new_code(),
+                display_name,
+                lang,
+                time_zone,
+                int(is_customer),
+                to_micros(at),
+            )
+            if row is not None:
+                return _participant(row)
+
+    async def attach(
+        self, address: Address, participant_id: int, *, at: datetime, reply_to: str | None = None
+    ) -> bool:
+        """Give a participant another channel identity; False when the address is taken."""
+        row = await self._conn.fetchone(
+            "INSERT INTO identities (channel, address, participant_id, reply_to, created_at, "
+            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel, address) DO NOTHING "
+            "RETURNING 1",
+            address.channel,
+            address.id,
+            participant_id,
+            reply_to,
+            to_micros(at),
+            to_micros(at),
+        )
+        return row is not None
+
+    async def identities_of(self, participant_id: int) -> list[Identity]:
+        rows = await self._conn.fetchall(
+            f"SELECT {_IDENTITY} FROM identities i WHERE i.participant_id = ? "
+            "ORDER BY i.last_seen_at DESC, i.created_at DESC",
+            participant_id,
+        )
+        return [_identity(row) for row in rows]
+
+    async def seen(self, address: Address, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ?",
+            to_micros(at),
+            address.channel,
+            address.id,
+        )
+
+    async def reachable_identity(self, participant_id: int) -> Identity | None:
+        """Where to reach a participant unprompted: the identity they used last, if open."""
+        for identity in await self.identities_of(participant_id):
+            if not identity.opted_out and not identity.unreachable:
+                return identity
+        return None
+
+    async def identity(self, address: Address) -> Identity | None:
+        row = await self._conn.fetchone(
+            f"SELECT {_IDENTITY} FROM identities i WHERE i.channel = ? AND i.address = ?",
+            address.channel,
+            address.id,
+        )
+        return None if row is None else _identity(row)
+
+    async def set_language(self, participant_id: int, lang: str, *, chosen: bool) -> None:
+        await self._conn.execute(
+            "UPDATE participants SET lang = ?, lang_chosen = ? WHERE id = ?",
+            lang,
+            int(chosen),
+            participant_id,
+        )
+
+    async def set_name(self, participant_id: int, display_name: str) -> None:
+        await self._conn.execute(
+            "UPDATE participants SET display_name = ? WHERE id = ?", display_name, participant_id
+        )
+
+    async def mark_link_sent(self, participant_id: int, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE participants SET link_sent_at = COALESCE(link_sent_at, ?) WHERE id = ?",
+            to_micros(at),
+            participant_id,
+        )
+
+    async def set_opted_out(self, address: Address, opted_out: bool) -> None:
+        await self._conn.execute(
+            "UPDATE identities SET opted_out = ? WHERE channel = ? AND address = ?",
+            int(opted_out),
+            address.channel,
+            address.id,
+        )
+
+    async def set_unreachable(self, address: Address, unreachable: bool) -> None:
+        await self._conn.execute(
+            "UPDATE identities SET unreachable = ? WHERE channel = ? AND address = ?",
+            int(unreachable),
+            address.channel,
+            address.id,
+        )
+
+    async def set_reply_to(self, address: Address, reply_to: str) -> None:
+        await self._conn.execute(
+            "UPDATE identities SET reply_to = ? WHERE channel = ? AND address = ?",
+            reply_to,
+            address.channel,
+            address.id,
+        )

@@ -1,0 +1,100 @@
+"""What the store hands back: frozen rows, times as aware datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.messages import Address, Button
+
+COUNTED = ("signed_up", "qualified", "rewarded")
+REASONS = (
+    "self_referral",
+    "already_customer",
+    "already_referred",
+    "attribution_expired",
+    "cap_reached",
+    "suspected_fraud",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: int
+    code: str
+    display_name: str
+    lang: str
+    lang_chosen: bool
+    time_zone: str | None
+    is_customer: bool
+    link_sent_at: datetime | None
+    referral_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    address: Address
+    participant_id: int
+    reply_to: str | None
+    opted_out: bool
+    unreachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    id: int
+    referrer_id: int
+    friend_id: int
+    code: str
+    channel: str
+    status: str
+    reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralCounts:
+    """A referrer's referrals by status, counted from the rows themselves."""
+
+    by_status: dict[str, int]
+
+    @property
+    def counted(self) -> int:
+        return sum(self.by_status.get(status, 0) for status in COUNTED)
+
+    @property
+    def pending(self) -> int:
+        return self.by_status.get("signed_up", 0)
+
+    @property
+    def rejected(self) -> int:
+        return self.by_status.get("rejected", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardEntry:
+    rank: int
+    participant_id: int
+    display_name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    to: Address
+    reply_to: str | None
+    participant_id: int | None
+    kind: str
+    text: str
+    buttons: tuple[Button, ...]
+    dedupe_key: str | None
+    due_at: datetime
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_id: str | None
+    delivery_status: str | None
+    created_at: datetime
+    sent_at: datetime | None

@@ -1,0 +1,164 @@
+"""Referrals: who brought whom, through which code, and how far it got.
+
+Constraints decide races: one counted referral per friend, one row per (referrer, friend).
+`participants.referral_count` is kept in the same transaction as every status change so the
+leaderboard is an index read; tests check it against COUNT(*).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.clock import from_micros, to_micros
+from bot.core.store.database import Connection, Row
+from bot.core.store.records import COUNTED, BoardEntry, Referral, ReferralCounts
+
+_COLUMNS = "id, referrer_id, friend_id, code, channel, status, reason, created_at"
+
+
+def _referral(row: Row) -> Referral:
+    return Referral(
+        id=int(row[0]),
+        referrer_id=int(row[1]),
+        friend_id=int(row[2]),
+        code=row[3],
+        channel=row[4],
+        status=row[5],
+        reason=row[6],
+        created_at=from_micros(row[7]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FriendLine:
+    """A referral as its referrer sees it: the friend's name, the status and why."""
+
+    referral_id: int
+    friend_name: str
+    status: str
+    reason: str | None
+    created_at: datetime
+
+
+class Referrals:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def create(
+        self,
+        *,
+        referrer_id: int,
+        friend_id: int,
+        code: str,
+        channel: str,
+        at: datetime,
+        status: str = "signed_up",
+        reason: str | None = None,
+    ) -> Referral | None:
+        """Record a referral; None when the friend is already referred (or this pair exists)."""
+        row = await self._conn.fetchone(
+            "INSERT INTO referrals (referrer_id, friend_id, code, channel, status, reason, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+            f"RETURNING {_COLUMNS}",
+            referrer_id,
+            friend_id,
+            code,
+            channel,
+            status,
+            reason,
+            to_micros(at),
+            to_micros(at),
+        )
+        if row is None:
+            return None
+        if status in COUNTED:
+            await self._bump(referrer_id, 1)
+        return _referral(row)
+
+    async def get(self, referral_id: int) -> Referral | None:
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM referrals WHERE id = ?", referral_id
+        )
+        return None if row is None else _referral(row)
+
+    async def of_friend(self, friend_id: int) -> Referral | None:
+        """The referral that counts for this friend, if any."""
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM referrals WHERE friend_id = ? AND status <> 'rejected'",
+            friend_id,
+        )
+        return None if row is None else _referral(row)
+
+    async def set_status(
+        self, referral_id: int, status: str, *, at: datetime, reason: str | None = None
+    ) -> Referral | None:
+        before = await self.get(referral_id)
+        if before is None or before.status == status:
+            return before
+        row = await self._conn.fetchone(
+            "UPDATE referrals SET status = ?, reason = ?, updated_at = ? WHERE id = ? "
+            f"RETURNING {_COLUMNS}",
+            status,
+            reason,
+            to_micros(at),
+            referral_id,
+        )
+        assert row is not None
+        delta = (status in COUNTED) - (before.status in COUNTED)
+        if delta:
+            await self._bump(before.referrer_id, delta)
+        return _referral(row)
+
+    async def counts(self, referrer_id: int) -> ReferralCounts:
+        rows = await self._conn.fetchall(
+            "SELECT status, COUNT(*) FROM referrals WHERE referrer_id = ? GROUP BY status",
+            referrer_id,
+        )
+        return ReferralCounts(by_status={row[0]: int(row[1]) for row in rows})
+
+    async def lines(self, referrer_id: int, *, limit: int = 20) -> list[FriendLine]:
+        rows = await self._conn.fetchall(
+            "SELECT r.id, p.display_name, r.status, r.reason, r.created_at FROM referrals r "
+            "JOIN participants p ON p.id = r.friend_id WHERE r.referrer_id = ? "
+            "ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
+            referrer_id,
+            limit,
+        )
+        return [FriendLine(int(r[0]), r[1], r[2], r[3], from_micros(r[4])) for r in rows]
+
+    async def board(self, limit: int = 10) -> list[BoardEntry]:
+        rows = await self._conn.fetchall(
+            "SELECT id, display_name, referral_count FROM participants "
+            "WHERE referral_count > 0 ORDER BY referral_count DESC, id LIMIT ?",
+            limit,
+        )
+        return [
+            BoardEntry(rank=i + 1, participant_id=int(r[0]), display_name=r[1], count=int(r[2]))
+            for i, r in enumerate(rows)
+        ]
+
+    async def rank(self, participant_id: int) -> int | None:
+        """Board position with the board's tie order (count, then who came first)."""
+        row = await self._conn.fetchone(
+            "SELECT referral_count FROM participants WHERE id = ?", participant_id
+        )
+        if row is None or int(row[0]) == 0:
+            return None
+        count = int(row[0])
+        # Two index range counts; an OR of the two would scan the table.
+        ahead = await self._conn.fetchval(
+            "SELECT (SELECT COUNT(*) FROM participants WHERE referral_count > ?) + "
+            "(SELECT COUNT(*) FROM participants WHERE referral_count = ? AND id < ?)",
+            count,
+            count,
+            participant_id,
+        )
+        return int(ahead) + 1
+
+    async def _bump(self, referrer_id: int, delta: int) -> None:
+        await self._conn.execute(
+            "UPDATE participants SET referral_count = referral_count + ? WHERE id = ?",
+            delta,
+            referrer_id,
+        )

@@ -1,0 +1,60 @@
+"""The store: a transaction gives the engine every query it needs, on one connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.core.store.database import Connection, Database, open_database
+from bot.core.store.events import Events
+from bot.core.store.migrate import upgrade
+from bot.core.store.outbox import Outbox
+from bot.core.store.participants import Participants
+from bot.core.store.referrals import Referrals
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """One unit of work: everything done through it commits or rolls back together."""
+
+    conn: Connection
+    participants: Participants
+    referrals: Referrals
+    outbox: Outbox
+    events: Events
+
+    @classmethod
+    def on(cls, conn: Connection) -> Tx:
+        return cls(
+            conn=conn,
+            participants=Participants(conn),
+            referrals=Referrals(conn),
+            outbox=Outbox(conn),
+            events=Events(conn),
+        )
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self.db.transaction() as conn:
+            yield Tx.on(conn)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open the database and, unless told not to, apply pending migrations."""
+    db = await open_database(url)
+    if migrate:
+        await upgrade(db)
+    return Store(db)

@@ -1,0 +1,1 @@
+"""Flows decide: one module per thing a person wants from the bot."""

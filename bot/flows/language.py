@@ -1,0 +1,13 @@
+"""Switching language: remembered, and used for every later message, scheduled ones too."""
+
+from __future__ import annotations
+
+from bot.flows.base import Context, Effects, Turn
+
+
+async def switch_language(ctx: Context, turn: Turn) -> Effects:
+    lang = turn.reading.args.get("lang", "")
+    if lang not in ctx.catalogs.languages():
+        return Effects.say(ctx.catalogs.text(turn.lang, "unknown.reply"))
+    await turn.tx.participants.set_language(turn.participant.id, lang, chosen=True)
+    return Effects.say(ctx.catalogs.text(lang, "language.switched"))

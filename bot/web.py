@@ -1,0 +1,127 @@
+"""The one ASGI app: every channel's webhook routes, health, metrics; the lifespan runs the
+dispatcher and the clock, and starts and stops the channels that need it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, MutableMapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bot.app import Bot
+from bot.core.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000  # bytes; provider webhooks are a few KB, so 1 MB is refused before parsing
+
+
+@runtime_checkable
+class Lifecycle(Protocol):
+    """A channel that must do something at start (register a webhook, start polling) or stop."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413, by header or while streaming, before any parsing."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
+            return
+        seen = 0
+        body_chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
+                await PlainTextResponse("request body too large", status_code=413)(
+                    scope, receive, send
+                )
+                return
+            body_chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(body_chunks)
+        replayed = False
+
+        async def replay() -> MutableMapping[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def create_app(
+    bot: Bot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
+) -> ASGIApp:
+    async def healthz(request: Request) -> Response:
+        try:
+            async with bot.store.transaction() as tx:
+                await tx.conn.fetchval("SELECT 1")
+            database = "ok"
+        except Exception as exc:  # report, don't crash: this is the page that says what's wrong
+            database = f"error: {type(exc).__name__}"
+        body = {
+            "status": "ok" if database == "ok" else "degraded",
+            "database": database,
+            "channels": {name: "on" for name in bot.channels},
+        }
+        return JSONResponse(body, status_code=200 if database == "ok" else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    for channel in bot.channels.values():
+        routes.extend(channel.routes(bot.inbox))
+    routes.extend(extra_routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        started: list[Lifecycle] = []
+        for channel in bot.channels.values():
+            if isinstance(channel, Lifecycle):
+                await channel.start()
+                started.append(channel)
+        scheduler = Scheduler(bot.dispatcher) if run_background else None
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop()
+            for running in reversed(started):
+                with contextlib.suppress(Exception):
+                    await running.stop()
+
+    return BodyLimit(Starlette(routes=routes, lifespan=lifespan))

@@ -1,0 +1,204 @@
+"""One store contract, run on SQLite always and on PostgreSQL whenever it is reachable."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.codes import ALPHABET
+from bot.core.messages import Address, Button, Outbound
+from bot.core.store import Store
+from bot.core.store.database import IntegrityError
+from bot.core.store.migrate import upgrade
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+async def _person(store: Store, name: str, channel: str = "console") -> int:
+    async with store.transaction() as tx:
+        p = await tx.participants.create(display_name=name, lang="en", at=NOW)
+        assert await tx.participants.attach(Address(channel, name), p.id, at=NOW)
+        return p.id
+
+
+async def test_migrations_apply_once(store: Store) -> None:
+    assert await upgrade(store.db) == []
+
+
+async def test_a_participant_gets_a_unique_crockford_code(store: Store) -> None:
+    codes = set()
+    async with store.transaction() as tx:
+        for i in range(200):
+            p = await tx.participants.create(display_name=f"p{i}", lang="en", at=NOW)
+            assert len(p.code) == 8 and set(p.code) <= set(ALPHABET)
+            codes.add(p.code)
+    assert len(codes) == 200
+
+
+async def test_text_is_stored_exactly(store: Store) -> None:
+    odd = "Ro\u202ebert'); DROP TABLE participants;-- 🎉 김민수 你好 \x07"
+    async with store.transaction() as tx:
+        p = await tx.participants.create(display_name=odd, lang="ko", at=NOW)
+        again = await tx.participants.get(p.id)
+    assert again is not None and again.display_name == odd
+
+
+async def test_an_address_belongs_to_one_participant(store: Store) -> None:
+    alice = await _person(store, "alice")
+    async with store.transaction() as tx:
+        other = await tx.participants.create(display_name="x", lang="en", at=NOW)
+        assert not await tx.participants.attach(Address("console", "alice"), other.id, at=NOW)
+        found = await tx.participants.by_address(Address("console", "alice"))
+    assert found is not None and found[0].id == alice
+
+
+async def test_a_friend_is_counted_once_and_the_counter_matches_the_rows(store: Store) -> None:
+    alice, bob, carol = [await _person(store, n) for n in ("alice", "bob", "carol")]
+    async with store.transaction() as tx:
+        first = await tx.referrals.create(
+            referrer_id=alice, friend_id=carol, code="X", channel="console", at=NOW
+        )
+        second = await tx.referrals.create(
+            referrer_id=bob, friend_id=carol, code="Y", channel="console", at=NOW
+        )
+        again = await tx.referrals.create(
+            referrer_id=alice, friend_id=carol, code="X", channel="console", at=NOW
+        )
+    assert first is not None and second is None and again is None
+    async with store.transaction() as tx:
+        assert (await tx.referrals.counts(alice)).counted == 1
+        assert (await tx.referrals.counts(bob)).counted == 0
+        p = await tx.participants.get(alice)
+        assert p is not None and p.referral_count == 1
+
+
+async def test_self_referral_cannot_count(store: Store) -> None:
+    alice = await _person(store, "alice")
+    with pytest.raises(IntegrityError):
+        async with store.transaction() as tx:
+            await tx.referrals.create(
+                referrer_id=alice, friend_id=alice, code="X", channel="console", at=NOW
+            )
+    async with store.transaction() as tx:
+        assert (
+            await tx.referrals.create(
+                referrer_id=alice,
+                friend_id=alice,
+                code="X",
+                channel="console",
+                at=NOW,
+                status="rejected",
+                reason="self_referral",
+            )
+            is not None
+        )
+        assert (await tx.referrals.counts(alice)).counted == 0
+
+
+async def test_status_changes_keep_the_counter_true(store: Store) -> None:
+    alice, bob = await _person(store, "alice"), await _person(store, "bob")
+    async with store.transaction() as tx:
+        r = await tx.referrals.create(
+            referrer_id=alice, friend_id=bob, code="X", channel="console", at=NOW
+        )
+        assert r is not None
+        await tx.referrals.set_status(r.id, "qualified", at=NOW)
+        await tx.referrals.set_status(r.id, "rejected", at=NOW, reason="suspected_fraud")
+        p = await tx.participants.get(alice)
+        counts = await tx.referrals.counts(alice)
+    assert p is not None and p.referral_count == counts.counted == 0
+
+
+async def test_concurrent_joins_of_one_friend_count_once(store: Store) -> None:
+    referrers = [await _person(store, f"r{i}") for i in range(8)]
+    friend = await _person(store, "friend")
+
+    async def join(referrer: int) -> bool:
+        async with store.transaction() as tx:
+            made = await tx.referrals.create(
+                referrer_id=referrer, friend_id=friend, code="X", channel="console", at=NOW
+            )
+            await asyncio.sleep(0)
+            return made is not None
+
+    results = await asyncio.gather(*(join(r) for r in referrers))
+    assert sum(results) == 1
+    async with store.transaction() as tx:
+        total = sum([(await tx.referrals.counts(r)).counted for r in referrers])
+    assert total == 1
+
+
+async def test_board_and_rank(store: Store) -> None:
+    people = [await _person(store, f"p{i}") for i in range(5)]
+    async with store.transaction() as tx:
+        for i, referrer in enumerate(people[:3]):
+            for j in range(i + 1):
+                friend = await tx.participants.create(display_name=f"f{i}{j}", lang="en", at=NOW)
+                await tx.referrals.create(
+                    referrer_id=referrer, friend_id=friend.id, code="X", channel="sms", at=NOW
+                )
+        board = await tx.referrals.board(10)
+        assert [(e.rank, e.participant_id, e.count) for e in board] == [
+            (1, people[2], 3),
+            (2, people[1], 2),
+            (3, people[0], 1),
+        ]
+        assert await tx.referrals.rank(people[0]) == 3
+        assert await tx.referrals.rank(people[4]) is None
+
+
+async def test_an_event_is_processed_once(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.events.first_time("sms", "SM1", NOW)
+        assert not await tx.events.first_time("sms", "SM1", NOW)
+        assert await tx.events.first_time("telegram", "SM1", NOW)
+
+
+async def test_outbox_dedupes_claims_and_leases(store: Store) -> None:
+    to = Address("sms", "+14155550100")
+    msg = Outbound(to, "hi 👋", (Button("My link", "LINK"),))
+    async with store.transaction() as tx:
+        first = await tx.outbox.enqueue(msg, kind="thanks", due_at=NOW, at=NOW, dedupe_key="k")
+        dup = await tx.outbox.enqueue(msg, kind="thanks", due_at=NOW, at=NOW, dedupe_key="k")
+        later = await tx.outbox.enqueue(msg, kind="reply", due_at=NOW + timedelta(hours=1), at=NOW)
+    assert first is not None and dup is None and later is not None
+    lease = timedelta(seconds=30)
+    async with store.transaction() as tx:
+        claimed = await tx.outbox.claim_due(now=NOW, reach={"sms": None}, limit=10, lease=lease)
+        assert [r.id for r in claimed] == [first]
+        assert claimed[0].buttons == (Button("My link", "LINK"),) and claimed[0].text == "hi 👋"
+        # Claimed and leased: nobody else takes it until the lease runs out.
+        assert await tx.outbox.claim_due(now=NOW, reach={"sms": None}, limit=10, lease=lease) == []
+        again = await tx.outbox.claim_due(
+            now=NOW + timedelta(seconds=31), reach={"sms": None}, limit=10, lease=lease
+        )
+        assert [r.id for r in again] == [first] and again[0].attempts == 2
+        await tx.outbox.mark_sent(first, provider_id="SM1", at=NOW)
+        assert await tx.outbox.next_due(reach={"sms": None}) == NOW + timedelta(hours=1)
+        assert (
+            await tx.outbox.claim_due(now=NOW, reach={"telegram": None}, limit=10, lease=lease)
+            == []
+        )
+
+
+async def test_outbox_reach_limits_console_rows_to_the_user_at_the_terminal(store: Store) -> None:
+    async with store.transaction() as tx:
+        for who in ("alice", "bob"):
+            await tx.outbox.enqueue(
+                Outbound(Address("console", who), f"for {who}"), kind="reply", due_at=NOW, at=NOW
+            )
+        rows = await tx.outbox.claim_due(
+            now=NOW, reach={"console": frozenset({"bob"})}, limit=10, lease=timedelta(seconds=5)
+        )
+    assert [r.text for r in rows] == ["for bob"]
+
+
+async def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.transaction() as tx:
+            await tx.participants.create(display_name="ghost", lang="en", at=NOW)
+            raise RuntimeError("boom")
+    async with store.transaction() as tx:
+        assert await tx.participants.get(1) is None

@@ -1,0 +1,162 @@
+"""Transcripts: a person writes, the bot answers, and the database remembers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import Bot
+from bot.core.messages import Address
+from tests.fakes import CollectingChannel, Conversation
+
+
+async def code_of(bot: Bot, who: str) -> str:
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("console", who))
+    assert found is not None
+    return found[0].code
+
+
+async def test_alice_asks_for_her_link(conversation: Conversation, bot: Bot) -> None:
+    reply = await conversation.say("alice", "Can you send me my referral link?")
+    code = await code_of(bot, "alice")
+    assert f"https://ref.example/r/{code}" in reply
+    assert f"JOIN {code}" in reply
+
+
+async def test_a_newcomer_with_no_referrals_gets_the_link_to_share(
+    conversation: Conversation, bot: Bot
+) -> None:
+    reply = await conversation.say("alice", "how many friends have I referred?")
+    assert f"https://ref.example/r/{await code_of(bot, 'alice')}" in reply
+    assert reply == bot.catalogs.text(
+        "en", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'alice')}"
+    )
+
+
+async def test_bob_joins_with_alices_code_and_alice_is_thanked(
+    conversation: Conversation, bot: Bot
+) -> None:
+    await conversation.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    welcome = await conversation.say("bob", f"join {code.lower()}")
+    assert welcome.startswith(bot.catalogs.text("en", "join.welcome", referrer="alice"))
+    assert conversation.inbox("alice")[-1] == bot.catalogs.text(
+        "en", "thanks.signup", count=1, friend="bob"
+    )
+    assert await conversation.say("alice", "how many friends have I referred?") == (
+        bot.catalogs.text("en", "count.total", count=1)
+    )
+
+
+async def test_a_retried_event_changes_nothing(
+    conversation: Conversation, bot: Bot, channel: CollectingChannel
+) -> None:
+    from bot.core.messages import Inbound
+
+    inbound = Inbound(Address("console", "alice"), "LINK", "same-id", conversation.clock.now())
+    first = await bot.engine.handle(inbound)
+    again = await bot.engine.handle(inbound)
+    assert not first.duplicate and first.enqueued == 1
+    assert again.duplicate and again.enqueued == 0
+
+
+async def test_refusals_say_why(conversation: Conversation, bot: Bot) -> None:
+    await conversation.say("alice", "LINK")
+    alice = await code_of(bot, "alice")
+    assert await conversation.say("alice", f"JOIN {alice}") == bot.catalogs.text(
+        "en", "join.own_code"
+    )
+    assert await conversation.say("bob", "JOIN ZZZZ9999") == bot.catalogs.text(
+        "en", "join.unknown_code", code="ZZZZ9999"
+    )
+    assert "isn't a valid code" in await conversation.say("bob", "JOIN ABC")
+    await conversation.say("carol", "LINK")
+    carol = await code_of(bot, "carol")
+    await conversation.say("bob", f"JOIN {alice}")
+    assert await conversation.say("bob", f"JOIN {carol}") == bot.catalogs.text(
+        "en", "join.already_referred"
+    )
+    # carol asked for her own link: she is a customer already, not a new friend
+    assert await conversation.say("carol", f"JOIN {alice}") == bot.catalogs.text(
+        "en", "join.already_customer"
+    )
+    count = await conversation.say("alice", "COUNT")
+    assert count.startswith(bot.catalogs.text("en", "count.total", count=1))
+    assert bot.catalogs.text("en", "reason.already_customer") in count
+
+
+async def test_stop_means_nothing_more_until_start(conversation: Conversation, bot: Bot) -> None:
+    await conversation.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    assert await conversation.say("alice", "please stop texting me") == bot.catalogs.text(
+        "en", "stop.confirm"
+    )
+    assert await conversation.say("alice", "LINK") == ""  # opted out: even replies wait for START
+    await conversation.say("bob", f"JOIN {code}")
+    assert bot.catalogs.text(
+        "en", "thanks.signup", count=1, friend="bob"
+    ) not in conversation.inbox("alice")
+    assert await conversation.say("alice", "START") == bot.catalogs.text("en", "start.confirm")
+    assert code in await conversation.say("alice", "LINK")
+
+
+async def test_language_is_detected_switched_and_remembered(
+    conversation: Conversation, bot: Bot
+) -> None:
+    reply = await conversation.say("minsu", "내 추천 링크 보내줘")
+    assert reply.startswith(bot.catalogs.text("ko", "link.reply", link="", code="")[:4])
+    assert await conversation.say("minsu", "LANG zh-Hant") == bot.catalogs.text(
+        "zh-Hant", "language.switched"
+    )
+    assert await conversation.say("minsu", "COUNT") == bot.catalogs.text(
+        "zh-Hant", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    )
+
+
+async def test_the_leaderboard_masks_names_and_shows_my_rank(
+    conversation: Conversation, bot: Bot
+) -> None:
+    await conversation.say("alexandra", "LINK")
+    code = await code_of(bot, "alexandra")
+    for friend in ("f1", "f2"):
+        await conversation.say(friend, f"JOIN {code}")
+    board = await conversation.say("alexandra", "show me the leaderboard")
+    assert "alexandra" not in board and "al***" in board
+    assert bot.catalogs.text("en", "leaderboard.you", rank=1, count=2) in board
+    assert bot.catalogs.text("en", "leaderboard.you_unranked") in await conversation.say(
+        "f1", "TOP"
+    )
+
+
+async def test_hostile_input_gets_a_sensible_reply(conversation: Conversation, bot: Bot) -> None:
+    for text in [
+        "",
+        " ",
+        "x" * 10_000,
+        "\x00\x01\x1b[31m",
+        "🎉🎉🎉",
+        "\u202eKNIL",
+        "'; DROP TABLE participants; --",
+        "JOIN K7Q2M9XA1",
+        "JOIN ÄÖÜ",
+    ]:
+        assert await conversation.say("mallory", text) != "", repr(text)
+    async with bot.store.transaction() as tx:
+        assert await tx.participants.by_address(Address("console", "mallory")) is not None
+
+
+async def test_replies_leave_through_the_outbox(
+    conversation: Conversation, bot: Bot, channel: CollectingChannel
+) -> None:
+    from bot.core.messages import Inbound
+
+    await bot.engine.handle(
+        Inbound(Address("console", "alice"), "HELP", "e1", conversation.clock.now())
+    )
+    assert channel.sent == []  # nothing is sent from the handler itself
+    async with bot.store.transaction() as tx:
+        rows = await tx.outbox.recent(status="scheduled")
+    assert len(rows) == 1 and rows[0].kind == "reply"
+    conversation.clock.advance(timedelta(seconds=1))
+    assert await bot.dispatcher.dispatch_due() == 1
+    assert channel.sent[0].text == bot.catalogs.text("en", "help.text")
