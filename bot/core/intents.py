@@ -37,7 +37,8 @@ _PRIORITY = ("stop", "start", "count", "leaderboard", "rewards", "link", "langua
 _WEIGHTS = {"strong": 3, "medium": 2}
 _THRESHOLD = 2
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds the work a hostile text costs
-_CODE = r"[0-9a-z](?:-?[0-9a-z]){7}"  # 8 code characters, hyphens allowed between them
+# 8 code characters: hyphens allowed between them, or a space between two halves (K7Q2 M9XA).
+_CODE = r"[0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4} [0-9a-z]{4}"
 _FREE_CODE = re.compile(rf"(?<![0-9a-z-])({_CODE})(?![0-9a-z]|-[0-9a-z])")
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
 _NON_WORD = re.compile(r"[\W_]+")
@@ -143,10 +144,10 @@ class Grammar:
     def _code(self, folded: str) -> str | None:
         """The code after a join keyword, any code-like token, or a join keyword's raw token."""
         for match in self.join_code.finditer(folded):
-            if code := normalize_code(match[1]):
+            if code := normalize_code(match[1].replace(" ", "")):
                 return code
         for match in _FREE_CODE.finditer(folded):
-            token = match[1]
+            token = match[1].replace(" ", "")
             # Codes always hold digits and letters; "password" or "20240115" are not codes.
             if _DIGIT.search(token) and _LETTER.search(token) and (code := normalize_code(token)):
                 return code
