@@ -70,16 +70,24 @@ async def _drop_schema(schema: str) -> None:
     await conn.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
+def backend_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database of the given kind: sqlite, aiosqlite (the reference driver), postgres."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    if kind == "aiosqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
     if not postgres_ok():
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     url, schema = asyncio.run(_fresh_postgres_url())
     yield url
     asyncio.run(_drop_schema(schema))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from backend_url(request.param, tmp_path)
 
 
 @pytest.fixture

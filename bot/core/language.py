@@ -1,16 +1,30 @@
-"""Which of our four languages a message is written in, decided by its script."""
+"""Languages: which one a message is written in, and which one it asks us to speak."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import hanzidentifier  # type: ignore[import-untyped]
 
-LANGUAGES = ("en", "ko", "zh-Hant", "zh-Hans")
+from bot.core.normalize import clean
 
+LANGUAGES = ("en", "ko", "zh-Hant", "zh-Hans")
+SCRIPTS = {"en": "latin", "ko": "hangul", "zh-Hant": "han", "zh-Hans": "han"}
+
+_LATIN = re.compile("[0-9A-Za-z]")
 # Syllables, conjoining and compatibility jamo (NFKC turns the latter into conjoining ones).
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def scripts(text: str) -> frozenset[str]:
+    """The scripts present: "latin" (ASCII letters or digits), "hangul", "han"."""
+    found = (("latin", _LATIN), ("hangul", _HANGUL), ("han", _HAN))
+    return frozenset(name for name, pattern in found if pattern.search(text))
 
 
 def is_decisive(text: str) -> bool:
@@ -50,3 +64,83 @@ def _chinese_variant(text: str) -> str | None:
     if trad == simp:
         return None
     return "zh-Hant" if trad > simp else "zh-Hans"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LanguageSwitch:
+    """Reads a request to speak another language: "LANG ko", "in Korean please", "請用繁體中文".
+
+    Built from the `[language]` sections of the grammar files. A target is one of LANGUAGES,
+    "zh" (Chinese, variant from context) or "other" (a language we do not speak).
+    """
+
+    command: re.Pattern[str]
+    codes: Mapping[str, str]
+    names: re.Pattern[str]
+    targets: Mapping[str, str]
+    cue: re.Pattern[str]
+    filler: re.Pattern[str]
+
+    @classmethod
+    def build(cls, sections: Iterable[Mapping[str, Any]]) -> LanguageSwitch:
+        sections = list(sections)
+        names = {_fold(n): t for s in sections for t, ns in s.get("names", {}).items() for n in ns}
+        ordered = sorted(names, key=len, reverse=True)  # "traditional chinese" before "chinese"
+        ascii_names = "|".join(_spaced(n) for n in ordered if n.isascii())
+        other_names = [_spaced(n) for n in ordered if not n.isascii()]
+        return cls(
+            command=re.compile(rf"(?:{_joined(sections, 'command')})\s*[:=]?\s*(\S.*)"),
+            codes={_fold(c): t for s in sections for t, cs in s.get("codes", {}).items() for c in cs},
+            # ASCII names must not match inside a word; one shared guard keeps the search fast.
+            names=re.compile("|".join([rf"(?<![a-z])(?:{ascii_names})(?![a-z])", *other_names])),
+            targets={name.replace(" ", ""): target for name, target in names.items()},
+            cue=re.compile(_joined(sections, "cues")),
+            filler=re.compile(_joined(sections, "fillers")),
+        )
+
+    def target(self, folded: str, lang: str, known: str | None) -> str | None:
+        """The language asked for in case-folded text, "other", or None when none is asked."""
+        command = self.command.fullmatch(folded)
+        if command:
+            arg = command[1].strip(" .!?")
+            found = self.codes.get(arg) or _last(self._named(arg))
+            if found:
+                return _variant(found, lang, known)
+        named = self._named(folded)
+        if not named:
+            return None
+        # A bare name ("English please", "中文") or a name with a cue ("switch to", "로", "用").
+        rest = re.sub(r"[\W_]+", "", self.filler.sub("", self.names.sub("", folded)))
+        if rest and not self.cue.search(folded):
+            return None
+        return _variant(_last(named) or "other", lang, known)
+
+    def _named(self, folded: str) -> list[str]:
+        return [self.targets[m[0].replace(" ", "")] for m in self.names.finditer(folded)]
+
+
+def _variant(target: str, lang: str, known: str | None) -> str:
+    """"Chinese" means the variant the message is written in, else the reader's, else Simplified."""
+    if target != "zh":
+        return target
+    return next((c for c in (lang, known) if c in ("zh-Hant", "zh-Hans")), "zh-Hans")
+
+
+def _last(targets: list[str]) -> str | None:
+    # "switch from English to Korean": the last name wins; a named variant beats plain "Chinese".
+    specific = [t for t in targets if t != "zh"]
+    return (specific or targets or [None])[-1]
+
+
+def _fold(text: str) -> str:
+    return clean(text).casefold()
+
+
+def _spaced(name: str) -> str:
+    """A name as a pattern in which its spaces are optional (번체 중국어 = 번체중국어)."""
+    return r"\s?".join(re.escape(word) for word in name.split())
+
+
+def _joined(sections: Iterable[Mapping[str, Any]], field: str) -> str:
+    return "|".join(f"(?:{unicodedata.normalize('NFKC', p)})" for s in sections
+                    for p in s.get(field, []))

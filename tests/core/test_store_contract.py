@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -12,8 +14,17 @@ from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
 from bot.core.store.database import IntegrityError
 from bot.core.store.migrate import upgrade
+from tests.conftest import backend_url
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(
+    params=["sqlite", "aiosqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The contract holds for every driver, the aiosqlite reference driver included."""
+    yield from backend_url(request.param, tmp_path)
 
 
 async def _person(store: Store, name: str, channel: str = "console") -> int:

@@ -41,6 +41,10 @@ class IntegrityError(Exception):
 
 async def open_database(url: str) -> Database:
     """Open the database a `DATABASE_URL` names: `sqlite:///file.db` or `postgresql://...`."""
+    if url.startswith("sqlite+aiosqlite:"):
+        from bot.core.store.sqlite_aio import AioSqliteDatabase
+
+        return await AioSqliteDatabase.open(url)
     if url.startswith("sqlite:"):
         from bot.core.store.sqlite import SqliteDatabase
 

@@ -1,0 +1,250 @@
+"""SMS through Twilio: signed webhooks in (see `sms_webhook`), `messages.create_async` out.
+
+SMS has no buttons, so a reply's buttons become the keywords to text back, on one line after the
+text: `LINK: My link / COUNT: My referrals` (just `LINK` when the label says the same). The
+separators are in the GSM-7 alphabet, so an English reply stays GSM-7 and a short one stays one
+segment; a Korean or Chinese reply is UCS-2 anyway. Bodies are clipped to Twilio's 1600
+characters rather than refused.
+
+Twilio's errors become `DeliveryFailed`: 21610 (the person texted STOP) is an opt-out that is
+never retried, a bad number is permanent, 429/20429 and 5xx are retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+from starlette.routing import BaseRoute
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from bot.channels.base import DeliveryFailed, Inbox
+from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.messages import Outbound
+
+CHANNEL = "sms"
+REQUIRED = (
+    "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
+)
+
+MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
+SEND_TIMEOUT = 20.0  # seconds; well inside the dispatcher's lease
+DEFAULT_RETRY_AFTER = 1.0
+
+# https://www.twilio.com/docs/api/errors/{code}
+OPTED_OUT = frozenset({21610})
+INVALID_ADDRESS = frozenset({21211, 21612, 21614})
+AUTH = frozenset({20003})
+RATE_LIMITED = frozenset({20429, 21611})  # 21611: the sender's queue is full, try later
+NOT_FOUND = frozenset({20404})
+
+
+def render(message: Outbound) -> str:
+    """The text, then the buttons as keywords to text back, clipped to one Twilio body."""
+    text = message.text
+    if message.buttons:
+        choices = " / ".join(
+            b.value if b.label.casefold() == b.value.casefold() else f"{b.value}: {b.label}"
+            for b in message.buttons
+        )
+        text = f"{text}\n{choices}" if text else choices
+    return clip(text)
+
+
+def clip(text: str, limit: int = MAX_BODY) -> str:
+    """At most `limit` UTF-16 units (what Twilio counts), never splitting a character."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            return text[:index]
+    return text
+
+
+class _RetryAfter(Exception):
+    """A 429 from the API; the SDK's own exception drops the Retry-After header."""
+
+    def __init__(self, retry_after: float, text: str) -> None:
+        super().__init__(text)
+        self.retry_after = retry_after
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        seconds = float(value) if value is not None else DEFAULT_RETRY_AFTER
+    except ValueError:  # an HTTP-date; a second's wait and the dispatcher's backoff will do
+        return DEFAULT_RETRY_AFTER
+    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
+
+
+class _SdkHttp:
+    """The SDK's AsyncTwilioHttpClient, created on first use (its aiohttp session needs a running
+    loop, and the worker never calls `start()`), with a timeout and Retry-After on 429."""
+
+    is_async = True  # twilio.base.client_base.ClientBase.request_async checks this
+
+    def __init__(self, *, timeout: float) -> None:
+        self._timeout = timeout
+        self._inner: AsyncTwilioHttpClient | None = None
+
+    def open(self) -> None:
+        if self._inner is None:
+            self._inner = AsyncTwilioHttpClient()
+
+    async def request(
+        self,
+        method: str,
+        uri: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        self.open()
+        assert self._inner is not None
+        # AsyncTwilioHttpClient ignores its constructor's timeout; the per-request one works.
+        response = await self._inner.request(
+            method,
+            uri,
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout or self._timeout,
+            allow_redirects=allow_redirects,
+        )
+        if response.status_code == 429:
+            headers_in = response.headers or {}
+            raise _RetryAfter(_seconds(headers_in.get("Retry-After")), response.text[:300])
+        return response
+
+    async def close(self) -> None:
+        inner, self._inner = self._inner, None
+        if inner is not None:
+            await inner.close()
+
+
+def failure(exc: Exception) -> DeliveryFailed:
+    """What the dispatcher should do about an exception from a send."""
+    if isinstance(exc, _RetryAfter):
+        return DeliveryFailed(
+            "rate_limited", permanent=False, detail=str(exc), retry_after=exc.retry_after
+        )
+    if isinstance(exc, TwilioRestException | TwilioServiceException):
+        return _api_failure(int(exc.status), exc.code, detail=f"{exc.status}/{exc.code}")
+    # aiohttp.ClientError, OSError and TimeoutError: the network, not the message.
+    return DeliveryFailed("transient", permanent=False, detail=repr(exc))
+
+
+def _api_failure(status: int, code: int | None, *, detail: str) -> DeliveryFailed:
+    if code in OPTED_OUT:
+        return DeliveryFailed("opted_out", permanent=True, detail=detail)
+    if code in INVALID_ADDRESS:
+        return DeliveryFailed("invalid_address", permanent=True, detail=detail)
+    if status == 401 or code in AUTH:
+        return DeliveryFailed("auth", permanent=True, detail=detail)
+    if status == 429 or code in RATE_LIMITED:
+        return DeliveryFailed(
+            "rate_limited", permanent=False, detail=detail, retry_after=DEFAULT_RETRY_AFTER
+        )
+    if status == 404 or code in NOT_FOUND:
+        return DeliveryFailed("not_found", permanent=True, detail=detail)
+    # 5xx, and 4xx codes we don't know: retried with backoff, dead after the dispatcher's limit.
+    return DeliveryFailed("transient", permanent=False, detail=detail)
+
+
+class TwilioSms:
+    """Delivers to any phone number; holds one SDK client and its HTTP session."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        public_base_url: str,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_base_url: str | None = None,
+        clock: Clock | None = None,
+        timeout: float = SEND_TIMEOUT,
+    ) -> None:
+        if not (from_number or messaging_service_sid):
+            raise ValueError("a sender is needed: from_number or messaging_service_sid")
+        self._auth_token = auth_token
+        self._public_base_url = public_base_url.rstrip("/")
+        self._from = from_number
+        self._service = messaging_service_sid
+        self._clock = clock or SystemClock()
+        self._http = _SdkHttp(timeout=timeout)
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        if api_base_url:
+            # No constructor argument for this; the Api domain's base_url is what requests use.
+            self._client.api.base_url = api_base_url.rstrip("/")
+
+    def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
+        return webhook_routes(
+            inbox,
+            auth_token=self._auth_token,
+            public_base_url=self._public_base_url,
+            clock=self._clock,
+        )
+
+    def reach(self) -> frozenset[str] | None:
+        return None
+
+    async def start(self) -> None:
+        self._http.open()
+
+    async def stop(self) -> None:
+        await self._http.close()
+
+    async def send(self, message: Outbound) -> str | None:
+        sender: dict[str, str] = {}
+        if self._service:
+            sender["messaging_service_sid"] = self._service
+        if self._from:
+            sender["from_"] = self._from
+        try:
+            created = await self._client.messages.create_async(
+                to=message.to.id,
+                body=render(message),
+                status_callback=self._public_base_url + STATUS_PATH,
+                **sender,
+            )
+        except (
+            _RetryAfter,
+            TwilioRestException,
+            TwilioServiceException,
+            aiohttp.ClientError,
+            OSError,
+            TimeoutError,
+        ) as exc:
+            raise failure(exc) from exc
+        sid = created.sid
+        return sid if isinstance(sid, str) else None
+
+
+def from_settings(settings: Settings, *, clock: Clock | None = None) -> TwilioSms | None:
+    """The channel when its credentials are set, else None (app.py logs REQUIRED)."""
+    sender = settings.twilio_from_number or settings.twilio_messaging_service_sid
+    if not (settings.twilio_account_sid and settings.twilio_auth_token and sender):
+        return None
+    return TwilioSms(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token,
+        public_base_url=settings.public_base_url,
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        api_base_url=settings.twilio_api_base_url,
+        clock=clock,
+    )
