@@ -16,6 +16,7 @@ from bot.core.inbox import CoreInbox
 from bot.core.intents import Grammar, default_locales_dir
 from bot.core.links import DeepLink, ShareLinks
 from bot.core.metrics import Metrics
+from bot.core.program import Program, load_program
 from bot.core.store import Store, open_store
 from bot.flows.base import Context
 
@@ -32,6 +33,8 @@ class Bot:
     dispatcher: Dispatcher
     catalogs: Catalogs
     grammar: Grammar
+    program: Program
+    context: Context
     clock: Clock
     metrics: Metrics
     inbox: CoreInbox
@@ -71,13 +74,19 @@ async def build(
 ) -> Bot:
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url)
+    program = load_program(settings.referral_program)
     grammar, catalogs = load_language()
+    catalogs = catalogs.with_overrides(program.messages)
     by_name = {channel.name: channel for channel in channels}
     dispatcher = Dispatcher(store=store, channels=by_name, clock=clock)
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
-    context = Context(catalogs=catalogs, links=ShareLinks(settings.public_base_url, deep_links))
+    context = Context(
+        catalogs=catalogs,
+        links=ShareLinks(settings.public_base_url, deep_links),
+        program=program,
+    )
     engine = Engine(
         store=store, grammar=grammar, context=context, clock=clock, on_enqueued=dispatcher.kick
     )
@@ -89,6 +98,8 @@ async def build(
         dispatcher=dispatcher,
         catalogs=catalogs,
         grammar=grammar,
+        program=program,
+        context=context,
         clock=clock,
         metrics=metrics,
         inbox=CoreInbox(engine=engine, store=store, metrics=metrics),

@@ -267,4 +267,10 @@ def outbox_retry(row_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
 
 
 def main() -> None:
-    app()
+    from bot.core.program import ProgramError
+
+    try:
+        app()
+    except ProgramError as exc:
+        err.print(f"[red]error in the program file:[/red] {exc}")
+        raise SystemExit(2) from exc

@@ -12,7 +12,6 @@ never retried, a bad number is permanent, 429/20429 and 5xx are retried.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -105,7 +104,7 @@ class _SdkHttp:
         data: dict[str, object] | None = None,
         headers: dict[str, str] | None = None,
         auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 (the SDK passes it)
         allow_redirects: bool = False,
     ) -> Any:
         self.open()

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.core.i18n import Catalogs
 from bot.core.intents import Reading
 from bot.core.messages import Button, Inbound, Scheduled
+from bot.core.program import Program
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
 
@@ -28,6 +29,7 @@ class Context:
 
     catalogs: Catalogs
     links: Links
+    program: Program
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,19 +6,26 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
+from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import Identity, Participant
 
 _COLUMNS = (
     "p.id, p.code, p.display_name, p.lang, p.lang_chosen, p.time_zone, p.is_customer, "
-    "p.link_sent_at, p.referral_count, p.created_at"
+    "p.link_sent_at, p.referral_count, p.created_at, p.segment, p.company, p.customer_since, "
+    "p.account_manager, p.last_purchase_at"
 )
+_WIDTH = 15
 _IDENTITY = "i.channel, i.address, i.participant_id, i.reply_to, i.opted_out, i.unreachable"
 
 
+def _micros(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
+
+
 def _participant(row: Row, offset: int = 0) -> Participant:
-    r = row[offset : offset + 10]
+    r = row[offset : offset + _WIDTH]
     return Participant(
         id=int(r[0]),
         code=r[1],
@@ -27,9 +34,14 @@ def _participant(row: Row, offset: int = 0) -> Participant:
         lang_chosen=bool(r[4]),
         time_zone=r[5],
         is_customer=bool(r[6]),
-        link_sent_at=None if r[7] is None else from_micros(r[7]),
+        link_sent_at=_micros(r[7]),
         referral_count=int(r[8]),
         created_at=from_micros(r[9]),
+        segment=r[10],
+        company=r[11],
+        customer_since=_micros(r[12]),
+        account_manager=r[13],
+        last_purchase_at=_micros(r[14]),
     )
 
 
@@ -55,7 +67,7 @@ class Participants:
             address.channel,
             address.id,
         )
-        return None if row is None else (_participant(row), _identity(row, 10))
+        return None if row is None else (_participant(row), _identity(row, _WIDTH))
 
     async def get(self, participant_id: int) -> Participant | None:
         row = await self._conn.fetchone(
@@ -130,6 +142,8 @@ class Participants:
     async def reachable_identity(self, participant_id: int) -> Identity | None:
         """Where to reach a participant unprompted: the identity they used last, if open."""
         for identity in await self.identities_of(participant_id):
+            if identity.address.channel not in MESSAGING:
+                continue  # an email or CRM id identifies a person; it is not a way to reach them
             if not identity.opted_out and not identity.unreachable:
                 return identity
         return None

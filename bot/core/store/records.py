@@ -30,6 +30,11 @@ class Participant:
     link_sent_at: datetime | None
     referral_count: int
     created_at: datetime
+    segment: str = "b2c"
+    company: str | None = None
+    customer_since: datetime | None = None
+    account_manager: str | None = None  # a Slack user id
+    last_purchase_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

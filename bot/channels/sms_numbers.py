@@ -1,0 +1,58 @@
+"""Phone numbers as addresses: one E.164 spelling per person, and what the number itself says
+about a newcomer (their likely language and, where the number pins it down, their time zone)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from phonenumbers import timezone as number_timezone
+
+from bot.core.messages import Address
+
+CHANNEL = "sms"
+
+# Country calling code -> the language a newcomer most likely reads; everyone else gets English.
+LANGUAGE_BY_COUNTRY = {82: "ko", 886: "zh-Hant", 852: "zh-Hant", 853: "zh-Hant", 86: "zh-Hans"}
+
+
+def _parse(raw: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(raw, None)  # no default region: only +country numbers
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_possible_number(number) else None
+
+
+def sms_address(raw: str) -> Address | None:
+    """The sender as `Address("sms", "+14155550100")`, or None for anything not a phone number.
+
+    Possible rather than valid numbers are accepted: newly issued ranges reach us before the
+    library's metadata knows them.
+    """
+    number = _parse(raw.strip())
+    if number is None:
+        return None
+    return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def number_profile(e164: str) -> dict[str, object]:
+    """The `lang` hint and, when the number maps to a single zone, the `time_zone`."""
+    number = _parse(e164)
+    if number is None:
+        return {"lang": "en"}
+    profile: dict[str, object] = {"lang": LANGUAGE_BY_COUNTRY.get(number.country_code or 0, "en")}
+    zones = number_timezone.time_zones_for_number(number)
+    if len(zones) == 1 and _known_zone(zones[0]):
+        profile["time_zone"] = zones[0]
+    return profile
+
+
+def _known_zone(name: str) -> bool:
+    if name == "Etc/Unknown":  # the library's "no idea"
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

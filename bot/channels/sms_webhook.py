@@ -1,0 +1,124 @@
+"""Twilio's webhooks: inbound SMS and delivery status, each verified before anything else.
+
+The signature covers the URL Twilio requested, so it is checked against `PUBLIC_BASE_URL` plus
+the path and query, never against the URL this process saw behind a proxy, and over the whole
+multi-value form, unknown parameters included. Twilio signatures carry no timestamp: the
+engine's dedupe on MessageSid is the only replay defence. Inbound messages are answered at once
+with empty TwiML; replies go out later through the outbox.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.base import Inbox
+from bot.channels.sms_numbers import number_profile, sms_address
+from bot.core.clock import Clock
+from bot.core.messages import Inbound
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/twilio/sms"
+STATUS_PATH = "/twilio/status"
+FORM = "application/x-www-form-urlencoded"
+MAX_FIELDS = 200  # a real inbound SMS has ~20 fields plus 2 per media item (at most 10)
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+class _Verifier:
+    """Says whether a request really comes from Twilio, as the public URL saw it."""
+
+    def __init__(self, *, auth_token: str, public_base_url: str) -> None:
+        self._validator: Any = RequestValidator(auth_token)
+        self._base = public_base_url.rstrip("/")
+
+    def public_url(self, path: str, query: str) -> str:
+        return f"{self._base}{path}?{query}" if query else f"{self._base}{path}"
+
+    async def form(self, request: Request, path: str) -> FormData | Response:
+        """The verified form, or the response that refuses the request."""
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature:
+            return PlainTextResponse("missing signature", status_code=403)
+        content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != FORM:  # never parse multipart: it spools files to disk
+            return PlainTextResponse("expected a form", status_code=415)
+        form = await request.form(max_fields=MAX_FIELDS)
+        url = self.public_url(path, request.url.query)
+        # FormData has getlist(), so repeated keys are signed as Twilio signs them.
+        if not self._validator.validate(url, form, signature):
+            log.warning("refused a Twilio webhook with a bad signature for %s", url)
+            return PlainTextResponse("invalid signature", status_code=403)
+        return form
+
+
+def _empty_twiml() -> Response:
+    return Response(str(MessagingResponse()), media_type="application/xml")
+
+
+def _inbound(form: FormData, clock: Clock) -> Inbound | None:
+    sender = sms_address(_field(form, "From"))
+    event_id = _field(form, "MessageSid") or _field(form, "SmsSid")
+    if sender is None or not event_id:
+        return None
+    body = _field(form, "Body")
+    profile: dict[str, object] = number_profile(sender.id)
+    if _field(form, "OptOutType"):
+        # Twilio's Advanced Opt-Out matched STOP/START/HELP and has answered the person itself.
+        profile["provider_confirms_optout"] = True
+    try:
+        media = int(_field(form, "NumMedia") or "0")
+    except ValueError:
+        media = 0
+    if media > 0 and not body.strip():
+        profile["media_only"] = True
+    return Inbound(sender, body, event_id, clock.now(), profile)
+
+
+def webhook_routes(
+    inbox: Inbox, *, auth_token: str, public_base_url: str, clock: Clock
+) -> Sequence[BaseRoute]:
+    verifier = _Verifier(auth_token=auth_token, public_base_url=public_base_url)
+
+    async def sms(request: Request) -> Response:
+        form = await verifier.form(request, INBOUND_PATH)
+        if isinstance(form, Response):
+            return form
+        inbound = _inbound(form, clock)
+        if inbound is None:
+            return PlainTextResponse("need From (E.164) and MessageSid", status_code=400)
+        await inbox.message(inbound)
+        return _empty_twiml()
+
+    async def status(request: Request) -> Response:
+        form = await verifier.form(request, STATUS_PATH)
+        if isinstance(form, Response):
+            return form
+        sid = _field(form, "MessageSid") or _field(form, "SmsSid")
+        state = (_field(form, "MessageStatus") or _field(form, "SmsStatus")).strip().lower()
+        if not sid or not state:
+            return PlainTextResponse("need MessageSid and MessageStatus", status_code=400)
+        if error := _field(form, "ErrorCode"):
+            log.info("Twilio reports %s for %s (error %s)", state, sid, error)
+        await inbox.delivery_report("sms", sid, state)
+        return Response(status_code=204)
+
+    return (
+        Route(INBOUND_PATH, sms, methods=["POST"]),
+        Route(STATUS_PATH, status, methods=["POST"]),
+    )

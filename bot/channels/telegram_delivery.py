@@ -1,0 +1,75 @@
+"""Outbound on Telegram: buttons as an inline keyboard, and the Bot API's errors as the
+dispatcher's DeliveryFailed, so it knows what to retry and whom to stop writing to."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.base import DeliveryFailed
+from bot.core.messages import Button
+
+MAX_CALLBACK_DATA = 64  # bytes (https://core.telegram.org/bots/api#inlinekeyboardbutton)
+_ROW = 2
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """One inline button per keyword; a tap comes back as a callback query with that keyword."""
+    fitting = [b for b in buttons if 0 < len(b.value.encode()) <= MAX_CALLBACK_DATA]
+    if not fitting:
+        return None
+    rows = [fitting[i : i + _ROW] for i in range(0, len(fitting), _ROW)]
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.value) for b in row] for row in rows]
+    )
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """`retry_after` in seconds, whichever type this PTB version hands back."""
+    # PTB 22.2+ warns that the int form is deprecated (timedelta with PTB_TIMEDELTA=true).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def delivery_failure(exc: TelegramError) -> DeliveryFailed:
+    """How the dispatcher should treat a failed sendMessage.
+
+    PTB maps by HTTP status (request/_baserequest.py): 403 Forbidden, 401/404 InvalidToken,
+    400 BadRequest (a NetworkError subclass, so checked first), 429 with
+    `parameters.retry_after` RetryAfter, everything else NetworkError.
+    """
+    detail = exc.message
+    if isinstance(exc, RetryAfter):
+        return DeliveryFailed(
+            "rate_limited", permanent=False, detail=detail, retry_after=retry_seconds(exc)
+        )
+    if isinstance(exc, Forbidden):
+        # "bot was blocked by the user", "user is deactivated", "bot can't initiate conversation"
+        return DeliveryFailed("blocked", permanent=True, detail=detail)
+    if isinstance(exc, InvalidToken):
+        return DeliveryFailed("auth", permanent=True, detail=detail)
+    if isinstance(exc, ChatMigrated):  # a group became a supergroup; we only talk in private
+        return DeliveryFailed("invalid_address", permanent=True, detail=detail)
+    if isinstance(exc, BadRequest):
+        lowered = detail.lower()
+        if "not found" in lowered or "peer_id_invalid" in lowered:
+            return DeliveryFailed("not_found", permanent=True, detail=detail)
+        # "message is too long", "message text is empty", BUTTON_DATA_INVALID: sending the
+        # same request again cannot help.
+        return DeliveryFailed("invalid_address", permanent=True, detail=detail)
+    # NetworkError (TimedOut included), Conflict, and error types PTB may add later.
+    return DeliveryFailed("transient", permanent=False, detail=detail)

@@ -1,0 +1,140 @@
+"""Telegram updates read as what they mean to us: a person wrote, or a person blocked the bot.
+
+Pure functions over PTB's `Update`, shared by the webhook and the long-polling loop, so both
+paths read an update the same way. Only private chats are conversations: a referral link is
+personal, and a reply in a group would show it to everyone there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, Chat, Message, Update, User
+
+from bot.core.messages import Address, Inbound
+from bot.core.normalize import clean
+
+CHANNEL = "telegram"
+
+# Update types we ask Telegram for (setWebhook / getUpdates `allowed_updates`).
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+
+_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """The person blocked the bot (`kicked`) or unblocked it (`member`)."""
+
+    address: Address
+    reachable: bool
+
+
+Reading = Inbound | Reachability | None
+
+
+def language_hint(code: str | None) -> str | None:
+    """Telegram's IETF `language_code` as one of our languages; None when Telegram sent none."""
+    if not code:
+        return None
+    tag = code.strip().lower().replace("_", "-")
+    if tag == "ko" or tag.startswith("ko-"):
+        return "ko"
+    if tag == "zh" or tag.startswith("zh-"):
+        return "zh-Hant" if tag.startswith(_TRADITIONAL) else "zh-Hans"
+    return "en"
+
+
+def display_name(user: User) -> str:
+    """First and last name, without bidi overrides or control characters (they would scramble
+    the thank-you a referrer reads)."""
+    return clean(" ".join(part for part in (user.first_name, user.last_name) if part))
+
+
+def read_update(update: Update, *, bot_username: str | None, now: datetime) -> Reading:
+    """What this update means to the core, or None when it is none of its business."""
+    if update.message is not None:
+        return _message(update.update_id, update.message, bot_username, now)
+    if update.callback_query is not None:
+        return _callback(update.callback_query, now)
+    member = update.my_chat_member
+    if member is not None and _private(member.chat) and _valid_user(member.from_user):
+        status = member.new_chat_member.status
+        address = Address(CHANNEL, str(member.from_user.id))
+        if status == "kicked":
+            return Reachability(address, reachable=False)
+        if status == "member":
+            return Reachability(address, reachable=True)
+    # edited_message, channel_post and the rest: nothing a person asked us for.
+    return None
+
+
+def _message(update_id: int, message: Message, bot_username: str | None, now: datetime) -> Reading:
+    user = message.from_user
+    if not _private(message.chat) or user is None or not _valid_user(user):
+        return None
+    text = message.text or message.caption or ""
+    profile = _profile(user, message.chat)
+    if not text:
+        if message.effective_attachment is None:
+            return None  # a service message (pinned, payment, ...), not something typed
+        profile["media_only"] = True
+    # update_id alone could repeat: after a quiet week Telegram restarts it at a random number
+    # (https://core.telegram.org/bots/api#update); the chat's message id never repeats.
+    event_id = f"{update_id}:{message.chat.id}:{message.message_id}"
+    return Inbound(
+        sender=Address(CHANNEL, str(user.id)),
+        text=_strip_mention(text, bot_username),
+        event_id=event_id,
+        received_at=now,
+        profile=profile,
+    )
+
+
+def _callback(query: CallbackQuery, now: datetime) -> Reading:
+    """A tapped inline button: its data is the keyword the person would have typed."""
+    user = query.from_user
+    chat = query.message.chat if query.message is not None else None
+    if query.data is None or not _valid_user(user) or (chat is not None and not _private(chat)):
+        return None
+    return Inbound(
+        sender=Address(CHANNEL, str(user.id)),
+        text=query.data,
+        event_id=f"cb:{query.id}",
+        received_at=now,
+        profile=_profile(user, chat),
+    )
+
+
+def _profile(user: User, chat: Chat | None) -> dict[str, Any]:
+    profile: dict[str, Any] = {"name": display_name(user)}
+    if chat is not None and _valid_id(chat.id):
+        profile["reply_to"] = str(chat.id)
+    lang = language_hint(user.language_code)
+    if lang is not None:
+        profile["lang"] = lang
+    return profile
+
+
+def _strip_mention(text: str, bot_username: str | None) -> str:
+    """`/start@our_bot CODE` -> `/start CODE`: the grammar reads commands without the mention."""
+    if not bot_username:
+        return text
+    mention = re.compile(rf"(?<!\S)(/\w+)@{re.escape(bot_username)}(?!\w)", re.IGNORECASE)
+    return mention.sub(r"\1", text)
+
+
+def _private(chat: Chat) -> bool:
+    return chat.type == Chat.PRIVATE and _valid_id(chat.id)
+
+
+def _valid_user(user: User | None) -> bool:
+    # PTB does not type-check ids; a hostile body could carry {"id": "x"} or {"id": true}.
+    return user is not None and not user.is_bot and _valid_id(user.id)
+
+
+def _valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
