@@ -16,6 +16,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot
+from bot.core.conversions import Intake
+from bot.http.api import api_routes
+from bot.http.links import link_routes
+from bot.http.ratelimit import RateLimit
 from bot.core.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -103,6 +107,24 @@ def create_app(
     ]
     for channel in bot.channels.values():
         routes.extend(channel.routes(bot.inbox))
+    routes.extend(
+        link_routes(
+            store=bot.store,
+            catalogs=bot.catalogs,
+            program=bot.program,
+            clock=bot.clock,
+            limit=RateLimit(clock=bot.clock, rate=1.0, burst=30),
+        )
+    )
+    routes.extend(
+        api_routes(
+            store=bot.store,
+            intake=Intake(context=bot.context),
+            clock=bot.clock,
+            token=bot.settings.referral_api_token,
+            kick=bot.dispatcher.kick,
+        )
+    )
     routes.extend(extra_routes)
 
     @contextlib.asynccontextmanager

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
+from bot.core.enqueue import enqueue_scheduled
 from bot.core.intents import Grammar, Reading
 from bot.core.language import LANGUAGES, detect_language, is_decisive
 from bot.core.messages import Inbound, Outbound
@@ -130,14 +131,5 @@ class Engine:
                 participant_id=turn.participant.id,
             )
             count += row_id is not None
-        for scheduled, participant_id in effects.scheduled:
-            row_id = await tx.outbox.enqueue(
-                scheduled.message,
-                kind=scheduled.kind,
-                due_at=scheduled.due_at,
-                at=turn.now,
-                dedupe_key=scheduled.dedupe_key,
-                participant_id=participant_id,
-            )
-            count += row_id is not None
+        count += await enqueue_scheduled(tx, effects, at=turn.now)
         return count

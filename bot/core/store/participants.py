@@ -176,6 +176,16 @@ class Participants:
             participant_id,
         )
 
+    async def mark_purchase(self, participant_id: int, at: datetime) -> None:
+        """A purchase makes a customer: since their first purchase, last seen buying now."""
+        await self._conn.execute(
+            "UPDATE participants SET is_customer = 1, last_purchase_at = ?, "
+            "customer_since = COALESCE(customer_since, ?) WHERE id = ?",
+            to_micros(at),
+            to_micros(at),
+            participant_id,
+        )
+
     async def set_opted_out(self, address: Address, opted_out: bool) -> None:
         await self._conn.execute(
             "UPDATE identities SET opted_out = ? WHERE channel = ? AND address = ?",

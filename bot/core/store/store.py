@@ -6,9 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.core.store.clicks import Clicks
+from bot.core.store.conversions import Conversions
 from bot.core.store.database import Connection, Database, open_database
 from bot.core.store.events import Events
+from bot.core.store.jobs import Jobs
 from bot.core.store.migrate import upgrade
+from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
 from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
@@ -23,6 +27,10 @@ class Tx:
     referrals: Referrals
     outbox: Outbox
     events: Events
+    clicks: Clicks
+    conversions: Conversions
+    jobs: Jobs
+    nudges: Nudges
 
     @classmethod
     def on(cls, conn: Connection) -> Tx:
@@ -32,6 +40,10 @@ class Tx:
             referrals=Referrals(conn),
             outbox=Outbox(conn),
             events=Events(conn),
+            clicks=Clicks(conn),
+            conversions=Conversions(conn),
+            jobs=Jobs(conn),
+            nudges=Nudges(conn),
         )
 
 

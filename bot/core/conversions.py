@@ -1,0 +1,209 @@
+"""Conversions the business reports through its API: a friend signed up, bought, or refunded.
+
+Each event is processed once by its idempotency key, in one transaction with everything it
+causes: the referral, the rewards, and the messages (a thank-you, a referral ask) in the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from bot.channels.sms_numbers import number_profile, sms_address
+from bot.core.codes import normalize_code
+from bot.core.messages import Address
+from bot.core.signups import sign_up
+from bot.core.store import Tx
+from bot.core.store.records import Participant
+from bot.flows.asks import purchase_ask
+from bot.flows.base import Context, Effects
+from bot.flows.thanks import thank_referrer
+
+EventType = Literal["signup", "purchase", "refund"]
+
+
+@dataclass(frozen=True, slots=True)
+class Friend:
+    """Who converted, as the business knows them; any one identifier finds them again."""
+
+    phone: str | None = None
+    email: str | None = None
+    external_id: str | None = None
+    telegram_id: str | None = None
+    slack_id: str | None = None  # team:user
+    name: str | None = None
+    lang: str | None = None
+    time_zone: str | None = None
+
+    def addresses(self) -> list[Address]:
+        found: list[Address] = []
+        if self.phone:
+            address = sms_address(self.phone)
+            if address is not None:
+                found.append(address)
+        if self.email:
+            found.append(Address("email", self.email.strip().lower()))
+        if self.external_id:
+            found.append(Address("external", self.external_id.strip()))
+        if self.telegram_id:
+            found.append(Address("telegram", self.telegram_id.strip()))
+        if self.slack_id:
+            found.append(Address("slack", self.slack_id.strip()))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    type: EventType
+    idempotency_key: str
+    friend: Friend
+    occurred_at: datetime
+    code: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    outcome: str  # counted | rejected:<reason> | unknown_code | invalid_code | recorded | ...
+    participant_id: int | None = None
+    referral_id: int | None = None
+    duplicate: bool = False
+
+
+async def find_or_create(tx: Tx, friend: Friend, *, at: datetime) -> tuple[Participant, bool]:
+    """The participant any of the friend's identifiers names, else a new one with all of them."""
+    addresses = friend.addresses()
+    owner: Participant | None = None
+    for address in addresses:
+        found = await tx.participants.by_address(address)
+        if found is not None:
+            owner = found[0]
+            break
+    created = owner is None
+    if owner is None:
+        hints: dict[str, object] = {}
+        phone = next((a for a in addresses if a.channel == "sms"), None)
+        if phone is not None:
+            hints = number_profile(phone.id)
+        lang = friend.lang or str(hints.get("lang", "en"))
+        zone = friend.time_zone or hints.get("time_zone")
+        owner = await tx.participants.create(
+            display_name=(friend.name or "").strip()[:80],
+            lang=lang,
+            time_zone=zone if isinstance(zone, str) else None,
+            at=at,
+        )
+    for address in addresses:
+        # An identifier already taken by someone else stays theirs: first claim wins.
+        await tx.participants.attach(address, owner.id, at=at)
+    return owner, created
+
+
+class Intake:
+    """Processes conversions; the HTTP API and tests call `record`."""
+
+    def __init__(self, *, context: Context) -> None:
+        self._context = context
+
+    async def record(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
+        row_id = await tx.conversions.claim(
+            idempotency_key=event.idempotency_key,
+            type=event.type,
+            code=event.code,
+            amount=None if event.amount is None else str(event.amount),
+            currency=event.currency,
+            occurred_at=event.occurred_at,
+            received_at=now,
+            payload=event.payload,
+        )
+        if row_id is None:
+            seen = await tx.conversions.by_key(event.idempotency_key)
+            assert seen is not None
+            return Outcome(seen.outcome, seen.participant_id, seen.referral_id, True), Effects()
+        if event.type == "signup":
+            outcome, effects = await self._signup(tx, event, now=now)
+        elif event.type == "purchase":
+            outcome, effects = await self._purchase(tx, event, now=now)
+        else:
+            outcome, effects = await self._refund(tx, event, now=now)
+        await tx.conversions.settle(
+            row_id,
+            outcome=outcome.outcome,
+            participant_id=outcome.participant_id,
+            referral_id=outcome.referral_id,
+        )
+        return outcome, effects
+
+    async def _through_code(
+        self, tx: Tx, friend: Participant, code_text: str, *, now: datetime
+    ) -> tuple[Outcome, Effects]:
+        code = normalize_code(code_text)
+        if code is None:
+            return Outcome("invalid_code", friend.id), Effects()
+        referrer = await tx.participants.by_code(code)
+        if referrer is None:
+            return Outcome("unknown_code", friend.id), Effects()
+        signup = await sign_up(
+            tx, referrer=referrer, friend=friend, code=code, channel="api", at=now
+        )
+        if signup.referral is None:
+            return Outcome(f"rejected:{signup.reason}", friend.id), Effects()
+        effects = await thank_referrer(
+            self._context.catalogs, tx, referral=signup.referral, friend=friend, now=now
+        )
+        return Outcome("counted", friend.id, signup.referral.id), effects
+
+    async def _signup(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
+        friend, _ = await find_or_create(tx, event.friend, at=now)
+        return await self._through_code(tx, friend, event.code or "", now=now)
+
+    async def _purchase(
+        self, tx: Tx, event: Conversion, *, now: datetime
+    ) -> tuple[Outcome, Effects]:
+        buyer, _ = await find_or_create(tx, event.friend, at=now)
+        outcome, effects = Outcome("recorded", buyer.id), Effects()
+        already = await tx.referrals.of_friend(buyer.id)
+        if event.code and already is None and not buyer.is_customer:
+            # A code entered at checkout: the purchase is also the friend's signup.
+            outcome, effects = await self._through_code(tx, buyer, event.code, now=now)
+        from bot.core import rewards  # TEMP until the rewards package lands
+        from bot.flows.reward_news import tell
+
+        await tx.participants.mark_purchase(buyer.id, now)
+        buyer = await _reload(tx, buyer.id)
+        news = await rewards.on_purchase(
+            tx, self._context.program, participant=buyer, amount=event.amount, at=now
+        )
+        effects = effects + await tell(self._context, tx, news, now=now)
+        effects = effects + await purchase_ask(self._context, tx, buyer, now=now)
+        referral = await tx.referrals.of_friend(buyer.id)
+        return (
+            Outcome(outcome.outcome, buyer.id, referral.id if referral else outcome.referral_id),
+            effects,
+        )
+
+    async def _refund(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
+        buyer: Participant | None = None
+        for address in event.friend.addresses():
+            found = await tx.participants.by_address(address)
+            if found is not None:
+                buyer = found[0]
+                break
+        if buyer is None:
+            return Outcome("unknown_friend"), Effects()
+        from bot.core import rewards  # TEMP until the rewards package lands
+        from bot.flows.reward_news import tell
+
+        news = await rewards.on_refund(tx, self._context.program, participant=buyer, at=now)
+        effects = await tell(self._context, tx, news, now=now)
+        return Outcome("recorded", buyer.id), effects
+
+
+async def _reload(tx: Tx, participant_id: int) -> Participant:
+    participant = await tx.participants.get(participant_id)
+    assert participant is not None
+    return participant

@@ -1,0 +1,55 @@
+"""The periodic jobs: the daily reminder sweep (and, with reward programs, releasing holds).
+
+Each run claims its period in `job_runs` in the same transaction as its work, so across any
+number of processes a period's run happens once, and a crash mid-run rolls back its claim too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.core.clock import Clock
+from bot.core.enqueue import enqueue_scheduled
+from bot.core.store import Store
+from bot.flows.base import Context
+from bot.flows.reminders import remind
+
+BATCH = 5_000
+
+
+class Sweeps:
+    def __init__(
+        self, *, store: Store, context: Context, clock: Clock, kick: Callable[[], None]
+    ) -> None:
+        self._store = store
+        self._context = context
+        self._clock = clock
+        self._kick = kick
+
+    async def reminders(self) -> int:
+        """Queue today's reminders; returns how many were queued (0 if today's run happened)."""
+        now = self._clock.now()
+        settings = self._context.program.reminders
+        include_b2b = settings.b2b_automatic
+        queued = 0
+        async with self._store.transaction() as tx:
+            if not await tx.jobs.claim("reminders", now.date().isoformat(), at=now):
+                return 0
+            first = await tx.nudges.due_first(
+                shared_before=now - timedelta(days=settings.first_after_days),
+                include_b2b=include_b2b,
+                limit=BATCH,
+            )
+            second = await tx.nudges.due_second(
+                reminded_before=now - timedelta(days=settings.second_after_days),
+                include_b2b=include_b2b,
+                limit=BATCH,
+            )
+            for which, due in ((1, first), (2, second)):
+                for participant_id in due:
+                    effects = await remind(self._context, tx, participant_id, which=which, now=now)
+                    queued += await enqueue_scheduled(tx, effects, at=now)
+        if queued:
+            self._kick()
+        return queued

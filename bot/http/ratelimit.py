@@ -1,0 +1,42 @@
+"""A per-client request limit for public endpoints, kept in memory per process.
+
+Rate limiting is protection, not a record: losing it on restart is fine, so no store is needed.
+(`limits`/`slowapi` would bring storage backends and decorators we do not need for one route.)
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from bot.core.clock import Clock
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimit:
+    """Token bucket per key: `rate` requests a second on average, `burst` at once."""
+
+    def __init__(self, *, clock: Clock, rate: float, burst: int, max_keys: int = 100_000) -> None:
+        self._clock = clock
+        self._rate = rate
+        self._burst = float(burst)
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def allow(self, key: str) -> bool:
+        now = self._clock.now().timestamp()
+        bucket = self._buckets.pop(key, None) or _Bucket(self._burst, now)
+        bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+        bucket.updated = now
+        allowed = bucket.tokens >= 1.0
+        if allowed:
+            bucket.tokens -= 1.0
+        self._buckets[key] = bucket  # most recent last, so the oldest are evicted first
+        while len(self._buckets) > self._max_keys:
+            self._buckets.popitem(last=False)
+        return allowed

@@ -1,0 +1,34 @@
+"""The web app as a browser or a CRM sees it: real routes through httpx's ASGI transport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.app import Bot, build
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.store import Store
+from bot.web import create_app
+from tests.fakes import CollectingChannel
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+async def web_bot(store: Store, clock: FakeClock, channel: CollectingChannel) -> Bot:
+    settings = Settings(
+        database_url=store.db.url,
+        public_base_url="https://ref.example",
+        referral_api_token=TOKEN,
+    )
+    return await build(settings, channels=[channel], clock=clock, store=store)
+
+
+@pytest.fixture
+async def web(web_bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(web_bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
+        yield client

@@ -1,0 +1,71 @@
+"""Following a referral link: a click is counted once a day, previews are not people."""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.app import Bot
+from bot.core.clock import FakeClock
+from bot.core.messages import Address, Inbound
+
+
+async def alice_code(bot: Bot, clock: FakeClock) -> str:
+    await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now()))
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("console", "alice"))
+    assert found is not None
+    return found[0].code
+
+
+async def clicks(bot: Bot, code: str) -> int:
+    async with bot.store.transaction() as tx:
+        referrer = await tx.participants.by_code(code)
+        assert referrer is not None
+        return await tx.clicks.count_for(referrer.id)
+
+
+async def test_a_friend_follows_the_link_to_the_landing_page(
+    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+) -> None:
+    code = await alice_code(web_bot, clock)
+    response = await web.get(f"/r/{code.lower()}")
+    assert response.status_code == 302
+    assert response.headers["location"] == f"http://localhost:8000/welcome?ref={code}"
+    assert "rb_vid=" in response.headers["set-cookie"]
+    assert await clicks(web_bot, code) == 1
+    again = await web.get(f"/r/{code}")  # same browser (cookie kept), same day
+    assert again.status_code == 302 and await clicks(web_bot, code) == 1
+
+
+async def test_link_previews_are_not_clicks(
+    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+) -> None:
+    code = await alice_code(web_bot, clock)
+    for agent in ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+                  "TelegramBot (like TwitterBot)", "facebookexternalhit/1.1",
+                  "Twitterbot/1.0", "WhatsApp/2.23.20.0"]:
+        response = await web.get(f"/r/{code}", headers={"user-agent": agent})
+        assert response.status_code == 302
+    assert await clicks(web_bot, code) == 0
+
+
+async def test_an_unknown_code_gets_a_friendly_page_in_the_visitors_language(
+    web: httpx.AsyncClient, web_bot: Bot
+) -> None:
+    for path, header, expected in [
+        ("/r/ZZZZ9999", "ko-KR,ko;q=0.9,en;q=0.8", web_bot.catalogs.text("ko", "landing.not_found")),
+        ("/r/not-a-code!!", "zh-TW", web_bot.catalogs.text("zh-Hant", "landing.not_found")),
+        ("/r/%F0%9F%8E%89", "fr, en;q=0.5", web_bot.catalogs.text("en", "landing.not_found")),
+        ("/r/" + "A" * 500, "", web_bot.catalogs.text("en", "landing.not_found")),
+    ]:
+        response = await web.get(path, headers={"accept-language": header})
+        assert response.status_code == 404
+        assert expected.replace("'", "&#x27;") in response.text
+
+
+async def test_a_flood_from_one_address_is_limited(
+    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+) -> None:
+    code = await alice_code(web_bot, clock)
+    statuses = [(await web.get(f"/r/{code}")).status_code for _ in range(40)]
+    assert statuses[:30] == [302] * 30 and statuses[-1] == 429
