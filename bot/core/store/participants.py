@@ -176,6 +176,35 @@ class Participants:
             participant_id,
         )
 
+    async def update_profile(
+        self,
+        participant_id: int,
+        *,
+        display_name: str,
+        segment: str,
+        company: str | None,
+        account_manager: str | None,
+        customer_since: datetime | None,
+        lang: str,
+        lang_chosen: bool,
+        time_zone: str | None,
+    ) -> None:
+        """What the business's records say of a customer (an import); a customer from now on."""
+        await self._conn.execute(
+            "UPDATE participants SET display_name = ?, segment = ?, company = ?, "
+            "account_manager = ?, customer_since = ?, lang = ?, lang_chosen = ?, time_zone = ?, "
+            "is_customer = 1 WHERE id = ?",
+            display_name,
+            segment,
+            company,
+            account_manager,
+            None if customer_since is None else to_micros(customer_since),
+            lang,
+            int(lang_chosen),
+            time_zone,
+            participant_id,
+        )
+
     async def mark_purchase(self, participant_id: int, at: datetime) -> None:
         """A purchase makes a customer: since their first purchase, last seen buying now."""
         await self._conn.execute(

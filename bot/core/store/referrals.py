@@ -41,6 +41,22 @@ class FriendLine:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ExportLine:
+    referral_id: int
+    code: str
+    referrer_name: str
+    referrer_company: str | None
+    friend_name: str
+    channel: str
+    status: str
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    referrer_id: int
+    friend_id: int
+
+
 class Referrals:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -155,6 +171,34 @@ class Referrals:
             participant_id,
         )
         return int(ahead) + 1
+
+    async def export_page(self, *, after_id: int, limit: int) -> list[ExportLine]:
+        """Referrals in id order for the CRM export, a page at a time."""
+        rows = await self._conn.fetchall(
+            "SELECT r.id, r.code, rp.display_name, rp.company, fp.display_name, r.channel, "
+            "r.status, r.reason, r.created_at, r.updated_at, r.referrer_id, r.friend_id "
+            "FROM referrals r JOIN participants rp ON rp.id = r.referrer_id "
+            "JOIN participants fp ON fp.id = r.friend_id WHERE r.id > ? ORDER BY r.id LIMIT ?",
+            after_id,
+            limit,
+        )
+        return [
+            ExportLine(
+                referral_id=int(r[0]),
+                code=r[1],
+                referrer_name=r[2],
+                referrer_company=r[3],
+                friend_name=r[4],
+                channel=r[5],
+                status=r[6],
+                reason=r[7],
+                created_at=from_micros(r[8]),
+                updated_at=from_micros(r[9]),
+                referrer_id=int(r[10]),
+                friend_id=int(r[11]),
+            )
+            for r in rows
+        ]
 
     async def _bump(self, referrer_id: int, delta: int) -> None:
         await self._conn.execute(
