@@ -159,6 +159,7 @@ async def _worker(settings: Settings) -> None:
 
     from bot.app import channels_from_settings
     from bot.core.scheduler import Scheduler
+    from bot.web import Lifecycle
 
     bot = await build(settings, channels=channels_from_settings(settings))
     scheduler = Scheduler(bot.dispatcher)
@@ -171,6 +172,9 @@ async def _worker(settings: Settings) -> None:
         await stopping.wait()
     finally:
         await scheduler.stop()
+        for channel in bot.channels.values():
+            if isinstance(channel, Lifecycle):
+                await channel.stop()  # close SDK sessions; the worker never started them
         await bot.close()
 
 
@@ -178,6 +182,8 @@ def _log_to_stderr() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs each request URL at INFO, and Telegram's URLs carry the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @db_app.command("upgrade")

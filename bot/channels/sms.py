@@ -7,21 +7,21 @@ segment; a Korean or Chinese reply is UCS-2 anyway. Bodies are clipped to Twilio
 characters rather than refused.
 
 Twilio's errors become `DeliveryFailed`: 21610 (the person texted STOP) is an opt-out that is
-never retried, a bad number is permanent, 429/20429 and 5xx are retried.
+never retried; a bad number and bad credentials are permanent; 429/20429, 5xx, network errors
+and 4xx codes we don't know are retried with backoff, and dead after the dispatcher's limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import aiohttp
 from starlette.routing import BaseRoute
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from bot.channels.base import DeliveryFailed, Inbox
+from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -34,7 +34,6 @@ REQUIRED = (
 
 MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
 SEND_TIMEOUT = 20.0  # seconds; well inside the dispatcher's lease
-DEFAULT_RETRY_AFTER = 1.0
 
 # https://www.twilio.com/docs/api/errors/{code}
 OPTED_OUT = frozenset({21610})
@@ -66,74 +65,9 @@ def clip(text: str, limit: int = MAX_BODY) -> str:
     return text
 
 
-class _RetryAfter(Exception):
-    """A 429 from the API; the SDK's own exception drops the Retry-After header."""
-
-    def __init__(self, retry_after: float, text: str) -> None:
-        super().__init__(text)
-        self.retry_after = retry_after
-
-
-def _seconds(value: str | None) -> float:
-    try:
-        seconds = float(value) if value is not None else DEFAULT_RETRY_AFTER
-    except ValueError:  # an HTTP-date; a second's wait and the dispatcher's backoff will do
-        return DEFAULT_RETRY_AFTER
-    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
-
-
-class _SdkHttp:
-    """The SDK's AsyncTwilioHttpClient, created on first use (its aiohttp session needs a running
-    loop, and the worker never calls `start()`), with a timeout and Retry-After on 429."""
-
-    is_async = True  # twilio.base.client_base.ClientBase.request_async checks this
-
-    def __init__(self, *, timeout: float) -> None:
-        self._timeout = timeout
-        self._inner: AsyncTwilioHttpClient | None = None
-
-    def open(self) -> None:
-        if self._inner is None:
-            self._inner = AsyncTwilioHttpClient()
-
-    async def request(
-        self,
-        method: str,
-        uri: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,  # noqa: ASYNC109 (the SDK passes it)
-        allow_redirects: bool = False,
-    ) -> Any:
-        self.open()
-        assert self._inner is not None
-        # AsyncTwilioHttpClient ignores its constructor's timeout; the per-request one works.
-        response = await self._inner.request(
-            method,
-            uri,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout or self._timeout,
-            allow_redirects=allow_redirects,
-        )
-        if response.status_code == 429:
-            headers_in = response.headers or {}
-            raise _RetryAfter(_seconds(headers_in.get("Retry-After")), response.text[:300])
-        return response
-
-    async def close(self) -> None:
-        inner, self._inner = self._inner, None
-        if inner is not None:
-            await inner.close()
-
-
 def failure(exc: Exception) -> DeliveryFailed:
     """What the dispatcher should do about an exception from a send."""
-    if isinstance(exc, _RetryAfter):
+    if isinstance(exc, RetryAfter):
         return DeliveryFailed(
             "rate_limited", permanent=False, detail=str(exc), retry_after=exc.retry_after
         )
@@ -184,7 +118,7 @@ class TwilioSms:
         self._from = from_number
         self._service = messaging_service_sid
         self._clock = clock or SystemClock()
-        self._http = _SdkHttp(timeout=timeout)
+        self._http = SdkHttp(timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         if api_base_url:
             # No constructor argument for this; the Api domain's base_url is what requests use.
@@ -208,6 +142,7 @@ class TwilioSms:
         await self._http.close()
 
     async def send(self, message: Outbound) -> str | None:
+        # Both may be set: Twilio then sends from the number with the service's features.
         sender: dict[str, str] = {}
         if self._service:
             sender["messaging_service_sid"] = self._service
@@ -221,7 +156,7 @@ class TwilioSms:
                 **sender,
             )
         except (
-            _RetryAfter,
+            RetryAfter,
             TwilioRestException,
             TwilioServiceException,
             aiohttp.ClientError,

@@ -21,9 +21,9 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.base import Inbox
-from bot.channels.sms_numbers import number_profile, sms_address
 from bot.core.clock import Clock
 from bot.core.messages import Inbound
+from bot.core.phones import number_profile, sms_address
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from bot.channels.sms_numbers import number_profile, sms_address
+from bot.core.phones import number_profile, sms_address
 from bot.core.codes import normalize_code
 from bot.core.messages import Address
 from bot.core.signups import sign_up

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.channels.sms_numbers import sms_address
+from bot.core.phones import sms_address
 from bot.core.language import LANGUAGES
 from bot.core.messages import Address
 

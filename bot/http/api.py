@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.sms_numbers import sms_address
+from bot.core.phones import sms_address
 from bot.core.clock import Clock
 from bot.core.conversions import Conversion, Friend, Intake
 from bot.core.enqueue import enqueue_scheduled
