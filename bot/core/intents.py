@@ -23,6 +23,7 @@ import os
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,39 +67,49 @@ class _Cue:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grammar:
+    """The four languages' grammars, compiled together: `read` is on every message's path."""
+
     exact: dict[str, str]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
-    join_before: re.Pattern[str]
+    join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
     join_raw: re.Pattern[str]
     not_codes: frozenset[str]
     switch: LanguageSwitch
 
     @classmethod
     def load(cls, locales_dir: Path) -> Grammar:
-        tables = {lang: _toml(locales_dir / lang / "grammar.toml") for lang in LANGUAGES}
+        tables = [_toml(locales_dir / lang / "grammar.toml") for lang in LANGUAGES]
+        by_script: dict[str, list[dict[str, Any]]] = {}
+        for lang, table in zip(LANGUAGES, tables, strict=True):
+            by_script.setdefault(SCRIPTS[lang], []).append(table)
         exact: dict[str, str] = {}
-        for table in tables.values():
+        for table in tables:
             for intent, words in table.get("exact", {}).items():
                 for word in words:
-                    if exact.setdefault(_key(_fold(word)), _intent(intent)) != intent:
+                    if exact.setdefault(_key(_fold(word)), intent) != intent:
                         raise ValueError(f"{word!r} is an exact keyword of two intents")
         cues = [
-            _Cue(_intent(intent), script, _compile(group))
+            _Cue(intent, script, _compile(group))
             for level in _LEVELS
             for intent in _PRIORITY
-            for script in sorted(set(SCRIPTS.values()))
-            for group in _grouped([p for lang, table in tables.items() if SCRIPTS[lang] == script
-                                   for p in table.get("intents", {}).get(intent, {}).get(level, [])])
+            for script, same in by_script.items()
+            for group in _grouped([p for t in same
+                                   for p in t.get("intents", {}).get(intent, {}).get(level, [])])
         ]
-        joins = [t.get("join", {}) for t in tables.values()]
-        keyword = _compile(p for j in joins for p in j.get("keywords", [])).pattern
+        keywords = {script: [p for t in same for p in t.get("join", {}).get("keywords", [])]
+                    for script, same in by_script.items()}
+        keyword = _compile(p for found in keywords.values() for p in found).pattern
         return cls(
             exact=exact,
             cues=tuple(cues),
-            join_before=re.compile(rf"(?:{keyword})\s*[:=#]?\s*$"),
+            join_before=tuple(
+                (script, re.compile(rf"(?:{_compile(group).pattern})\s*[:=#]?\s*$"))
+                for script, found in keywords.items()
+                for group in _grouped(found)),
             join_raw=re.compile(rf"(?:{keyword})\s*[:=#]?\s*([0-9a-z][!-~]{{0,63}})"),
-            not_codes=frozenset(_fold(w) for j in joins for w in j.get("not_codes", [])),
-            switch=LanguageSwitch.build(t.get("language", {}) for t in tables.values()),
+            not_codes=frozenset(_fold(w) for t in tables
+                                for w in t.get("join", {}).get("not_codes", [])),
+            switch=LanguageSwitch.build(t.get("language", {}) for t in tables),
         )
 
     def read(self, text: str, known_lang: str | None = None) -> Reading:
@@ -111,10 +122,13 @@ class Grammar:
         key = _key(folded)
         if not key:
             return "unknown", {}
-        hit = self.exact.get(key) or (key[:1] == "/" and self.exact.get(key[1:]))
-        if hit:
+        hit = self.exact.get(key)
+        if hit is None and key.startswith("/"):
+            hit = self.exact.get(key[1:])  # /link, /top: a command names its intent
+        if hit is not None:
             return hit, {}
-        code = self._code(folded)
+        present = scripts(folded)
+        code = self._code(folded, present)
         if code is not None:
             return "join", {"code": code}
         target = self.switch.target(folded, lang, known)
@@ -122,13 +136,12 @@ class Grammar:
             return "language", {"lang": target}
         if target is not None:
             return "unknown", {}
-        present = scripts(folded)
         for cue in self.cues:
             if cue.script in present and cue.pattern.search(folded):
                 return cue.intent, {}
         return "unknown", {}
 
-    def _code(self, folded: str) -> str | None:
+    def _code(self, folded: str, present: frozenset[str]) -> str | None:
         """A code-like token, a code after a join keyword, or a join keyword's raw token."""
         for match in _TOKEN.finditer(folded):
             token = match[1].replace(" ", "")
@@ -139,14 +152,17 @@ class Grammar:
             # after a join keyword any valid shape will do.
             if _DIGIT.search(token) and _LETTER.search(token):
                 return code
-            start = match.start()
-            if " " not in match[1] and self.join_before.search(folded, max(0, start - 40), start):
+            if " " not in match[1] and self._after_keyword(folded, match.start(), present):
                 return code
         raw = self.join_raw.fullmatch(folded)
         if raw is None:
             return None
         token = raw[1].rstrip(".,!?;:)")
         return token.upper() if token and token not in self.not_codes else None
+
+    def _after_keyword(self, folded: str, start: int, present: frozenset[str]) -> bool:
+        return any(script in present and pattern.search(folded, max(0, start - 40), start)
+                   for script, pattern in self.join_before)
 
 
 def default_locales_dir() -> Path:
@@ -168,15 +184,18 @@ def _fold(text: str) -> str:
     return clean(text).casefold()
 
 
-def _intent(name: str) -> str:
-    if name not in INTENTS:
-        raise ValueError(f"unknown intent {name!r} in grammar")
-    return name
-
-
 def _toml(path: Path) -> dict[str, Any]:
+    """A grammar file, checked so that a typo fails at load rather than as a silent miss."""
     with path.open("rb") as handle:
-        return tomllib.load(handle)
+        table = tomllib.load(handle)
+    intents = table.get("intents", {})
+    for name in [*table.get("exact", {}), *intents]:
+        if name not in _PRIORITY:
+            raise ValueError(f"{path}: unknown intent {name!r}")
+    for name, levels in intents.items():
+        if set(levels) - set(_LEVELS):
+            raise ValueError(f"{path}: {name} levels must be among {_LEVELS}")
+    return table
 
 
 def _grouped(patterns: list[str]) -> list[list[str]]:
@@ -185,6 +204,6 @@ def _grouped(patterns: list[str]) -> list[list[str]]:
     return [g for g in (bounded, [p for p in patterns if p not in bounded]) if g]
 
 
-def _compile(patterns: Any) -> re.Pattern[str]:
+def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
     # NFKC the data like the text, so a pattern written with compatibility jamo (ㅋ) still meets it.
     return re.compile("|".join(f"(?:{unicodedata.normalize('NFKC', p)})" for p in patterns))

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import hanzidentifier  # type: ignore[import-untyped]
+import hanzidentifier
 
 from bot.core.normalize import clean
 
@@ -23,6 +23,8 @@ _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f
 
 def scripts(text: str) -> frozenset[str]:
     """The scripts present: "latin" (ASCII letters or digits), "hangul", "han"."""
+    if text.isascii():
+        return frozenset(("latin",)) if _LATIN.search(text) else frozenset()
     found = (("latin", _LATIN), ("hangul", _HANGUL), ("han", _HAN))
     return frozenset(name for name, pattern in found if pattern.search(text))
 
@@ -70,13 +72,13 @@ def _chinese_variant(text: str) -> str | None:
 class LanguageSwitch:
     """Reads a request to speak another language: "LANG ko", "in Korean please", "請用繁體中文".
 
-    Built from the `[language]` sections of the grammar files. A target is one of LANGUAGES,
-    "zh" (Chinese, variant from context) or "other" (a language we do not speak).
+    Built from the `[language]` sections of the grammar files, whose names map to one of
+    LANGUAGES, "zh" (Chinese: the variant comes from context) or "other" (one we don't speak).
     """
 
     command: re.Pattern[str]
     codes: Mapping[str, str]
-    names: re.Pattern[str]
+    names: Mapping[str, re.Pattern[str]]  # by script, searched only in text of that script
     targets: Mapping[str, str]
     cue: re.Pattern[str]
     filler: re.Pattern[str]
@@ -85,38 +87,47 @@ class LanguageSwitch:
     def build(cls, sections: Iterable[Mapping[str, Any]]) -> LanguageSwitch:
         sections = list(sections)
         names = {_fold(n): t for s in sections for t, ns in s.get("names", {}).items() for n in ns}
-        ordered = sorted(names, key=len, reverse=True)  # "traditional chinese" before "chinese"
-        ascii_names = "|".join(_spaced(n) for n in ordered if n.isascii())
-        other_names = [_spaced(n) for n in ordered if not n.isascii()]
+        by_script: dict[str, list[str]] = {}
+        for name in sorted(names, key=len, reverse=True):  # "traditional chinese" first
+            by_script.setdefault(min(scripts(name)), []).append(_spaced(name))
         return cls(
             command=re.compile(rf"(?:{_joined(sections, 'command')})\s*[:=]?\s*(\S.*)"),
-            codes={_fold(c): t for s in sections for t, cs in s.get("codes", {}).items() for c in cs},
-            # ASCII names must not match inside a word; one shared guard keeps the search fast.
-            names=re.compile("|".join([rf"(?<![a-z])(?:{ascii_names})(?![a-z])", *other_names])),
+            codes={_fold(c): t for s in sections
+                   for t, listed in s.get("codes", {}).items() for c in listed},
+            # English names must not match inside a word, yet may touch Korean: "english로".
+            names={script: re.compile(rf"\b(?:{'|'.join(found)})(?![a-z])" if script == "latin"
+                                      else "|".join(found))
+                   for script, found in by_script.items()},
             targets={name.replace(" ", ""): target for name, target in names.items()},
             cue=re.compile(_joined(sections, "cues")),
             filler=re.compile(_joined(sections, "fillers")),
         )
 
     def target(self, folded: str, lang: str, known: str | None) -> str | None:
-        """The language asked for in case-folded text, "other", or None when none is asked."""
+        """One of LANGUAGES, "other" (one we don't speak), or None when none is asked for."""
         command = self.command.fullmatch(folded)
         if command:
             arg = command[1].strip(" .!?")
             found = self.codes.get(arg) or _last(self._named(arg))
             if found:
                 return _variant(found, lang, known)
-        named = self._named(folded)
+        present = [self.names[s] for s in scripts(folded) if s in self.names]
+        named = self._named(folded, present)
         if not named:
             return None
         # A bare name ("English please", "中文") or a name with a cue ("switch to", "로", "用").
-        rest = re.sub(r"[\W_]+", "", self.filler.sub("", self.names.sub("", folded)))
-        if rest and not self.cue.search(folded):
+        rest = folded
+        for pattern in present:
+            rest = pattern.sub("", rest)
+        if re.sub(r"[\W_]+", "", self.filler.sub("", rest)) and not self.cue.search(folded):
             return None
         return _variant(_last(named) or "other", lang, known)
 
-    def _named(self, folded: str) -> list[str]:
-        return [self.targets[m[0].replace(" ", "")] for m in self.names.finditer(folded)]
+    def _named(self, folded: str, patterns: Iterable[re.Pattern[str]] | None = None) -> list[str]:
+        """The targets named in the text, in the order they are written."""
+        found = sorted((m.start(), m[0]) for p in patterns or self.names.values()
+                       for m in p.finditer(folded))
+        return [self.targets[name.replace(" ", "")] for _, name in found]
 
 
 def _variant(target: str, lang: str, known: str | None) -> str:
@@ -128,8 +139,8 @@ def _variant(target: str, lang: str, known: str | None) -> str:
 
 def _last(targets: list[str]) -> str | None:
     # "switch from English to Korean": the last name wins; a named variant beats plain "Chinese".
-    specific = [t for t in targets if t != "zh"]
-    return (specific or targets or [None])[-1]
+    specific = [t for t in targets if t != "zh"] or targets
+    return specific[-1] if specific else None
 
 
 def _fold(text: str) -> str:

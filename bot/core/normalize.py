@@ -19,20 +19,24 @@ _INVISIBLE = re.compile(
 )
 _SPACE = re.compile(r"\s+")
 # Phones' "smart punctuation" turns what's into what’s; NFKC leaves curly quotes alone.
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'",
-                         "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_SINGLE_QUOTES = re.compile("[\u2018\u2019\u201b\u2032\u02bc]")
+_DOUBLE_QUOTES = re.compile("[\u201c\u201d\u201e]")
 
 
 def clean(text: str) -> str:
     """NFKC text without invisible characters, whitespace collapsed to single spaces.
 
     NFKC turns full-width forms (ＬＩＮＫ, ？) into ASCII. Invisible characters are dropped
-    rather than turned into spaces, so "ST\u200bOP" still reads as STOP.
+    rather than turned into spaces, so "ST\\u200bOP" still reads as STOP.
     """
+    if text.isascii() and text.isprintable():  # the common case, and already normal
+        return " ".join(text.split())
     text = _INVISIBLE.sub("", text)
-    # NFKC can yield new controls only from compatibility forms we strip again below.
-    text = unicodedata.normalize("NFKC", text)
-    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).translate(_QUOTES).strip()
+    if not unicodedata.is_normalized("NFKC", text):
+        # NFKC can yield invisible characters (U+3164 becomes the filler U+1160): strip again.
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    text = _DOUBLE_QUOTES.sub('"', _SINGLE_QUOTES.sub("'", text))
+    return _SPACE.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:

@@ -8,6 +8,6 @@ from bot.flows.base import Context, Effects, Turn
 async def switch_language(ctx: Context, turn: Turn) -> Effects:
     lang = turn.reading.args.get("lang", "")
     if lang not in ctx.catalogs.languages():
-        return Effects.say(ctx.catalogs.text(turn.lang, "unknown.reply"))
+        return Effects.say(ctx.catalogs.text(turn.lang, "language.choose"))
     await turn.tx.participants.set_language(turn.participant.id, lang, chosen=True)
     return Effects.say(ctx.catalogs.text(lang, "language.switched"))

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.core.intents import Grammar, Reading, default_locales_dir
+
+DATA = Path(__file__).resolve().parent / "data"
+# The shared examples live beside the repository (<repo>/../shared); CI has the copy in DATA.
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "utterances.tsv"
+Row = tuple[str, str, str, dict[str, str]]
+
+
+def _rows(path: Path) -> list[Row]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            lang, text, intent, args = line.split("\t")
+            rows.append((lang, text, intent, json.loads(args)))
+    return rows
+
+
+def _id(row: Row) -> str:
+    return f"{row[0]}:{row[1]}"
+
+
+@pytest.fixture(scope="module")
+def grammar() -> Grammar:
+    return Grammar.load(default_locales_dir())
+
+
+def _check(grammar: Grammar, row: Row) -> None:
+    lang, text, intent, args = row
+    assert grammar.read(text, known_lang=lang) == Reading(intent=intent, lang=lang, args=args)
+
+
+@pytest.mark.parametrize("row", _rows(DATA / "utterances.tsv"), ids=_id)
+def test_public_examples(grammar: Grammar, row: Row) -> None:
+    _check(grammar, row)
+
+
+_SHARED_ROWS = _rows(SHARED) if SHARED.exists() else []
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason=f"{SHARED} is absent (a clean clone)")
+@pytest.mark.parametrize("row", _SHARED_ROWS or [("en", "", "unknown", {})], ids=_id)
+def test_shared_examples(grammar: Grammar, row: Row) -> None:
+    _check(grammar, row)
+
+
+def test_held_out_phrasings(grammar: Grammar) -> None:
+    total: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    misses = []
+    for lang, text, intent, args in _rows(DATA / "phrasings.tsv"):
+        reading = grammar.read(text, known_lang=lang)
+        total[lang] += 1
+        if (reading.intent, reading.lang, reading.args) == (intent, lang, args):
+            right[lang] += 1
+        else:
+            misses.append(f"{lang}\t{text}\twant {intent} {args}, read {reading.to_json()}")
+    print("\n".join(["misses:", *misses]))
+    for lang in total:
+        print(f"{lang}: {right[lang]}/{total[lang]}")
+        assert total[lang] >= 60
+        assert right[lang] / total[lang] >= 0.95, misses
+
+
+def test_to_json() -> None:
+    reading = Reading(intent="join", lang="en", args={"code": "K7Q2M9XA"})
+    assert reading.to_json() == '{"intent": "join", "lang": "en", "args": {"code": "K7Q2M9XA"}}'
+    assert Reading("language", "ko", {"lang": "zh-Hant"}).to_json() == (
+        '{"intent": "language", "lang": "ko", "args": {"lang": "zh-Hant"}}'
+    )
+    assert '"lang": "zh-Hans"' in Reading("help", "zh-Hans", {}).to_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "args"),
+    [
+        ("", "unknown", {}),
+        ("   ", "unknown", {}),
+        ("\x00", "unknown", {}),
+        ("STOP\x00", "stop", {}),
+        ("\u202eSTOP", "stop", {}),
+        ("\u202ekcol", "unknown", {}),
+        ("🎉🎉🎉", "unknown", {}),
+        ("x" * 10_000, "unknown", {}),
+        ("how many friends " * 1_000, "count", {}),
+        ("'; DROP TABLE participants; --", "unknown", {}),
+        ("<script>alert(1)</script>", "unknown", {}),
+        ("\ud800", "unknown", {}),
+        ("ＳＴＯＰ", "stop", {}),
+        ("?", "help", {}),
+        ("JOIN ABC", "join", {"code": "ABC"}),  # not a valid code: the join flow says so
+        ("JOIN 12345678901", "join", {"code": "12345678901"}),
+        ("join K7Q2M9XU", "join", {"code": "K7Q2M9XU"}),  # U is not in the alphabet
+        ("/start ref=1", "join", {"code": "REF=1"}),
+        ("JOIN " + "A" * 100, "unknown", {}),  # longer than any payload: not a code attempt
+        ("join abcdefgo", "join", {"code": "ABCDEFG0"}),  # any valid shape after a keyword
+        ("code please", "link", {}),  # a filler word is not a code attempt
+        ("/start", "help", {}),
+        ("/start@ReferralBot", "help", {}),
+        ("/start@ReferralBot K7Q2M9XA", "join", {"code": "K7Q2M9XA"}),
+        ("/link", "link", {}),
+        ("/top", "leaderboard", {}),
+        ("JOIN", "help", {}),
+        ("20240115", "unknown", {}),  # digits alone are a date, not a code
+        ("tomorrow", "unknown", {}),  # letters alone are a word, not a code
+        ("stop", "stop", {}),
+        ("top", "leaderboard", {}),
+        ("start", "start", {}),
+        ("change language", "language", {}),  # no language named: the flow offers them
+        ("日本語", "unknown", {}),  # a language we do not speak
+    ],
+)
+def test_hostile_and_edge_inputs(grammar: Grammar, text: str, intent: str,
+                                 args: dict[str, str]) -> None:
+    reading = grammar.read(text, known_lang="en")
+    assert (reading.intent, reading.args) == (intent, args)
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "lang", "target"),
+    [
+        ("中文", "zh-Hant", "zh-Hant", "zh-Hant"),  # Chinese, in a traditional context
+        ("中文", "ko", "zh-Hans", "zh-Hans"),
+        ("Chinese please", "en", "en", "zh-Hans"),
+        ("LINK", "ko", "ko", None),  # Latin text keeps the reader's language
+        ("switch from English to Korean", "en", "en", "ko"),
+        ("lang zh-tw", "en", "en", "zh-Hant"),
+        ("LANG kr", "en", "en", "ko"),
+    ],
+)
+def test_language_follows_the_script_and_context(
+    grammar: Grammar, text: str, known: str, lang: str, target: str | None
+) -> None:
+    reading = grammar.read(text, known_lang=known)
+    assert reading.lang == lang
+    assert reading.args.get("lang") == target
+
+
+def test_other_languages_grammars_apply(grammar: Grammar) -> None:
+    assert grammar.read("LINK", known_lang="ko") == Reading("link", "ko", {})
+    assert grammar.read("排行榜 pls", known_lang="en").intent == "leaderboard"
+
+
+def test_default_locales_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("REFERRAL_LOCALES_DIR", raising=False)
+    assert (default_locales_dir() / "en" / "grammar.toml").is_file()
+    monkeypatch.setenv("REFERRAL_LOCALES_DIR", str(tmp_path))
+    assert default_locales_dir() == tmp_path
+
+
+def test_a_typo_in_the_data_fails_at_load(tmp_path: Path) -> None:
+    shutil.copytree(default_locales_dir(), tmp_path, dirs_exist_ok=True)
+    grammar_file = tmp_path / "en" / "grammar.toml"
+    grammar_file.write_text(
+        grammar_file.read_text(encoding="utf-8").replace("[intents.count]", "[intents.cuont]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="cuont"):
+        Grammar.load(tmp_path)

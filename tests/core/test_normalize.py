@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.normalize import clean, fold
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ＬＩＮＫ　ｐｌｅａｓｅ？", "LINK please?"),  # full-width forms and ideographic space
+        ("ST\u200bOP", "STOP"),  # zero-width space
+        ("\u202eSTOP\u202c", "STOP"),  # right-to-left override
+        ("\u2066link\u2069 \u200e\u200f", "link"),  # isolates and direction marks
+        ("\ufeffhelp", "help"),  # byte-order mark
+        ("JOIN\x00 K7Q2M9XA\x07", "JOIN K7Q2M9XA"),  # NUL and BEL
+        ("  how\tmany\n\nfriends  ", "how many friends"),
+        ("what’s my “code”", "what's my \"code\""),  # smart punctuation
+        ("\u3164 hi", "hi"),  # Hangul filler, a favourite invisible character
+        ("", ""),
+    ],
+)
+def test_clean(text: str, expected: str) -> None:
+    assert clean(text) == expected
+
+
+def test_fold_casefolds_after_cleaning() -> None:
+    assert fold(" ＳＴＯＰ ") == "stop"
+    assert fold("K7Q2-M9XA") == "k7q2-m9xa"
+
+
+def test_keeps_korean_and_chinese() -> None:
+    assert clean("추천 링크") == "추천 링크"
+    assert clean("推薦連結，謝謝") == "推薦連結,謝謝"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 10_000, "😀" * 3_000, "\ud800", "a\udfffb", "\x00" * 50, "\u202e" * 100, "🇰🇷\u200d👍🏽"],
+)
+def test_hostile_text_never_raises(text: str) -> None:
+    assert isinstance(fold(text), str)
+
+
+@given(st.text())
+def test_any_text_is_cleaned_without_raising(text: str) -> None:
+    cleaned = clean(text)
+    assert cleaned == cleaned.strip()
+    assert "  " not in cleaned
+    assert not any(ch in cleaned for ch in "\x00\u200b\u202e\u2066\ufeff")
