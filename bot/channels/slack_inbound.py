@@ -20,13 +20,14 @@ COMMAND = "/referrals"
 # `/referrals <sub>` -> the keyword the grammar reads; empty text asks for help.
 SUBCOMMANDS = {"link": "LINK", "count": "COUNT", "top": "TOP", "rewards": "REWARDS", "help": "HELP"}
 KEYWORDS = frozenset(SUBCOMMANDS.values())  # the only values our buttons carry
-ACTION_ID = re.compile(r"^referral_keyword_[0-9]{1,2}$")
+ACTION_PREFIX = "referral_keyword_"  # + the button's position; its value is the keyword
+ACTION_ID = re.compile(rf"\A{ACTION_PREFIX}[0-9]{{1,2}}\Z")  # Bolt matches with search()
 # Subtypes that are still a person writing to us; every other subtype (bot_message,
 # message_changed, message_deleted, channel_join, ...) is not. https://docs.slack.dev/reference/events/message
 _PERSON_SUBTYPES = frozenset({None, "file_share"})
 # Slack's markup: <@U1|name>, <#C1|name>, <!here>, <https://x|label>.
 # https://docs.slack.dev/messaging/formatting-message-text#retrieving-messages
-_MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+_MARKUP = re.compile(r"<([@#!]?)([^<>|\s][^<>|]*)(?:\|([^<>]*))?>")
 
 
 @dataclass(slots=True)
@@ -76,7 +77,9 @@ def from_event(body: Mapping[str, Any], *, bot: BotIdentity, now: datetime) -> I
     kind = event.get("type")
     if kind not in ("message", "app_mention"):
         return None
-    if event.get("bot_id") or event.get("subtype") not in _PERSON_SUBTYPES:
+    subtype = event.get("subtype")
+    by_person = isinstance(subtype, str | None) and subtype in _PERSON_SUBTYPES
+    if event.get("bot_id") or not by_person:
         return None  # other bots, our own posts (no reply loops), edits and deletions
     if kind == "message" and event.get("channel_type") != "im":
         return None  # channel chatter; a mention arrives as its own app_mention

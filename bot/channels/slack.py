@@ -1,0 +1,176 @@
+"""Slack: DMs, mentions, `/referrals` and button clicks in; DMs with buttons out.
+
+One URL, `POST /slack/events`, takes the Events API, slash commands and interactivity. The
+signature is checked on the raw bytes first (`slack_guard`), then Bolt's AsyncApp routes the
+payload to a listener (`slack_listeners`) that hands an `Inbound` to the core and acks. Replies
+come back as outbox rows, sent by `send()` through slack_sdk's AsyncWebClient: in the web
+process and in a worker alike, with or without `start()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+
+import aiohttp
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import DeliveryFailed, Inbox
+from bot.channels.slack_guard import Verifier, parse
+from bot.channels.slack_inbound import CHANNEL, BotIdentity
+from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
+from bot.channels.slack_outbound import blocks, escape, failure
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.messages import Outbound
+
+__all__ = ["CHANNEL", "REQUIRED", "Slack", "StaffHandlers", "from_settings"]
+
+log = logging.getLogger(__name__)
+
+REQUIRED = "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+PATH = "/slack/events"
+DEFAULT_API = "https://slack.com/api/"
+# Headers Bolt reads; the others (its own x-slack-bolt-lazy-* among them) stay out.
+_PASSED_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp")
+_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError, SlackClientError)
+
+
+def from_settings(settings: Settings, *, staff: Sequence[StaffHandlers] = ()) -> Slack | None:
+    if not settings.slack_bot_token or not settings.slack_signing_secret:
+        return None
+    return Slack(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        base_url=settings.slack_api_base_url,
+        staff=staff,
+    )
+
+
+class Slack:
+    """Holds a slack_sdk client and, once routed, a Bolt app; knows nothing of referrals."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        signing_secret: str,
+        base_url: str | None = None,
+        clock: Clock | None = None,
+        staff: Sequence[StaffHandlers] = (),
+        ack_budget: float = ACK_BUDGET,
+    ) -> None:
+        self._token = token
+        self._signing_secret = signing_secret
+        self._base_url = base_url or DEFAULT_API
+        self._clock = clock or SystemClock()
+        self._staff = tuple(staff)
+        self._ack_budget = ack_budget
+        self._verifier = Verifier(signing_secret, self._clock)
+        self._handovers: list[Handover] = []
+        self.client = AsyncWebClient(token=token, base_url=self._base_url)
+        self.identity = BotIdentity()
+
+    def reach(self) -> frozenset[str] | None:
+        return None
+
+    def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
+        bolt = self._bolt()
+        handover = Handover(inbox, budget=self._ack_budget)
+        self._handovers.append(handover)
+        for register in self._staff:
+            register(bolt, inbox)
+        listen(bolt, handover=handover, bot=self.identity, clock=self._clock)
+
+        async def events(request: Request) -> Response:
+            body = await request.body()
+            text = self._verifier.verify(body, request.headers)
+            if text is None:
+                return JSONResponse({"error": "invalid request"}, status_code=401)
+            payload = parse(text, request.headers.get("content-type", ""))
+            if payload is None:
+                return JSONResponse({"error": "not a Slack payload"}, status_code=400)
+            headers: dict[str, str | Sequence[str]] = {
+                k: request.headers[k] for k in _PASSED_HEADERS if k in request.headers
+            }
+            headers["content-type"] = "application/json"
+            try:
+                bolt_request = AsyncBoltRequest(body=json.dumps(payload), headers=headers)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                return JSONResponse({"error": "not a Slack payload"}, status_code=400)
+            return to_starlette_response(await bolt.async_dispatch(bolt_request))
+
+        return [Route(PATH, events, methods=["POST"], name="slack-events")]
+
+    def _bolt(self) -> AsyncApp:
+        identity, token = self.identity, self._token
+
+        # Bolt's default single-workspace authorization calls auth.test on the first request,
+        # and a failure there answers Slack with an error: here inbound never needs the network.
+        async def authorize(
+            enterprise_id: str | None, team_id: str | None, user_id: str | None
+        ) -> AuthorizeResult:
+            return AuthorizeResult(
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=user_id,
+                bot_token=token,
+                bot_user_id=identity.user_id,
+                bot_id=identity.bot_id,
+            )
+
+        return AsyncApp(
+            name="referral-bot",
+            client=AsyncWebClient(base_url=self._base_url),  # no token: authorize supplies it
+            signing_secret=self._signing_secret,
+            authorize=authorize,
+            # Verified already, on the raw bytes and the injected clock (see slack_guard).
+            request_verification_enabled=False,
+            # Listeners run before the response, so the message is recorded before the ack.
+            process_before_response=True,
+            attaching_conversation_kwargs_enabled=False,
+            attaching_function_token_enabled=False,
+        )
+
+    async def start(self) -> None:
+        """Learn who the bot is, to ignore its own messages and strip mentions of it."""
+        try:
+            found = await asyncio.wait_for(self.client.auth_test(), timeout=10)
+        except (SlackApiError, *_NETWORK_ERRORS) as exc:
+            log.warning("slack auth.test failed (%s); bot posts are still ignored by bot_id", exc)
+            return
+        self.identity.user_id = _text(found.get("user_id"))
+        self.identity.bot_id = _text(found.get("bot_id"))
+        self.identity.team_id = _text(found.get("team_id"))
+
+    async def stop(self) -> None:
+        for handover in self._handovers:
+            await handover.drain()
+
+    async def send(self, message: Outbound) -> str | None:
+        # Posting to a user id (`team:user` -> user) lands in the app's DM with that person.
+        channel = message.reply_to or message.to.id.rpartition(":")[2]
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel, text=escape(message.text), blocks=blocks(message) or None
+            )
+        except SlackApiError as exc:
+            raise failure(exc) from exc
+        except _NETWORK_ERRORS as exc:
+            raise DeliveryFailed("transient", permanent=False, detail=repr(exc)) from exc
+        return _text(response.get("ts"))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,125 @@
+"""An `Outbound` as Slack blocks, and Slack's refusals as `DeliveryFailed`.
+
+Text goes in mrkdwn sections, escaped as Slack asks; buttons go in one actions block, each
+carrying the keyword a person would type, so a click reads exactly like typing it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.channels.base import DeliveryFailed
+from bot.channels.slack_inbound import ACTION_PREFIX
+from bot.core.messages import Outbound
+
+# Block Kit limits: https://docs.slack.dev/reference/block-kit/blocks
+SECTION_LIMIT = 3000
+LABEL_LIMIT = 75
+MAX_BUTTONS = 25
+MAX_BLOCKS = 50
+MAX_RETRY_AFTER = 3600.0
+
+# chat.postMessage errors: https://docs.slack.dev/reference/methods/chat.postMessage#errors
+NOT_FOUND = frozenset({"channel_not_found", "not_in_channel", "is_archived", "user_not_found"})
+AUTH = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "not_allowed_token_type",
+    }
+)
+INVALID_ADDRESS = frozenset({"cannot_dm_bot"})
+
+
+def escape(text: str) -> str:
+    """The three characters Slack reads as markup.
+    https://docs.slack.dev/messaging/formatting-message-text#escaping"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Escaped pieces of at most `limit` characters, cut at line ends where possible and never
+    inside an entity such as `&amp;`."""
+    atoms: list[str] = []
+    for line in text.splitlines(keepends=True):
+        escaped = escape(line)
+        atoms.extend([escaped] if len(escaped) <= limit else [escape(ch) for ch in line])
+    pieces: list[str] = []
+    current = ""
+    for atom in atoms:
+        if current and len(current) + len(atom) > limit:
+            pieces.append(current)
+            current = ""
+        current += atom
+    pieces.append(current)
+    return [piece for piece in pieces if piece.strip()]
+
+
+def blocks(message: Outbound) -> list[dict[str, Any]]:
+    room = MAX_BLOCKS - (1 if message.buttons else 0)
+    out: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in sections(message.text)[:room]
+    ]
+    if message.buttons:
+        elements = [
+            {
+                "type": "button",
+                "action_id": f"{ACTION_PREFIX}{i}",
+                "value": button.value,
+                "text": {"type": "plain_text", "text": _label(button.label or button.value)},
+            }
+            for i, button in enumerate(message.buttons[:MAX_BUTTONS])
+        ]
+        out.append({"type": "actions", "elements": elements})
+    return out
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
+
+
+def failure(error: SlackApiError) -> DeliveryFailed:
+    """What the dispatcher should do about a refusal: retry later, or never."""
+    response = error.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    data = getattr(response, "data", None)
+    code = data.get("error") if isinstance(data, dict) else None
+    detail = f"HTTP {status}: {code or 'no error code'}"
+    if status == 429 or code == "ratelimited":
+        headers = getattr(response, "headers", None)
+        return DeliveryFailed(
+            "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(headers)
+        )
+    if code in NOT_FOUND:
+        return DeliveryFailed("not_found", permanent=True, detail=detail)
+    if code in AUTH:
+        return DeliveryFailed("auth", permanent=True, detail=detail)
+    if code in INVALID_ADDRESS:
+        return DeliveryFailed("invalid_address", permanent=True, detail=detail)
+    # 5xx, fatal_error, request_timeout and codes we do not know: retried with backoff, and
+    # the dispatcher gives up after its maximum number of attempts.
+    return DeliveryFailed("transient", permanent=False, detail=detail)
+
+
+def _retry_after(headers: object) -> float | None:
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            try:
+                seconds = float(value[0] if isinstance(value, list) else value)
+            except (TypeError, ValueError):
+                return None
+            if not math.isfinite(seconds) or seconds < 0:
+                return None
+            return min(seconds, MAX_RETRY_AFTER)  # a garbled header must not stall a scope for days
+    return None
