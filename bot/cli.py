@@ -16,6 +16,7 @@ from rich.table import Table
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
 from bot.cli_business import export_command, import_command
+from bot.cli_rewards import rewards_app
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
 from bot.core.store import open_database
@@ -26,6 +27,7 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 outbox_app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(rewards_app, name="rewards")
 app.command("import")(import_command)
 app.command("export")(export_command)
 err = RichConsole(stderr=True)

@@ -77,6 +77,8 @@ def _message(update_id: int, message: Message, bot_username: str | None, now: da
     if not _private(message.chat) or user is None or not _valid_user(user):
         return None
     text = message.text or message.caption or ""
+    if not isinstance(text, str):  # PTB does not type-check; Telegram always sends a string
+        return None
     profile = _profile(user, message.chat)
     if not text:
         if message.effective_attachment is None:
@@ -98,7 +100,9 @@ def _callback(query: CallbackQuery, now: datetime) -> Reading:
     """A tapped inline button: its data is the keyword the person would have typed."""
     user = query.from_user
     chat = query.message.chat if query.message is not None else None
-    if query.data is None or not _valid_user(user) or (chat is not None and not _private(chat)):
+    if not isinstance(query.data, str) or not _valid_user(user):
+        return None  # no data: a game button; a hostile body may carry a list
+    if chat is not None and not _private(chat):
         return None
     return Inbound(
         sender=Address(CHANNEL, str(user.id)),

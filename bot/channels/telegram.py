@@ -1,0 +1,254 @@
+"""Telegram through python-telegram-bot's SDK parts: updates in by webhook or long polling,
+sendMessage out.
+
+Only `telegram.Bot` and `Update.de_json` are used. PTB's Application, JobQueue and persistence
+keep state in memory; our database and outbox already keep it durably.
+
+- Webhook mode (TELEGRAM_WEBHOOK_SECRET set): `start()` registers
+  PUBLIC_BASE_URL/telegram/webhook with the secret, and the route compares the secret header in
+  constant time before it reads the body.
+- Polling mode (no secret): `start()` runs a getUpdates loop in this process. The webhook route
+  then refuses every request: nothing could prove that one came from Telegram.
+- An authenticated body that is not an Update is logged and answered 200. Any other status
+  makes Telegram redeliver it and stall the updates queued behind it.
+- A tapped inline button is acknowledged inside the webhook's own response ("making requests
+  when getting updates", https://core.telegram.org/bots/api#making-requests-when-getting-updates),
+  so no call leaves the request handler and the button stops spinning. The polling loop, which
+  is no request handler, calls answerCallbackQuery after handling the tap.
+- Replies go out as plain text (no parse_mode): names and codes people typed need no escaping.
+- TELEGRAM_API_BASE_URL may be a host (`http://127.0.0.1:8081`), PTB's form ending in `/bot`,
+  or a template containing `{token}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Bot, Update
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.helpers import create_deep_linked_url
+
+from bot.channels.base import Inbox
+from bot.channels.telegram_delivery import delivery_failure, keyboard
+from bot.channels.telegram_polling import pause, poll
+from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.messages import Outbound
+
+__all__ = ["CHANNEL", "REQUIRED", "SECRET_HEADER", "WEBHOOK_PATH", "Telegram", "from_settings"]
+
+REQUIRED = "TELEGRAM_BOT_TOKEN (with TELEGRAM_WEBHOOK_SECRET for webhook mode; without it, polling)"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_PATH = "/telegram/webhook"
+DEFAULT_API = "https://api.telegram.org/bot"
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
+
+log = logging.getLogger(__name__)
+
+
+def from_settings(settings: Settings) -> Telegram | None:
+    if not settings.telegram_bot_token:
+        return None
+    secret = settings.telegram_webhook_secret or None
+    if secret is not None and not _SECRET.fullmatch(secret):
+        raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+    return Telegram(
+        token=settings.telegram_bot_token,
+        webhook_secret=secret,
+        public_base_url=settings.public_base_url,
+        api_base_url=settings.telegram_api_base_url,
+    )
+
+
+def api_url(base: str | None) -> str:
+    """PTB's `base_url` (the token is appended to it) from TELEGRAM_API_BASE_URL."""
+    if not base:
+        return DEFAULT_API
+    if "{token}" in base:
+        return base
+    base = base.rstrip("/")
+    return base if base.endswith("/bot") else f"{base}/bot"
+
+
+class Telegram:
+    """The Telegram channel: holds a `telegram.Bot`, never is one."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        public_base_url: str,
+        webhook_secret: str | None = None,
+        api_base_url: str | None = None,
+        clock: Clock | None = None,
+        poll_timeout: int = 30,
+        poll_pause: float = 1.0,
+    ) -> None:
+        self._bot = Bot(token, base_url=api_url(api_base_url))
+        self._secret = webhook_secret
+        self._webhook_url = public_base_url.rstrip("/") + WEBHOOK_PATH
+        self._clock = clock or SystemClock()
+        self._poll_timeout = poll_timeout
+        self._poll_pause = poll_pause
+        self._ready = asyncio.Lock()
+        self._username: str | None = None
+        self._inbox: Inbox | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def username(self) -> str | None:
+        """The bot's @username, known once getMe has answered."""
+        return self._username
+
+    def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
+        self._inbox = inbox
+
+        async def webhook(request: Request) -> Response:
+            return await self._webhook(request, inbox)
+
+        return [Route(WEBHOOK_PATH, webhook, methods=["POST"])]
+
+    def reach(self) -> frozenset[str] | None:
+        return None
+
+    def deep_link(self, code: str) -> str | None:
+        """`https://t.me/<bot>?start=<code>`; None until getMe has told us the bot's name."""
+        if self._username is None:
+            return None
+        try:
+            return create_deep_linked_url(self._username, code)
+        except ValueError:  # not a valid payload: the web link still works
+            return None
+
+    async def send(self, message: Outbound) -> str | None:
+        try:
+            bot = await self._initialized()
+            sent = await bot.send_message(
+                chat_id=message.reply_to or message.to.id,
+                text=message.text,
+                reply_markup=keyboard(message.buttons),
+            )
+        except TelegramError as exc:
+            raise delivery_failure(exc) from None
+        return str(sent.message_id)
+
+    async def start(self) -> None:
+        if self._secret is None:
+            if self._inbox is None:
+                raise RuntimeError("Telegram.routes(inbox) must be called before start()")
+            inbox = self._inbox
+
+            async def handle(update: Update) -> str | None:
+                return await self._handle(update, inbox)
+
+            polling = poll(
+                self._initialized, handle, long_poll=self._poll_timeout, base_pause=self._poll_pause
+            )
+            self._task = asyncio.create_task(polling, name="telegram-polling")
+        elif not await self._register_webhook():
+            self._task = asyncio.create_task(self._keep_registering(), name="telegram-webhook")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task])
+        await self._bot.shutdown()
+
+    async def _initialized(self) -> Bot:
+        """The Bot after getMe, done once and lazily: the worker process never calls start()."""
+        async with self._ready:
+            try:
+                await self._bot.initialize()
+            except InvalidToken:
+                # PTB's own message quotes the token; keep it out of logs and outbox rows.
+                raise InvalidToken("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+            self._username = self._bot.username
+        return self._bot
+
+    async def _webhook(self, request: Request, inbox: Inbox) -> Response:
+        if not self._authentic(request.headers.get(SECRET_HEADER)):
+            return PlainTextResponse("forbidden", status_code=403)
+        content_type = request.headers.get("content-type", "")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            return PlainTextResponse("expected application/json", status_code=415)
+        update = self._parse(await request.body())
+        if update is None:
+            return Response(status_code=200)
+        query_id = await self._handle(update, inbox)
+        if query_id is None:
+            return Response(status_code=200)
+        return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": query_id})
+
+    def _authentic(self, given: str | None) -> bool:
+        if self._secret is None or given is None:
+            return False
+        # Starlette decodes header bytes as latin-1, so this gives back the bytes as sent.
+        return hmac.compare_digest(given.encode("latin-1"), self._secret.encode())
+
+    def _parse(self, body: bytes) -> Update | None:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            log.warning("telegram webhook: a %d-byte body that is not JSON; ignored", len(body))
+            return None
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            # PTB accepts {"update_id": "abc"}; an Update always has an integer id.
+            log.warning("telegram webhook: JSON without an integer update_id; ignored")
+            return None
+        try:
+            return Update.de_json(data, self._bot)
+        except Exception:
+            log.warning("telegram webhook: update %d is not an Update; ignored", update_id,
+                        exc_info=True)
+            return None
+
+    async def _handle(self, update: Update, inbox: Inbox) -> str | None:
+        """Hand the update to the core; returns the callback query id to acknowledge, if any."""
+        try:
+            reading = read_update(update, bot_username=self._username, now=self._clock.now())
+        except Exception:  # odd field types PTB let through: skip it, don't stall the queue
+            log.warning("telegram update %s not understood; ignored", update.update_id,
+                        exc_info=True)
+            reading = None
+        if isinstance(reading, Reachability):
+            await inbox.reachability(reading.address, reachable=reading.reachable)
+        elif reading is not None:
+            await inbox.message(reading)
+        query = update.callback_query
+        return query.id if query is not None and isinstance(query.id, str) else None
+
+    async def _register_webhook(self) -> bool:
+        """setWebhook; True when done or when retrying cannot help."""
+        try:
+            bot = await self._initialized()
+            await bot.set_webhook(
+                url=self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
+            )
+        except (InvalidToken, BadRequest) as exc:
+            log.error("telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
+                      "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)", exc)
+            return True
+        except TelegramError as exc:
+            log.warning("telegram webhook not registered yet: %s; retrying", exc)
+            return False
+        log.info("telegram webhook registered at %s", self._webhook_url)
+        return True
+
+    async def _keep_registering(self) -> None:
+        failures = 0
+        while not await self._register_webhook():
+            failures += 1
+            await asyncio.sleep(pause(None, failures, base=self._poll_pause))

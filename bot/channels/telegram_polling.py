@@ -1,0 +1,73 @@
+"""Long polling, for a bot without a public https URL (TELEGRAM_WEBHOOK_SECRET unset).
+
+Each update goes through the same handler as a webhook delivery, so dedupe and meaning are the
+same. An update is confirmed (the next getUpdates `offset` passes it) only once it has been
+handled: if the database is down, Telegram hands it over again, as it retries a webhook that
+answered 500. Only one process may poll a bot; a second one gets 409 Conflict and waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot, Update
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+
+from bot.channels.telegram_delivery import retry_seconds
+from bot.channels.telegram_updates import ALLOWED_UPDATES
+
+MAX_PAUSE = 60.0
+
+log = logging.getLogger(__name__)
+
+
+def pause(exc: BaseException | None, failures: int, *, base: float) -> float:
+    """Seconds to wait after the n-th failure in a row: Telegram's word on 429, else doubling."""
+    if isinstance(exc, RetryAfter):
+        return retry_seconds(exc)
+    return min(MAX_PAUSE, base * 2.0 ** max(0, failures - 1))
+
+
+async def poll(
+    ready: Callable[[], Awaitable[Bot]],
+    handle: Callable[[Update], Awaitable[str | None]],
+    *,
+    long_poll: int,
+    base_pause: float,
+) -> None:
+    """getUpdates until cancelled or the token is refused; `handle` returns a callback query
+    id to acknowledge."""
+    offset: int | None = None
+    failures = 0
+    webhook_deleted = False
+    while True:
+        try:
+            bot = await ready()
+            if not webhook_deleted:  # getUpdates answers 409 while a webhook is set
+                webhook_deleted = await bot.delete_webhook()
+            updates = await bot.get_updates(
+                offset=offset, timeout=long_poll, allowed_updates=ALLOWED_UPDATES
+            )
+            for update in updates:
+                query_id = await handle(update)
+                offset = update.update_id + 1
+                if query_id is not None:
+                    await _answer(bot, query_id)
+        except InvalidToken as exc:
+            log.error("telegram polling stopped: %s", exc)
+            return
+        except Exception as exc:  # network, 409, 429, a database hiccup: pause and go on
+            failures += 1
+            log.warning("telegram polling: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(pause(exc, failures, base=base_pause))
+        else:
+            failures = 0
+
+
+async def _answer(bot: Bot, query_id: str) -> None:
+    try:
+        await bot.answer_callback_query(query_id)
+    except TelegramError as exc:  # it only stops a spinner; a stale query id is fine to skip
+        log.info("telegram: callback query not answered: %s", exc)
