@@ -119,6 +119,12 @@ class Grammar:
         return Reading(intent=intent, lang=lang, args=args)
 
     def _understand(self, folded: str, lang: str, known: str | None) -> tuple[str, dict[str, str]]:
+        deep = _DEEP_LINK.fullmatch(folded)
+        if deep is not None:
+            # Telegram's Start button after a t.me/<bot>?start=<payload> link: whatever the
+            # payload is, it was meant as a code, so a bad one is answered as a bad code.
+            payload = deep[1].strip()
+            return "join", {"code": normalize_code(payload) or payload.upper()[:64]}
         key = _key(folded)
         if not key:
             return "unknown", {}
@@ -163,6 +169,9 @@ class Grammar:
     def _after_keyword(self, folded: str, start: int, present: frozenset[str]) -> bool:
         return any(script in present and pattern.search(folded, max(0, start - 40), start)
                    for script, pattern in self.join_before)
+
+
+_DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
 
 
 def default_locales_dir() -> Path:
