@@ -184,8 +184,10 @@ def _log_to_stderr() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs each request URL at INFO, and Telegram's URLs carry the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs each request URL at INFO, and Telegram's URLs carry the bot token; Twilio's
+    # client logs every request's headers; APScheduler logs every tick of the clock.
+    for noisy in ("httpx", "twilio", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 @db_app.command("upgrade")
