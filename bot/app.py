@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.channels.base import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
+from bot.core.delivery_policy import DeliveryPolicy
 from bot.core.dispatcher import Dispatcher
 from bot.core.engine import Engine
 from bot.core.i18n import Catalogs
@@ -16,9 +18,11 @@ from bot.core.inbox import CoreInbox
 from bot.core.intents import Grammar, default_locales_dir
 from bot.core.links import DeepLink, ShareLinks
 from bot.core.metrics import Metrics
-from bot.core.program import Program, load_program
+from bot.core.program import Program, ProgramError, load_program
 from bot.core.store import Store, open_store
 from bot.flows.base import Context
+from bot.staff.access import Staffing
+from bot.staff.desk import StaffDesk
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +50,15 @@ class Bot:
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
     """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, sms, telegram
+    from bot.channels import slack, slack_staff, sms, telegram
 
     channels: list[Channel] = []
     for module in (sms, telegram, slack):
-        channel = module.from_settings(settings)
+        if module is slack:
+            # Account managers' and reviewers' commands, ahead of the customers' ones.
+            channel = slack.from_settings(settings, staff=[slack_staff.listen])
+        else:
+            channel = module.from_settings(settings)
         if channel is None:
             log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
         else:
@@ -72,13 +80,24 @@ async def build(
     clock: Clock | None = None,
     store: Store | None = None,
 ) -> Bot:
+    realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url)
     program = load_program(settings.referral_program)
     grammar, catalogs = load_language()
-    catalogs = catalogs.with_overrides(program.messages)
+    try:
+        catalogs = catalogs.with_overrides(program.messages)
+    except ValueError as exc:  # the program file's [messages.<lang>] tables
+        raise ProgramError(f"{settings.referral_program}: messages: {exc}") from exc
     by_name = {channel.name: channel for channel in channels}
-    dispatcher = Dispatcher(store=store, channels=by_name, clock=clock)
+    dispatcher = Dispatcher(
+        store=store,
+        channels=by_name,
+        clock=clock,
+        policy=DeliveryPolicy.of(program),
+        pacing=program.pacing if realtime else None,
+        hold=timedelta(seconds=1) if realtime else timedelta(0),
+    )
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
@@ -86,6 +105,9 @@ async def build(
         catalogs=catalogs,
         links=ShareLinks(settings.public_base_url, deep_links),
         program=program,
+        staff=Staffing.parse(
+            staff_users=settings.slack_staff_users, notify_channel=settings.slack_notify_channel
+        ),
     )
     engine = Engine(
         store=store, grammar=grammar, context=context, clock=clock, on_enqueued=dispatcher.kick
@@ -102,6 +124,11 @@ async def build(
         context=context,
         clock=clock,
         metrics=metrics,
-        inbox=CoreInbox(engine=engine, store=store, metrics=metrics),
+        inbox=CoreInbox(
+            engine=engine,
+            store=store,
+            metrics=metrics,
+            staff=StaffDesk(store=store, context=context, clock=clock, kick=dispatcher.kick),
+        ),
         channels=by_name,
     )

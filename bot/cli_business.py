@@ -14,12 +14,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from bot.app import build
 from bot.core.config import Settings
 from bot.core.customers import StaffDirectory
+from bot.core.i18n import Catalogs
 from bot.core.importer import Summary, import_customers
 from bot.core.messages import Address
+from bot.core.store.rewards import Reward
+from bot.flows.reward_text import reward_text
 
 EXPORT_COLUMNS = (
     "referral_id", "code", "referrer", "referrer_company", "referrer_ids", "friend", "friend_ids",
-    "channel", "status", "reason", "created_at", "updated_at",
+    "channel", "status", "reason", "created_at", "updated_at", "rewards",
 )  # fmt: skip
 
 
@@ -79,6 +82,20 @@ def _ids(addresses: list[Address]) -> str:
     return " ".join(f"{a.channel}:{a.id}" for a in addresses if a.channel != "console")
 
 
+def _rewards(catalogs: Catalogs, rewards: list[Reward]) -> str:
+    """The referral's ledger in a cell: "referrer $20.00 approved; friend $20.00 pending"."""
+    parts = []
+    for r in rewards:
+        state = r.status
+        if r.status == "pending" and r.held:
+            state = f"pending (held for review: {r.held})"
+        elif r.status == "voided" and r.reason:
+            state = f"voided ({r.reason})"
+        who = "milestone" if r.kind == "milestone" else r.side
+        parts.append(f"{who} {reward_text(catalogs, 'en', r)} {state}")
+    return "; ".join(parts)
+
+
 async def _export(settings: Settings, path: Path) -> int:
     bot = await build(settings)
     written, after = 0, 0
@@ -90,11 +107,14 @@ async def _export(settings: Settings, path: Path) -> int:
                 async with bot.store.transaction() as tx:
                     page = await tx.referrals.export_page(after_id=after, limit=1000)
                     ids = {}
+                    ledger = {}
                     for line in page:
                         for pid in (line.referrer_id, line.friend_id):
                             if pid not in ids:
                                 found = await tx.participants.identities_of(pid)
                                 ids[pid] = _ids([i.address for i in found])
+                        rewards = await tx.rewards.of_referral(line.referral_id)
+                        ledger[line.referral_id] = _rewards(bot.catalogs, rewards)
                 if not page:
                     return written
                 for line in page:
@@ -103,6 +123,7 @@ async def _export(settings: Settings, path: Path) -> int:
                         line.referrer_company or "", ids[line.referrer_id], line.friend_name,
                         ids[line.friend_id], line.channel, line.status, line.reason or "",
                         line.created_at.isoformat(), line.updated_at.isoformat(),
+                        ledger[line.referral_id],
                     ])  # fmt: skip
                 written += len(page)
                 after = page[-1].referral_id

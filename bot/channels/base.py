@@ -62,6 +62,14 @@ class DeliveryFailed(Exception):
 
 
 @runtime_checkable
+class Segmented(Protocol):
+    """A channel paced by what it really sends (SMS segments of the rendered body); channels
+    without this method cost one unit a message."""
+
+    def segments(self, message: Outbound) -> int: ...
+
+
+@runtime_checkable
 class DeepLinking(Protocol):
     """A channel whose app can open a referral directly (Telegram's `?start=<code>`)."""
 

@@ -161,9 +161,28 @@ class Slack:
     async def send(self, message: Outbound) -> str | None:
         # Posting to a user id (`team:user` -> user) lands in the app's DM with that person.
         channel = message.reply_to or message.to.id.rpartition(":")[2]
+        text = message.text if message.markup else escape(message.text)
         try:
+            if message.edit_of:
+                # A staff card changing in place (a decision, a sent draft): chat.update keeps
+                # blocks left out, so they are always given, buttons gone when there are none.
+                response = await self.client.chat_update(
+                    channel=channel, ts=message.edit_of, text=text, blocks=blocks(message)
+                )
+                return _text(response.get("ts")) or message.edit_of
+            if message.ephemeral:
+                response = await self.client.chat_postEphemeral(
+                    channel=channel,
+                    user=message.to.id.rpartition(":")[2],
+                    text=text,
+                    blocks=blocks(message) or None,
+                )
+                return _text(response.get("message_ts"))
             response = await self.client.chat_postMessage(
-                channel=channel, text=escape(message.text), blocks=blocks(message) or None
+                channel=channel,
+                text=text,
+                blocks=blocks(message) or None,
+                thread_ts=message.thread,
             )
         except SlackApiError as exc:
             raise failure(exc) from exc

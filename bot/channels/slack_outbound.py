@@ -1,7 +1,8 @@
 """An `Outbound` as Slack blocks, and Slack's refusals as `DeliveryFailed`.
 
-Text goes in mrkdwn sections, escaped as Slack asks; buttons go in one actions block, each
-carrying the keyword a person would type, so a click reads exactly like typing it.
+Text goes in mrkdwn sections, escaped as Slack asks (staff cards come already in Slack markup);
+buttons go in one actions block, each carrying the keyword a person would type, so a click reads
+exactly like typing it; a staff button carries its own action id instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ MAX_RETRY_AFTER = 3600.0
 
 # chat.postMessage errors: https://docs.slack.dev/reference/methods/chat.postMessage#errors
 NOT_FOUND = frozenset({"channel_not_found", "not_in_channel", "is_archived", "user_not_found"})
+# chat.update and chat.postEphemeral: the message or the person is gone; trying again won't help.
+# https://docs.slack.dev/reference/methods/chat.update#errors
+GONE = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "user_not_in_channel"}
+)
 AUTH = frozenset(
     {
         "invalid_auth",
@@ -45,13 +51,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+def sections(text: str, limit: int = SECTION_LIMIT, *, markup: bool = False) -> list[str]:
     """Escaped pieces of at most `limit` characters, cut at line ends where possible and never
-    inside an entity such as `&amp;`."""
+    inside an entity such as `&amp;`. Text already in markup is cut the same way, not escaped."""
+    quote = (lambda piece: piece) if markup else escape
     atoms: list[str] = []
     for line in text.splitlines(keepends=True):
-        escaped = escape(line)
-        atoms.extend([escaped] if len(escaped) <= limit else [escape(ch) for ch in line])
+        escaped = quote(line)
+        atoms.extend([escaped] if len(escaped) <= limit else [quote(ch) for ch in line])
     pieces: list[str] = []
     current = ""
     for atom in atoms:
@@ -67,13 +74,13 @@ def blocks(message: Outbound) -> list[dict[str, Any]]:
     room = MAX_BLOCKS - (1 if message.buttons else 0)
     out: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
-        for piece in sections(message.text)[:room]
+        for piece in sections(message.text, markup=message.markup)[:room]
     ]
     if message.buttons:
         elements = [
             {
                 "type": "button",
-                "action_id": f"{ACTION_PREFIX}{i}",
+                "action_id": button.action or f"{ACTION_PREFIX}{i}",
                 "value": button.value,
                 "text": {"type": "plain_text", "text": _label(button.label or button.value)},
             }
@@ -99,7 +106,7 @@ def failure(error: SlackApiError) -> DeliveryFailed:
         return DeliveryFailed(
             "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(headers)
         )
-    if code in NOT_FOUND:
+    if code in NOT_FOUND or code in GONE:
         return DeliveryFailed("not_found", permanent=True, detail=detail)
     if code in AUTH:
         return DeliveryFailed("auth", permanent=True, detail=detail)

@@ -26,6 +26,7 @@ from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound
+from bot.core.sms_text import sms_segments
 
 CHANNEL = "sms"
 REQUIRED = (
@@ -134,6 +135,10 @@ class TwilioSms:
 
     def reach(self) -> frozenset[str] | None:
         return None
+
+    def segments(self, message: Outbound) -> int:
+        """The segments of the body as sent (buttons included): what the sender is paced by."""
+        return sms_segments(render(message))
 
     async def start(self) -> None:
         self._http.open()

@@ -19,7 +19,7 @@ from bot.core.store import Tx
 from bot.core.store.records import Participant
 from bot.flows.asks import purchase_ask
 from bot.flows.base import Context, Effects
-from bot.flows.thanks import thank_referrer
+from bot.flows.thanks import thank_and_tell
 
 EventType = Literal["signup", "purchase", "refund"]
 
@@ -148,12 +148,18 @@ class Intake:
         if referrer is None:
             return Outcome("unknown_code", friend.id), Effects()
         signup = await sign_up(
-            tx, referrer=referrer, friend=friend, code=code, channel="api", at=now
+            tx,
+            program=self._context.program,
+            referrer=referrer,
+            friend=friend,
+            code=code,
+            channel="api",
+            at=now,
         )
         if signup.referral is None:
             return Outcome(f"rejected:{signup.reason}", friend.id), Effects()
-        effects = await thank_referrer(
-            self._context.catalogs, tx, referral=signup.referral, friend=friend, now=now
+        effects = await thank_and_tell(
+            self._context, tx, referral=signup.referral, friend=friend, news=signup.news, now=now
         )
         return Outcome("counted", friend.id, signup.referral.id), effects
 

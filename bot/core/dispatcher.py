@@ -1,34 +1,37 @@
-"""The dispatcher: claims due outbox rows and hands each to its channel, at send time re-checking
-that the person still wants to hear from us.
+"""The dispatcher: claims due outbox rows, judges them (opt-out, quiet hours, weekly cap), paces
+them at each provider's limit and hands each to its channel.
 
-Rows are the truth. A crash mid-send leaves the row leased; when the lease runs out it is due
-again, so nothing is lost and only the sends in flight at the crash can repeat.
+Rows are the truth. A claim is a short lease (the hold plus a margin) that is extended, by
+compare-and-set, just before the send; so after a crash a row that was only waiting for its slot
+is due again within seconds, one whose send had started after the send lease (it may have
+reached the provider), and nothing is lost. Only the sends in flight at a crash can repeat.
+
+A row that is not allowed yet goes back to the outbox without counting an attempt: to the end of
+quiet hours, to when the weekly cap frees, or to its pacing slot. With a real clock, rows whose
+slot is within `hold` wait in memory instead, so sends land exactly on their slots.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.channels.base import Channel, DeliveryFailed
-from bot.core.clock import Clock
-from bot.core.messages import Outbound
+from bot.channels.base import Channel
+from bot.core.clock import Clock, to_micros
+from bot.core.delivery_policy import DeliveryPolicy, Verdict
+from bot.core.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
+from bot.core.pacing import Pacer
+from bot.core.program import Pacing
+from bot.core.sending import Sender
 from bot.core.store import Store
 from bot.core.store.records import OutboxRow
 
 log = logging.getLogger(__name__)
 
-# Kinds that may reach an opted-out address: the one confirmation that STOP worked.
-PAST_OPT_OUT = frozenset({"optout_confirmation"})
-
-
-def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0) -> timedelta:
-    """Exponential backoff with jitter, so retries of many rows do not land together."""
-    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+CLAIM_MARGIN = timedelta(seconds=10)  # a claim outlives the hold by this much
 
 
 class Dispatcher:
@@ -38,17 +41,36 @@ class Dispatcher:
         store: Store,
         channels: Mapping[str, Channel],
         clock: Clock,
-        batch: int = 50,
+        policy: DeliveryPolicy | None = None,
+        pacing: Pacing | None = None,
+        hold: timedelta = timedelta(0),
+        batch: int = 100,
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
+        max_in_flight: int = 1000,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
         self._clock = clock
+        self._policy = policy
+        self._pacing = pacing
+        self._pacer = Pacer() if pacing is not None else None
+        self._hold = hold
         self._batch = batch
-        self._lease = lease
-        self._max_attempts = max_attempts
+        self._claim_lease = hold + CLAIM_MARGIN
+        self._max_in_flight = max_in_flight
+        self._sender = Sender(
+            store=store,
+            channels=self._channels,
+            clock=clock,
+            pacer=self._pacer,
+            hold=hold,
+            lease=lease,
+            max_attempts=max_attempts,
+        )
         self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._starved = False
 
     def reach(self) -> dict[str, frozenset[str] | None]:
         return {name: channel.reach() for name, channel in self._channels.items()}
@@ -58,76 +80,128 @@ class Dispatcher:
         self._wake.set()
 
     async def dispatch_due(self) -> int:
-        """Send everything due now; returns how many rows were handled."""
+        """Send everything due now, one send after another; returns how many rows were claimed.
+        (Tests and the terminal chat call this; `run` sends concurrently.)"""
         handled = 0
         while True:
-            async with self._store.transaction() as tx:
-                rows = await tx.outbox.claim_due(
-                    now=self._clock.now(), reach=self.reach(), limit=self._batch, lease=self._lease
-                )
-            for row in rows:
-                await self._deliver(row)
-            handled += len(rows)
-            if len(rows) < self._batch:
+            claimed, more = await self._pass(inline=True)
+            handled += claimed
+            if not more:
                 return handled
+
+    async def run(self, *, idle: float = 1.0) -> None:
+        """Dispatch until cancelled, waking on a kick, when a row falls due or a scope frees."""
+        try:
+            while True:
+                self._wake.clear()
+                wake_at: datetime | None = None
+                try:
+                    while (await self._pass(inline=False))[1]:
+                        pass
+                    wake_at = await self.next_wake()
+                except Exception:  # a database hiccup must not end delivery for good
+                    log.exception("dispatch pass failed")
+                timeout = idle
+                if wake_at is not None:
+                    ahead = (wake_at - self._clock.now()).total_seconds()
+                    timeout = min(idle, max(0.0, ahead))
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    pass
+        finally:
+            await self._drain()
 
     async def next_due(self) -> datetime | None:
         async with self._store.transaction() as tx:
             return await tx.outbox.next_due(reach=self.reach())
 
-    async def run(self, *, idle: float = 1.0) -> None:
-        """Dispatch until cancelled, waking on a kick or when the next row falls due."""
-        while True:
-            self._wake.clear()
-            try:
-                await self.dispatch_due()
-            except Exception:  # a database hiccup must not end delivery for good
-                log.exception("dispatch pass failed")
-            upcoming = await self.next_due()
-            timeout = idle
-            if upcoming is not None:
-                timeout = min(idle, max(0.0, (upcoming - self._clock.now()).total_seconds()))
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                pass
-
-    async def _deliver(self, row: OutboxRow) -> None:
-        channel = self._channels[row.to.channel]
-        async with self._store.transaction() as tx:
-            identity = await tx.participants.identity(row.to)
-        if identity is not None and row.kind not in PAST_OPT_OUT:
-            if identity.opted_out or identity.unreachable:
-                reason = "opted_out" if identity.opted_out else "unreachable"
-                async with self._store.transaction() as tx:
-                    await tx.outbox.mark_skipped(row.id, reason=reason)
-                return
-        message = Outbound(row.to, row.text, row.buttons, row.reply_to)
-        try:
-            provider_id = await channel.send(message)
-        except DeliveryFailed as failure:
-            await self._failed(row, failure)
-            return
-        except Exception as exc:  # an SDK bug or a network fault: retry like any transient error
-            log.exception("send of outbox row %s failed", row.id)
-            await self._failed(row, DeliveryFailed("transient", permanent=False, detail=repr(exc)))
-            return
-        async with self._store.transaction() as tx:
-            await tx.outbox.mark_sent(row.id, provider_id=provider_id, at=self._clock.now())
-
-    async def _failed(self, row: OutboxRow, failure: DeliveryFailed) -> None:
+    async def next_wake(self) -> datetime | None:
+        """When a pass next has something to do: a row falls due or a full channel opens."""
+        if self._room() <= 0:
+            return None  # a finishing send kicks us
         now = self._clock.now()
-        async with self._store.transaction() as tx:
-            if failure.reason == "opted_out":
-                await tx.participants.set_opted_out(row.to, True)
-                await tx.outbox.mark_skipped(row.id, reason=str(failure))
-            elif failure.reason == "blocked":
-                await tx.participants.set_unreachable(row.to, True)
-                await tx.outbox.mark_skipped(row.id, reason=str(failure))
-            elif failure.permanent or row.attempts >= self._max_attempts:
-                await tx.outbox.mark_dead(row.id, error=str(failure))
+        claims, wake = plan_claims(self.reach(), self._pacer, self._pacing, now, self._hold, 1)
+        reach = {k: v for claim in claims for k, v in claim.reach.items()}
+        if reach:
+            async with self._store.transaction() as tx:
+                due = await tx.outbox.next_due(reach=reach)
+            if due is not None and (wake is None or due < wake):
+                wake = due
+        return None if wake is None else between_slots(wake, self._pacer, self._pacing, now)
+
+    async def _drain(self, grace: float = 5.0) -> None:
+        """On stop, let sends already going finish (a cut-off send may repeat after restart)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _room(self) -> int:
+        return self._max_in_flight - len(self._tasks)
+
+    async def _pass(self, *, inline: bool) -> tuple[int, bool]:
+        """One claim of due rows; returns (rows claimed, whether more may be waiting)."""
+        now = self._clock.now()
+        room = self._room()
+        self._starved = room <= 0
+        limit = min(self._batch, room)
+        claims, _ = plan_claims(self.reach(), self._pacer, self._pacing, now, self._hold, limit)
+        if not claims:
+            return 0, False
+        rows, claimed, more = await self._claim(claims, now)
+        sends = plan_sends(rows, self._channels, self._pacer, self._pacing, now, self._hold)
+        if sends.back:
+            async with self._store.transaction() as tx:
+                for row, due in sends.back:
+                    await tx.outbox.reschedule(
+                        row.id, due_at=due, error=row.last_error, count_attempt=False
+                    )
+        token = to_micros(now + self._claim_lease)
+        for planned in sends.held:
+            job = self._sender.send(planned.row, planned.pace, planned.slot, token)
+            if inline:
+                await job
             else:
-                wait = backoff(row.attempts)
-                if failure.retry_after is not None:
-                    wait = max(wait, timedelta(seconds=failure.retry_after))
-                await tx.outbox.reschedule(row.id, due_at=now + wait, error=str(failure))
+                self._start(job)
+        return claimed, more
+
+    async def _claim(self, claims: list[Claim], now: datetime) -> tuple[list[OutboxRow], int, bool]:
+        """Claim and judge in one transaction: skips and deferrals commit with the claim."""
+        rows: list[OutboxRow] = []
+        more = False
+        async with self._store.transaction() as tx:
+            for claim in claims:
+                got = await tx.outbox.claim_due(
+                    now=now, reach=claim.reach, limit=claim.limit, lease=self._claim_lease
+                )
+                rows.extend(got)
+                more = more or len(got) == claim.limit
+            rows.sort(key=lambda row: (row.due_at, row.id))
+            verdicts: list[Verdict] = (
+                await self._policy.judge_all(tx, rows, now)
+                if self._policy is not None
+                else [Verdict()] * len(rows)
+            )
+            for row, verdict in zip(rows, verdicts, strict=True):
+                if verdict.skip:
+                    await tx.outbox.mark_skipped(row.id, reason=verdict.why)
+                elif verdict.until is not None:
+                    await tx.outbox.reschedule(
+                        row.id,
+                        due_at=verdict.until,
+                        error=f"deferred: {verdict.why}",
+                        count_attempt=False,
+                    )
+        go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+        return go, len(rows), more
+
+    def _start(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._starved:
+            self.kick()

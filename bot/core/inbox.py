@@ -1,4 +1,5 @@
-"""Where channels hand things to the core: messages to the engine, provider facts to the store."""
+"""Where channels hand things to the core: messages to the engine, provider facts to the store,
+and what the business's staff ask for in Slack to the staff desk."""
 
 from __future__ import annotations
 
@@ -6,13 +7,19 @@ from bot.core.engine import Engine, Handled
 from bot.core.messages import Address, Inbound
 from bot.core.metrics import Metrics
 from bot.core.store import Store
+from bot.staff.desk import StaffDesk
 
 
 class CoreInbox:
-    def __init__(self, *, engine: Engine, store: Store, metrics: Metrics) -> None:
+    def __init__(self, *, engine: Engine, store: Store, metrics: Metrics, staff: StaffDesk) -> None:
         self._engine = engine
         self._store = store
         self._metrics = metrics
+        self._staff = staff
+
+    @property
+    def staff(self) -> StaffDesk:
+        return self._staff
 
     async def message(self, inbound: Inbound) -> Handled:
         with self._metrics.handle_seconds.time():

@@ -32,15 +32,27 @@ from bot.core.codes import normalize_code
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
 
-INTENTS = ("link", "count", "leaderboard", "rewards", "help", "stop", "start", "join",
-           "language", "unknown")
+INTENTS = (
+    "link",
+    "count",
+    "leaderboard",
+    "rewards",
+    "help",
+    "stop",
+    "start",
+    "join",
+    "language",
+    "unknown",
+)
 # Equal cues go to the earlier intent: an opt-out must never lose to anything else.
 _PRIORITY = ("stop", "start", "count", "leaderboard", "rewards", "link", "language", "help")
 _LEVELS = ("strong", "medium")
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # A code-like token: 8 characters with hyphens between them, or two halves (K7Q2 M9XA).
-_TOKEN = re.compile(r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4} [0-9a-z]{4})"
-                    r"(?![0-9a-z]|-[0-9a-z])")
+_TOKEN = re.compile(
+    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4} [0-9a-z]{4})"
+    r"(?![0-9a-z]|-[0-9a-z])"
+)
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
 _NON_WORD = re.compile(r"[\W_]+")
 _LETTER = re.compile(r"[a-z]")
@@ -93,11 +105,14 @@ class Grammar:
             for level in _LEVELS
             for intent in _PRIORITY
             for script, same in by_script.items()
-            for group in _grouped([p for t in same
-                                   for p in t.get("intents", {}).get(intent, {}).get(level, [])])
+            for group in _grouped(
+                [p for t in same for p in t.get("intents", {}).get(intent, {}).get(level, [])]
+            )
         ]
-        keywords = {script: [p for t in same for p in t.get("join", {}).get("keywords", [])]
-                    for script, same in by_script.items()}
+        keywords = {
+            script: [p for t in same for p in t.get("join", {}).get("keywords", [])]
+            for script, same in by_script.items()
+        }
         keyword = _compile(p for found in keywords.values() for p in found).pattern
         return cls(
             exact=exact,
@@ -105,10 +120,12 @@ class Grammar:
             join_before=tuple(
                 (script, re.compile(rf"(?:{_compile(group).pattern})\s*[:=#]?\s*$"))
                 for script, found in keywords.items()
-                for group in _grouped(found)),
+                for group in _grouped(found)
+            ),
             join_raw=re.compile(rf"(?:{keyword})\s*[:=#]?\s*([0-9a-z][!-~]{{0,63}})"),
-            not_codes=frozenset(_fold(w) for t in tables
-                                for w in t.get("join", {}).get("not_codes", [])),
+            not_codes=frozenset(
+                _fold(w) for t in tables for w in t.get("join", {}).get("not_codes", [])
+            ),
             switch=LanguageSwitch.build(t.get("language", {}) for t in tables),
         )
 
@@ -167,8 +184,10 @@ class Grammar:
         return token.upper() if token and token not in self.not_codes else None
 
     def _after_keyword(self, folded: str, start: int, present: frozenset[str]) -> bool:
-        return any(script in present and pattern.search(folded, max(0, start - 40), start)
-                   for script, pattern in self.join_before)
+        return any(
+            script in present and pattern.search(folded, max(0, start - 40), start)
+            for script, pattern in self.join_before
+        )
 
 
 _DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)

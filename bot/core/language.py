@@ -92,12 +92,19 @@ class LanguageSwitch:
             by_script.setdefault(min(scripts(name)), []).append(_spaced(name))
         return cls(
             command=re.compile(rf"(?:{_joined(sections, 'command')})\s*[:=]?\s*(\S.*)"),
-            codes={_fold(c): t for s in sections
-                   for t, listed in s.get("codes", {}).items() for c in listed},
+            codes={
+                _fold(c): t
+                for s in sections
+                for t, listed in s.get("codes", {}).items()
+                for c in listed
+            },
             # English names must not match inside a word, yet may touch Korean: "english로".
-            names={script: re.compile(rf"\b(?:{'|'.join(found)})(?![a-z])" if script == "latin"
-                                      else "|".join(found))
-                   for script, found in by_script.items()},
+            names={
+                script: re.compile(
+                    rf"\b(?:{'|'.join(found)})(?![a-z])" if script == "latin" else "|".join(found)
+                )
+                for script, found in by_script.items()
+            },
             targets={name.replace(" ", ""): target for name, target in names.items()},
             cue=re.compile(_joined(sections, "cues")),
             filler=re.compile(_joined(sections, "fillers")),
@@ -125,13 +132,14 @@ class LanguageSwitch:
 
     def _named(self, folded: str, patterns: Iterable[re.Pattern[str]] | None = None) -> list[str]:
         """The targets named in the text, in the order they are written."""
-        found = sorted((m.start(), m[0]) for p in patterns or self.names.values()
-                       for m in p.finditer(folded))
+        found = sorted(
+            (m.start(), m[0]) for p in patterns or self.names.values() for m in p.finditer(folded)
+        )
         return [self.targets[name.replace(" ", "")] for _, name in found]
 
 
 def _variant(target: str, lang: str, known: str | None) -> str:
-    """"Chinese" means the variant the message is written in, else the reader's, else Simplified."""
+    """ "Chinese" means the variant the message is written in, else the reader's, else Simplified."""
     if target != "zh":
         return target
     return next((c for c in (lang, known) if c in ("zh-Hant", "zh-Hans")), "zh-Hans")
@@ -153,5 +161,6 @@ def _spaced(name: str) -> str:
 
 
 def _joined(sections: Iterable[Mapping[str, Any]], field: str) -> str:
-    return "|".join(f"(?:{unicodedata.normalize('NFKC', p)})" for s in sections
-                    for p in s.get(field, []))
+    return "|".join(
+        f"(?:{unicodedata.normalize('NFKC', p)})" for s in sections for p in s.get(field, [])
+    )

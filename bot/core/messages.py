@@ -27,6 +27,7 @@ class Button:
 
     label: str
     value: str  # what the person would type to get the same result, e.g. "LINK"
+    action: str | None = None  # a staff button's own action id; None for a typed keyword
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,13 @@ class Outbound:
     text: str
     buttons: tuple[Button, ...] = ()
     reply_to: str | None = None  # a provider thread or chat id, when it differs from `to.id`
+    # For staff in Slack: replace a message already posted (its provider id) instead of posting,
+    # answer in a message's thread, show it to `to` alone, and send text already in the
+    # channel's markup (mentions, dates) rather than escaping it.
+    edit_of: str | None = None
+    thread: str | None = None
+    ephemeral: bool = False
+    markup: bool = False
 
 
 @dataclass(frozen=True, slots=True)

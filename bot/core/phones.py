@@ -3,6 +3,7 @@ about a newcomer (their likely language and, where the number pins it down, thei
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -14,9 +15,13 @@ CHANNEL = "sms"
 
 # Country calling code -> the language a newcomer most likely reads; everyone else gets English.
 LANGUAGE_BY_COUNTRY = {82: "ko", 886: "zh-Hant", 852: "zh-Hant", 853: "zh-Hant", 86: "zh-Hans"}
+# A +number, perhaps with spacing; phonenumbers alone would also find one in "whatsapp:+1...".
+_SPELLING = re.compile(r"\+[0-9][0-9 ().-]{1,30}")
 
 
 def _parse(raw: str) -> phonenumbers.PhoneNumber | None:
+    if not _SPELLING.fullmatch(raw):
+        return None
     try:
         number = phonenumbers.parse(raw, None)  # no default region: only +country numbers
     except phonenumbers.NumberParseException:

@@ -6,7 +6,7 @@ Errors name the key and what is wrong (pydantic does the checking; we only phras
 from __future__ import annotations
 
 import tomllib
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -14,58 +14,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-Unit = Literal["money", "credit", "storage", "points", "perk"]
-Side = Literal["referrer", "friend"]
+from bot.core.reward_rules import Amount, Milestone, Perk, RewardRule, Side, Unit
+
+__all__ = [
+    "Amount",
+    "Fraud",
+    "Milestone",
+    "Pacing",
+    "Perk",
+    "Program",
+    "ProgramError",
+    "QuietHours",
+    "Reminders",
+    "RewardRule",
+    "Side",
+    "Unit",
+    "load_program",
+    "parse_program",
+]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Amount(_Strict):
-    """An amount in force from a date on (the friend's signup date decides which applies)."""
-
-    since: date = date(1970, 1, 1)
-    amount: Decimal = Field(ge=0)
-
-
-class RewardRule(_Strict):
-    id: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
-    side: Side
-    unit: Unit
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")  # money, credit
-    storage_unit: Literal["MB", "GB"] = "MB"
-    perk: str | None = None  # unit = perk: what the person gets, in words
-    amounts: tuple[Amount, ...] = ()
-    cap: Decimal | None = Field(default=None, gt=0)  # total per person under this rule
-
-    @model_validator(mode="after")
-    def _coherent(self) -> RewardRule:
-        if self.unit in ("money", "credit") and self.currency is None:
-            raise ValueError(f"reward {self.id!r}: unit {self.unit!r} needs a currency, e.g. USD")
-        if self.unit == "perk" and not self.perk:
-            raise ValueError(f"reward {self.id!r}: unit 'perk' needs `perk`, what is given")
-        if self.unit != "perk" and not self.amounts:
-            raise ValueError(f"reward {self.id!r}: needs at least one [[rewards.amounts]]")
-        dates = [a.since for a in self.amounts]
-        if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise ValueError(
-                f"reward {self.id!r}: amounts must have distinct, rising `since` dates"
-            )
-        return self
-
-    def amount_on(self, day: date) -> tuple[int, Decimal] | None:
-        """(version, amount) of the rule in force on that day; version = index of the amount."""
-        found = None
-        for version, amount in enumerate(self.amounts):
-            if amount.since <= day:
-                found = (version, amount.amount)
-        return found
-
-
-class Milestone(_Strict):
-    count: int = Field(gt=0)
-    perk: str = Field(min_length=1)
 
 
 class Reminders(_Strict):
@@ -119,6 +89,13 @@ class Program(_Strict):
     fraud: Fraud = Fraud()
     messages: dict[str, dict[str, str]] = Field(default_factory=dict)  # lang -> key -> text
 
+    @field_validator("landing_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")) or len(value) < 12:
+            raise ValueError(f"{value!r} is not a web address (https://...)")
+        return value
+
     @field_validator("default_time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -152,8 +129,12 @@ class ProgramError(ValueError):
 def _phrase(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{where}: {error['msg']}")
+        where = "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+        ).lstrip(".")
+        where = where or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
     return "; ".join(lines)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -37,6 +38,10 @@ class Scheduler:
         self._jobs.append((name, job, {"trigger": "interval", "seconds": seconds}))
 
     def start(self) -> None:
+        # Everything alive by now (grammar, catalogs, SDK clients) lives as long as the process;
+        # freezing it keeps the collector's full passes short, and a long pause in the event loop
+        # is a late send that pacing can never make up.
+        gc.freeze()
         self._loop_task = asyncio.get_running_loop().create_task(self._dispatcher.run())
         self._clock.add_job(self._dispatcher.kick, "interval", seconds=self._tick, id="tick")
         for name, job, trigger in self._jobs:

@@ -1,14 +1,20 @@
 """A friend signs up through a code: the rules that decide whether it counts, and why not.
 
 Every attempt is recorded, counted or rejected with its reason, so "why didn't my friend
-count?" always has an answer. The database's constraints settle concurrent joins.
+count?" always has an answer. The database's constraints settle concurrent joins. Chat joins
+and the events API both come through here, so both get the fraud rules and the rewards.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from bot.core.fraud import Origin, record, same_person, suspicions, trace
+from bot.core.messages import Address
+from bot.core.program import Program
+from bot.core.rewards import RewardNews, qualify
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
 
@@ -17,6 +23,8 @@ from bot.core.store.records import Participant, Referral
 class Signup:
     referral: Referral | None  # the counted referral, when the signup counts
     reason: str | None  # why it does not count, one of records.REASONS
+    news: RewardNews = field(default_factory=RewardNews)  # rewards the signup earned
+    held: tuple[str, ...] = ()  # fraud flags: counted, but its rewards wait for a reviewer
 
 
 def is_existing_customer(friend: Participant) -> bool:
@@ -24,22 +32,65 @@ def is_existing_customer(friend: Participant) -> bool:
     return friend.is_customer or friend.link_sent_at is not None or friend.referral_count > 0
 
 
+async def _refusal(
+    tx: Tx,
+    program: Program,
+    *,
+    referrer: Participant,
+    friend: Participant,
+    origin: Origin,
+    claimed: Iterable[Address],
+    at: datetime,
+) -> str | None:
+    if await same_person(tx, referrer.id, friend.id, claimed):
+        return "self_referral"
+    if await tx.referrals.of_friend(friend.id) is not None:
+        return "already_referred"  # first code wins
+    if is_existing_customer(friend):
+        return "already_customer"
+    referred_at = origin.referred_at or at
+    if at - referred_at > timedelta(days=program.attribution_days):
+        return "attribution_expired"
+    return None
+
+
 async def sign_up(
-    tx: Tx, *, referrer: Participant, friend: Participant, code: str, channel: str, at: datetime
+    tx: Tx,
+    *,
+    program: Program,
+    referrer: Participant,
+    friend: Participant,
+    code: str,
+    channel: str,
+    at: datetime,
+    origin: Origin | None = None,
+    claimed: Iterable[Address] = (),
 ) -> Signup:
-    reason: str | None = None
-    if referrer.id == friend.id:
-        reason = "self_referral"
-    elif await tx.referrals.of_friend(friend.id) is not None:
-        reason = "already_referred"
-    elif is_existing_customer(friend):
-        reason = "already_customer"
+    """`origin`: where the friend came from (the API's visitor id, network, device);
+    `claimed`: identifiers the friend gave that may belong to someone else (self-referral)."""
+    origin = await trace(tx, code, origin or Origin())
+    reason = await _refusal(
+        tx, program, referrer=referrer, friend=friend, origin=origin, claimed=claimed, at=at
+    )
     if reason is None:
+        await tx.rewards.flags.lock_referrer(referrer.id)
+        held = await suspicions(tx, program, referrer_id=referrer.id, origin=origin, at=at)
+        # Counted at once when the signup is what qualifies and nothing needs a review.
+        at_once = program.qualifying_event == "signup" and not held
         referral = await tx.referrals.create(
-            referrer_id=referrer.id, friend_id=friend.id, code=code, channel=channel, at=at
+            referrer_id=referrer.id,
+            friend_id=friend.id,
+            code=code,
+            channel=channel,
+            at=at,
+            status="qualified" if at_once else "signed_up",
         )
         if referral is not None:
-            return Signup(referral, None)
+            await record(tx, referral_id=referral.id, origin=origin, reasons=held, at=at)
+            news = RewardNews()
+            if program.qualifying_event == "signup":
+                news = await qualify(tx, program, referral, at=at, flags=held)
+            return Signup(referral, None, news, tuple(held))
         reason = "already_referred"  # a concurrent join won the race; the constraint decided
     await tx.referrals.create(
         referrer_id=referrer.id,

@@ -1,4 +1,5 @@
-"""The periodic jobs: the daily reminder sweep (and, with reward programs, releasing holds).
+"""The periodic jobs: the daily reminder sweep, the staff's daily digest (and, with reward
+programs, releasing holds).
 
 Each run claims its period in `job_runs` in the same transaction as its work, so across any
 number of processes a period's run happens once, and a crash mid-run rolls back its claim too.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.enqueue import enqueue_scheduled
 from bot.core.store import Store
 from bot.flows.base import Context
 from bot.flows.reminders import remind
+from bot.staff.digest import daily_digest
+from bot.staff.followup import ask_outcomes
 
 BATCH = 5_000
 
@@ -50,6 +54,34 @@ class Sweeps:
                 for participant_id in due:
                     effects = await remind(self._context, tx, participant_id, which=which, now=now)
                     queued += await enqueue_scheduled(tx, effects, at=now)
+        if queued:
+            self._kick()
+        return queued
+
+    async def digest(self) -> int:
+        """Post today's digest to the staff's notification channel; 1 if it was queued, 0 if
+        there is no channel or today's run happened already."""
+        if self._context.staff.notify_channel is None:
+            return 0
+        now = self._clock.now()
+        # The business's day, in the program's zone, names the period.
+        period = now.astimezone(ZoneInfo(self._context.program.default_time_zone)).date()
+        async with self._store.transaction() as tx:
+            if not await tx.jobs.claim("digest", period.isoformat(), at=now):
+                return 0
+            effects = await daily_digest(self._context, tx, period=period.isoformat(), now=now)
+            queued = await enqueue_scheduled(tx, effects, at=now)
+        if queued:
+            self._kick()
+        return queued
+
+    async def ask_outcomes(self) -> int:
+        """Tell account managers, under each ask's card, that it went out or why not (every
+        minute or so; each ask's outcome is told once, by its dedupe key)."""
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            effects = await ask_outcomes(self._context, tx, now=now)
+            queued = await enqueue_scheduled(tx, effects, at=now)
         if queued:
             self._kick()
         return queued

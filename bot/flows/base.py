@@ -13,6 +13,7 @@ from bot.core.messages import Button, Inbound, Scheduled
 from bot.core.program import Program
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
+from bot.staff.access import Staffing
 
 
 class Links(Protocol):
@@ -30,6 +31,7 @@ class Context:
     catalogs: Catalogs
     links: Links
     program: Program
+    staff: Staffing = field(default_factory=Staffing)  # reviewers and notify channel in Slack
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,42 +1,82 @@
-""" "How many friends have I referred?": counted from the referral rows, with what did not count."""
+""" "How many friends have I referred?": counted from the referral rows, with what did not count.
+
+"Why didn't my friend count?" is answered here in plain words: refusals (own code, already a
+customer, already referred, too late), and referrals that earned nothing (cap reached, held for
+review, refunded). Where the program has milestones, it says how far the next one is.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.core.i18n import Catalogs
+from bot.core.rewards.qualify import qualified_count
+from bot.core.store.flags import Note
 from bot.flows.base import Context, Effects, Turn
+from bot.flows.fit import fit
 from bot.flows.menu import menu
 from bot.flows.names import mask_name
+from bot.flows.reward_text import reason_text
+
+SHOWN = 3  # the most recent friends who did not count; older ones are no news
 
 
 async def my_count(ctx: Context, turn: Turn) -> Effects:
     cat, lang = ctx.catalogs, turn.lang
     counts = await turn.tx.referrals.counts(turn.participant.id)
+    notes = await turn.tx.rewards.flags.notes(turn.participant.id)
     if counts.counted == 0:
         lines = [cat.text(lang, "count.none", link=ctx.links.web(turn.participant.code))]
     else:
         lines = [cat.text(lang, "count.total", count=counts.counted)]
-        if counts.pending and counts.pending != counts.counted:
-            lines.append(cat.text(lang, "count.pending", count=counts.pending))
-    if counts.rejected:
-        lines.extend(await _not_counted(cat, turn))
-    return Effects.say("\n".join(lines), *menu(cat, lang, "LINK", "TOP"))
+        # Held or refunded friends are not "waiting to qualify": they are listed with why.
+        waiting = counts.pending - sum(1 for n in notes if n.status == "signed_up")
+        if waiting:
+            lines.append(cat.text(lang, "count.pending", count=waiting))
+    milestone = await _next_milestone(ctx, turn)
+    if milestone:
+        lines.append(milestone)
+    keep = len(lines)
+    if counts.rejected or notes:
+        lines.extend(await _not_counted(cat, turn, notes))
+    shown = fit(lines, keep=keep + 1, more=lambda n: cat.text(lang, "list.more", count=n))
+    return Effects.say("\n".join(shown), *menu(cat, lang, "LINK", "TOP"))
 
 
-async def _not_counted(cat: Catalogs, turn: Turn) -> list[str]:
+async def _next_milestone(ctx: Context, turn: Turn) -> str | None:
+    if not ctx.program.milestones:
+        return None
+    qualified = await qualified_count(turn.tx, turn.participant.id)
+    upcoming = ctx.program.next_milestone(qualified)
+    if upcoming is None:
+        return None
+    return ctx.catalogs.text(
+        turn.lang,
+        "count.next_milestone",
+        remaining=upcoming.count - qualified,
+        reward=upcoming.text(turn.lang),
+    )
+
+
+async def _not_counted(cat: Catalogs, turn: Turn, notes: list[Note]) -> list[str]:
     """Why a friend did not count, in plain words: the question every referrer asks."""
-    rejected = [
-        line
+    why: list[tuple[datetime, str, str | None]] = [
+        (line.created_at, line.friend_name, line.reason)
         for line in await turn.tx.referrals.lines(turn.participant.id, limit=50)
         if line.status == "rejected"
-    ][:3]
-    if not rejected:
+    ]
+    why += [(note.at, note.friend_name, note.reason) for note in notes]
+    why.sort(key=lambda item: item[0], reverse=True)
+    if not why:
         return []
     out = [cat.text(turn.lang, "count.not_counted_header")]
-    for line in rejected:
-        reason = cat.text(turn.lang, f"reason.{line.reason}")
+    for _, name, reason in why[:SHOWN]:
         out.append(
             cat.text(
-                turn.lang, "count.not_counted_line", name=mask_name(line.friend_name), reason=reason
+                turn.lang,
+                "count.not_counted_line",
+                name=mask_name(name),
+                reason=reason_text(cat, turn.lang, reason),
             )
         )
     return out

@@ -1,12 +1,18 @@
-"""A friend joins through a code ("JOIN K7Q2M9XA", Telegram /start K7Q2M9XA)."""
+"""A friend joins through a code ("JOIN K7Q2M9XA", Telegram /start K7Q2M9XA).
+
+The friend hears what they got in the welcome itself; the referrer is thanked, and told of
+any milestone or cap the signup reached.
+"""
 
 from __future__ import annotations
 
 from bot.core.codes import normalize_code
-from bot.core.signups import sign_up
+from bot.core.signups import Signup, sign_up
+from bot.core.store.records import Participant
 from bot.flows.base import Context, Effects, Turn
 from bot.flows.menu import menu
-from bot.flows.thanks import thank_referrer
+from bot.flows.reward_text import reward_text
+from bot.flows.thanks import thank_and_tell
 
 _REFUSALS = {
     "self_referral": "join.own_code",
@@ -26,6 +32,7 @@ async def join(ctx: Context, turn: Turn) -> Effects:
         return Effects.say(cat.text(lang, "join.unknown_code", code=code))
     signup = await sign_up(
         turn.tx,
+        program=ctx.program,
         referrer=referrer,
         friend=turn.participant,
         code=code,
@@ -35,14 +42,31 @@ async def join(ctx: Context, turn: Turn) -> Effects:
     if signup.referral is None:
         key = _REFUSALS.get(signup.reason or "", "join.already_referred")
         return Effects.say(cat.text(lang, key), *menu(cat, lang, "LINK"))
-    name = referrer.display_name.strip()
-    text = (
-        cat.text(lang, "join.welcome", referrer=name)
-        if name
-        else cat.text(lang, "join.welcome_anonymous")
-    )
-    welcome = Effects.say(text, *menu(cat, lang, "LINK", "HELP"))
-    thanks = await thank_referrer(
-        cat, turn.tx, referral=signup.referral, friend=turn.participant, now=turn.now
+    welcome = Effects.say(_welcome(ctx, turn, referrer, signup), *menu(cat, lang, "LINK", "HELP"))
+    thanks = await thank_and_tell(
+        ctx,
+        turn.tx,
+        referral=signup.referral,
+        friend=turn.participant,
+        news=signup.news.without_grants_to(turn.participant.id),  # the welcome says those
+        now=turn.now,
     )
     return welcome + thanks
+
+
+def _welcome(ctx: Context, turn: Turn, referrer: Participant, signup: Signup) -> str:
+    cat, lang = ctx.catalogs, turn.lang
+    name = referrer.display_name.strip()
+    got = [
+        reward_text(cat, lang, r)
+        for r in signup.news.granted_to(turn.participant.id)
+        if r.held is None and r.status != "voided"
+    ]
+    if got:
+        reward = cat.format_list(lang, got)
+        if name:
+            return cat.text(lang, "join.welcome_reward", referrer=name, reward=reward)
+        return cat.text(lang, "join.welcome_reward_anonymous", reward=reward)
+    if name:
+        return cat.text(lang, "join.welcome", referrer=name)
+    return cat.text(lang, "join.welcome_anonymous")

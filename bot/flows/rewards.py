@@ -1,13 +1,100 @@
-""" "What have I earned?": what the reward ledger holds for the asker."""
+""" "What have I earned?": paid and approved totals, what is pending and the day each clears.
+
+Sums of the same kind are added up (three $20 rewards read as $60.00); pending rewards are
+listed one by one, soonest first, because each clears on its own day; what does not fit two
+SMS segments is summed up as "...and 3 more".
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+
+from bot.core.store.records import Participant
+from bot.core.store.rewards import Reward
 from bot.flows.base import Context, Effects, Turn
+from bot.flows.fit import fit
 from bot.flows.menu import menu
+from bot.flows.reward_text import describe, local_day, reason_text, reward_text
+
+SHOWN_VOIDED = 2
 
 
 async def my_rewards(ctx: Context, turn: Turn) -> Effects:
-    # The ledger arrives with reward programs; until then there is honestly nothing to show.
-    return Effects.say(
-        ctx.catalogs.text(turn.lang, "rewards.empty"), *menu(ctx.catalogs, turn.lang, "LINK")
+    cat, lang = ctx.catalogs, turn.lang
+    rewards = [
+        r
+        for r in await turn.tx.rewards.of_participant(turn.participant.id)
+        if r.reason != "cap_reached"  # never granted; the cap line says why
+    ]
+    if not rewards:
+        return Effects.say(cat.text(lang, "rewards.empty"), *menu(cat, lang, "LINK"))
+    lines = [cat.text(lang, "rewards.header")]
+    lines += _settled(ctx, lang, rewards, "issued", "rewards.line_issued")
+    lines += _settled(ctx, lang, rewards, "approved", "rewards.line_approved")
+    lines += _pending(ctx, turn.participant, rewards)
+    for r in [r for r in rewards if r.status == "voided"][:SHOWN_VOIDED]:
+        reason = reason_text(cat, lang, r.reason)
+        lines.append(
+            cat.text(lang, "rewards.line_voided", amount=reward_text(cat, lang, r), reason=reason)
+        )
+    caps = await _caps(ctx, turn)
+    text = "\n".join(
+        fit(lines, keep=1, more=lambda n: cat.text(lang, "list.more", count=n), tail=caps)
     )
+    return Effects.say(text, *menu(cat, lang, "COUNT", "LINK"))
+
+
+def _settled(ctx: Context, lang: str, rewards: list[Reward], status: str, key: str) -> list[str]:
+    """One line per kind of reward: sums for amounts, each perk by name."""
+    sums: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
+    perks: list[Reward] = []
+    for r in reversed(rewards):  # oldest first
+        if r.status != status:
+            continue
+        if r.unit == "perk":
+            perks.append(r)
+        else:
+            sums[(r.unit, r.measure, r.label)] += r.amount
+    texts = [
+        describe(ctx.catalogs, lang, unit=unit, measure=measure, label=label, amount=total)
+        for (unit, measure, label), total in sums.items()
+    ] + [reward_text(ctx.catalogs, lang, r) for r in perks]
+    return [ctx.catalogs.text(lang, key, amount=text) for text in texts]
+
+
+def _pending(ctx: Context, person: Participant, rewards: list[Reward]) -> list[str]:
+    cat, lang = ctx.catalogs, person.lang
+    waiting = sorted(
+        (r for r in rewards if r.status == "pending"),
+        key=lambda r: (r.held is not None, r.hold_until, r.id),
+    )
+    lines = []
+    for r in waiting:
+        amount = reward_text(cat, lang, r)
+        if r.held is not None:
+            lines.append(cat.text(lang, "rewards.line_held", amount=amount))
+            continue
+        day = local_day(r.hold_until, person, ctx.program.default_time_zone)
+        lines.append(
+            cat.text(lang, "rewards.line_pending", amount=amount, date=cat.format_date(lang, day))
+        )
+    return lines
+
+
+async def _caps(ctx: Context, turn: Turn) -> list[str]:
+    lines = []
+    for rule in ctx.program.rewards:
+        if rule.cap is None:
+            continue
+        if await turn.tx.rewards.totals.of(turn.participant.id, rule.id) >= rule.cap:
+            cap = describe(
+                ctx.catalogs,
+                turn.lang,
+                unit=rule.unit,
+                measure=rule.measure,
+                label=rule.label,
+                amount=rule.cap,
+            )
+            lines.append(ctx.catalogs.text(turn.lang, "rewards.cap_reached", cap=cap))
+    return lines

@@ -1,19 +1,37 @@
-"""The thank-you a referrer gets when a friend signs up: on their channel, in their language."""
+"""The thank-you a referrer gets when a friend signs up: on their channel, in their language.
+
+What the signup earned the referrer rides along in the same message ("You earned $20.00")
+when both fit two SMS segments: one text instead of two, one fewer against the weekly cap.
+Milestones and caps, rarer and bigger news, follow as messages of their own.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.i18n import Catalogs
 from bot.core.messages import Outbound, Scheduled
+from bot.core.rewards import RewardNews
+from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
-from bot.flows.base import Effects
+from bot.flows.base import Context, Effects
+from bot.flows.fit import SEGMENTS
+from bot.flows.reward_news import Note, notes, schedule, tell
+from bot.staff.notify import referral_made
 
 
 async def thank_referrer(
-    catalogs: Catalogs, tx: Tx, *, referral: Referral, friend: Participant, now: datetime
+    catalogs: Catalogs,
+    tx: Tx,
+    *,
+    referral: Referral,
+    friend: Participant,
+    now: datetime,
+    also: Sequence[Note] = (),
 ) -> Effects:
+    """`also`: notes for the referrer to add below the thanks, in the same message."""
     referrer = await tx.participants.get(referral.referrer_id)
     identity = await tx.participants.reachable_identity(referral.referrer_id)
     if referrer is None or identity is None:
@@ -24,6 +42,31 @@ async def thank_referrer(
         text = catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)
     else:
         text = catalogs.text(referrer.lang, "thanks.signup_anonymous", count=count)
+    folded = "\n".join([text, *(note.write(referrer) for note in also)])
+    apart: Sequence[Note] = also
+    if sms_segments(folded) <= SEGMENTS:  # else each goes on its own, rather than a long text
+        text, apart = folded, ()
     message = Outbound(to=identity.address, text=text, reply_to=identity.reply_to)
     scheduled = Scheduled(message, due_at=now, dedupe_key=f"thanks:{referral.id}", kind="thanks")
-    return Effects(scheduled=((scheduled, referrer.id),))
+    rest = tuple(schedule(note, referrer, identity, now=now) for note in apart)
+    return Effects(scheduled=((scheduled, referrer.id), *rest))
+
+
+async def thank_and_tell(
+    ctx: Context,
+    tx: Tx,
+    *,
+    referral: Referral,
+    friend: Participant,
+    news: RewardNews,
+    now: datetime,
+) -> Effects:
+    """The thanks with the referrer's reward in it, then the rest of the news (milestones,
+    caps, the friend's reward when the friend is not in this conversation)."""
+    mine = notes(ctx, RewardNews(granted=news.granted_to(referral.referrer_id)))
+    thanks = await thank_referrer(
+        ctx.catalogs, tx, referral=referral, friend=friend, now=now, also=mine
+    )
+    rest = news.without_grants_to(referral.referrer_id)
+    staff = await referral_made(ctx, tx, referral=referral, now=now)  # reviewers, account manager
+    return thanks + await tell(ctx, tx, rest, now=now) + staff

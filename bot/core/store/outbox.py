@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.clock import from_micros, to_micros
@@ -13,7 +13,8 @@ from bot.core.store.records import OutboxRow
 
 _COLUMNS = (
     "id, channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
-    "status, attempts, last_error, provider_id, delivery_status, created_at, sent_at"
+    "status, attempts, last_error, provider_id, delivery_status, created_at, sent_at, "
+    "edit_of, thread, ephemeral, markup"
 )
 STATUSES = ("scheduled", "sending", "sent", "dead", "skipped")
 
@@ -49,7 +50,7 @@ def _row(r: Row) -> OutboxRow:
         participant_id=None if r[4] is None else int(r[4]),
         kind=r[5],
         text=r[6],
-        buttons=tuple(Button(label, value) for label, value in json.loads(r[7])),
+        buttons=tuple(Button(*button) for button in json.loads(r[7])),
         dedupe_key=r[8],
         due_at=from_micros(r[9]),
         status=r[10],
@@ -59,6 +60,10 @@ def _row(r: Row) -> OutboxRow:
         delivery_status=r[14],
         created_at=from_micros(r[15]),
         sent_at=None if r[16] is None else from_micros(r[16]),
+        edit_of=r[17],
+        thread=r[18],
+        ephemeral=bool(r[19]),
+        markup=bool(r[20]),
     )
 
 
@@ -91,10 +96,14 @@ class Outbox:
         participant_id: int | None = None,
     ) -> int | None:
         """Queue a message; None when its dedupe key was queued before (same cause, once)."""
-        buttons = json.dumps([[b.label, b.value] for b in message.buttons], ensure_ascii=False)
+        buttons = json.dumps(
+            [[b.label, b.value, *([b.action] if b.action else [])] for b in message.buttons],
+            ensure_ascii=False,
+        )
         row = await self._conn.fetchone(
             "INSERT INTO outbox (channel, address, reply_to, participant_id, kind, text, buttons, "
-            "dedupe_key, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "dedupe_key, due_at, created_at, edit_of, thread, ephemeral, markup) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING RETURNING id",
             message.to.channel,
             message.to.id,
@@ -106,33 +115,98 @@ class Outbox:
             dedupe_key,
             to_micros(due_at),
             to_micros(at),
+            message.edit_of,
+            message.thread,
+            int(message.ephemeral),
+            int(message.markup),
         )
         return None if row is None else int(row[0])
 
     async def claim_due(
         self, *, now: datetime, reach: Reach, limit: int, lease: timedelta
     ) -> list[OutboxRow]:
-        """Take due rows for sending; a row whose lease ran out (a crash mid-send) is due again."""
+        """Take due rows for sending; a row whose lease ran out (a crash mid-send) is due again,
+        first. Two statements, not one with OR, so that each walks an index in due order."""
         where, params = _reach_clause(reach)
         lock = " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgres" else ""
         now_us = to_micros(now)
-        rows = await self._conn.fetchall(
-            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
-            "WHERE id IN (SELECT id FROM outbox WHERE ((status = 'scheduled' AND due_at <= ?) "
-            f"OR (status = 'sending' AND lease_until < ?)) AND {where} "
-            f"ORDER BY due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
-            to_micros(now + lease),
-            now_us,
-            now_us,
-            *params,
-            limit,
+        taken: list[OutboxRow] = []
+        for which in (
+            "status = 'sending' AND lease_until < ?",
+            "status = 'scheduled' AND due_at <= ?",
+        ):
+            if len(taken) >= limit:
+                break
+            rows = await self._conn.fetchall(
+                "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
+                f"WHERE id IN (SELECT id FROM outbox WHERE {which} AND {where} "
+                f"ORDER BY due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
+                to_micros(now + lease),
+                now_us,
+                *params,
+                limit - len(taken),
+            )
+            taken.extend(_row(r) for r in rows)
+        return sorted(taken, key=lambda row: (row.due_at, row.id))
+
+    async def hold(self, row_id: int, *, lease: int, until: datetime) -> bool:
+        """Extend a claim just before its send; False when the claim is no longer ours (the
+        lease ran out and another dispatcher took the row), so it must not be sent."""
+        row = await self._conn.fetchone(
+            "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending' "
+            "AND lease_until = ? RETURNING id",
+            to_micros(until),
+            row_id,
+            lease,
         )
-        return sorted((_row(r) for r in rows), key=lambda row: (row.due_at, row.id))
+        return row is not None
+
+    async def proactive_times(
+        self,
+        *,
+        participant_id: int | None,
+        address: Address,
+        direct: frozenset[str],
+        since: datetime,
+        now: datetime,
+        besides: Sequence[int] = (),
+    ) -> list[datetime]:
+        """When the proactive messages to one person since `since` went out, oldest first; rows
+        being sent count as sent now, except `besides` (the claim being decided)."""
+        who, who_params = (
+            ("participant_id = ?", [participant_id])
+            if participant_id is not None
+            else ("channel = ? AND address = ?", [address.channel, address.id])
+        )
+        kinds = ", ".join("?" for _ in direct) or "NULL"
+        skip = ", ".join("?" for _ in besides) or "NULL"
+        rows = await self._conn.fetchall(
+            f"SELECT COALESCE(sent_at, ?) FROM outbox WHERE {who} AND kind NOT IN ({kinds}) "
+            "AND ((status = 'sent' AND sent_at > ?) "
+            f"OR (status = 'sending' AND lease_until > ? AND id NOT IN ({skip})))",
+            to_micros(now),
+            *who_params,
+            *sorted(direct),
+            to_micros(since),
+            to_micros(now),
+            *besides,
+        )
+        return sorted(from_micros(int(r[0])) for r in rows)
+
+    async def lock_person(self, participant_id: int) -> None:
+        """Serialise cap decisions for one person across processes (PostgreSQL; SQLite's write
+        lock already serialises every transaction)."""
+        if self._conn.dialect == "postgres":
+            await self._conn.execute(
+                "SELECT id FROM participants WHERE id = ? FOR UPDATE", participant_id
+            )
 
     async def next_due(self, *, reach: Reach) -> datetime | None:
         where, params = _reach_clause(reach)
-        value = await self._conn.fetchval(
-            f"SELECT MIN(due_at) FROM outbox WHERE status = 'scheduled' AND {where}", *params
+        value = await self._conn.fetchval(  # not MIN(): ORDER BY stops at the first in the index
+            f"SELECT due_at FROM outbox WHERE status = 'scheduled' AND {where} "
+            "ORDER BY due_at LIMIT 1",
+            *params,
         )
         return None if value is None else from_micros(value)
 

@@ -103,3 +103,7 @@ class OutboxRow:
     delivery_status: str | None
     created_at: datetime
     sent_at: datetime | None
+    edit_of: str | None = None
+    thread: str | None = None
+    ephemeral: bool = False
+    markup: bool = False

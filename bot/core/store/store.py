@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.core.store.asks import Asks
 from bot.core.store.clicks import Clicks
 from bot.core.store.conversions import Conversions
 from bot.core.store.database import Connection, Database, open_database
@@ -16,6 +17,8 @@ from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
 from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
+from bot.core.store.rewards import Rewards
+from bot.core.store.staff import StaffViews
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,9 @@ class Tx:
     conversions: Conversions
     jobs: Jobs
     nudges: Nudges
+    rewards: Rewards
+    asks: Asks
+    staff: StaffViews
 
     @classmethod
     def on(cls, conn: Connection) -> Tx:
@@ -44,6 +50,9 @@ class Tx:
             conversions=Conversions(conn),
             jobs=Jobs(conn),
             nudges=Nudges(conn),
+            rewards=Rewards(conn),
+            asks=Asks(conn),
+            staff=StaffViews(conn),
         )
 
 

@@ -1,0 +1,163 @@
+"""`referral-bot rewards ...`: the ledger for the business, and what it does by hand.
+
+Payouts happen in the business's own systems; `issue` records that one happened. Approving or
+voiding tells the customer, through the outbox, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console as RichConsole
+from rich.table import Table
+
+from bot.app import Bot, build
+from bot.core.config import Settings
+from bot.core.enqueue import enqueue_scheduled
+from bot.core.rewards import RewardNews, release_holds
+from bot.core.rewards.review import ReviewError, approve_reward, issue_reward, void_reward
+from bot.core.store import Tx
+from bot.core.store.rewards import STATUSES, Reward
+from bot.flows.reward_news import tell
+
+rewards_app = typer.Typer(help="Rewards owed, approved, paid or voided.", no_args_is_help=True)
+_err = RichConsole(stderr=True)
+ACTOR = "cli"
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+def _in_tx(work: Callable[[Bot, Tx], Awaitable[T]]) -> T:
+    """Run `work` in one transaction of a bot built from the environment."""
+
+    async def run() -> T:
+        bot = await build(Settings())
+        try:
+            async with bot.store.transaction() as tx:
+                return await work(bot, tx)
+        finally:
+            await bot.close()
+
+    try:
+        return asyncio.run(run())
+    except ReviewError as exc:
+        raise _fail(str(exc)) from exc
+
+
+async def _told(bot: Bot, tx: Tx, news: RewardNews) -> int:
+    now = bot.clock.now()
+    return await enqueue_scheduled(tx, await tell(bot.context, tx, news, now=now), at=now)
+
+
+def _row(r: Reward) -> dict[str, object]:
+    return {
+        "id": r.id,
+        "participant_id": r.participant_id,
+        "referral_id": r.referral_id,
+        "side": r.side,
+        "kind": r.kind,
+        "rule": r.rule_id,
+        "rule_version": r.rule_version,
+        "unit": r.unit,
+        "measure": r.measure,
+        "perk": None if r.label is None else json.loads(r.label),
+        "amount": str(r.amount),
+        "status": r.status,
+        "held": r.held,
+        "reason": r.reason,
+        "hold_until": r.hold_until.isoformat(),
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+@rewards_app.command("list")
+def rewards_list(
+    status: Annotated[str | None, typer.Option(help=", ".join(STATUSES))] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object a line")] = False,
+) -> None:
+    """List the ledger, newest first."""
+    if status is not None and status not in STATUSES:
+        raise _fail(f"--status must be one of {', '.join(STATUSES)}")
+
+    async def work(bot: Bot, tx: Tx) -> list[Reward]:
+        return await tx.rewards.listing(status=status, limit=limit)
+
+    rows = _in_tx(work)
+    if as_json:
+        for r in rows:
+            typer.echo(json.dumps(_row(r), ensure_ascii=False))
+        return
+    table = Table("id", "to", "side", "amount", "status", "why", "clears (UTC)")
+    table.add_column("rule", no_wrap=True)
+    for r in rows:
+        what = json.loads(r.label).get("en") if r.label else f"{r.amount} {r.measure or r.unit}"
+        table.add_row(
+            str(r.id),
+            str(r.participant_id),
+            r.side,
+            what,
+            r.status,
+            r.held or r.reason or "",
+            r.hold_until.strftime("%Y-%m-%d") if r.status == "pending" else "",
+            f"{r.rule_id} v{r.rule_version}",
+        )
+    RichConsole().print(table)
+
+
+@rewards_app.command("approve")
+def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Approve a pending reward now (a held one: the reviewer vouches for its referral)."""
+
+    async def work(bot: Bot, tx: Tx) -> int:
+        news = await approve_reward(tx, bot.program, reward_id, at=bot.clock.now(), actor=ACTOR)
+        return await _told(bot, tx, news)
+
+    told = _in_tx(work)
+    typer.echo(f"reward {reward_id} approved; {told} message(s) queued")
+
+
+@rewards_app.command("issue")
+def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
+    """Record that an approved reward was paid out."""
+
+    async def work(bot: Bot, tx: Tx) -> Reward:
+        return await issue_reward(tx, reward_id, at=bot.clock.now(), actor=ACTOR)
+
+    _in_tx(work)
+    typer.echo(f"reward {reward_id} issued")
+
+
+@rewards_app.command("void")
+def rewards_void(
+    reward_id: Annotated[int, typer.Argument(metavar="ID")],
+    reason: Annotated[str, typer.Option(help="why; the customer is told")],
+) -> None:
+    """Void a pending or approved reward, for a reason the customer is told."""
+
+    async def work(bot: Bot, tx: Tx) -> int:
+        news = await void_reward(tx, reward_id, reason=reason, at=bot.clock.now(), actor=ACTOR)
+        return await _told(bot, tx, news)
+
+    told = _in_tx(work)
+    typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
+
+
+@rewards_app.command("release")
+def rewards_release() -> None:
+    """Approve every reward whose hold has ended now (the worker does this periodically)."""
+
+    async def work(bot: Bot, tx: Tx) -> tuple[int, int]:
+        news = await release_holds(tx, bot.program, now=bot.clock.now())
+        return len(news.approved), await _told(bot, tx, news)
+
+    approved, told = _in_tx(work)
+    typer.echo(f"{approved} reward(s) approved; {told} message(s) queued")

@@ -1,0 +1,121 @@
+"""Whether a claimed outbox row may go now: opt-out, quiet hours and the weekly cap.
+
+Direct answers (kinds.DIRECT_KINDS) only face opt-out. A proactive message due in quiet hours,
+or over the person's weekly cap, is deferred to the first moment it is allowed, never dropped:
+the row stays the truth and is judged again when it falls due. The cap counts what was actually
+sent (and what is being sent) in the last rolling 7 days, to the person on any channel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, is_proactive
+from bot.core.program import Program, QuietHours
+from bot.core.quiet_hours import allowed_from, recipient_zones
+from bot.core.store import Tx
+from bot.core.store.records import OutboxRow
+
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Send now, skip for good (`skip`), or wait until `until`; `why` is shown in outbox list."""
+
+    until: datetime | None = None
+    skip: bool = False
+    why: str = ""
+
+    @property
+    def send(self) -> bool:
+        return self.until is None and not self.skip
+
+
+SEND = Verdict()
+
+
+async def opted_out(tx: Tx, row: OutboxRow) -> str | None:
+    """Why this row may not go to its address any more, if it may not (STOP wins at send time)."""
+    if row.kind in PAST_OPT_OUT:
+        return None
+    identity = await tx.participants.identity(row.to)
+    if identity is None:
+        return None
+    if identity.opted_out:
+        return "opted_out"
+    return "unreachable" if identity.unreachable else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryPolicy:
+    quiet: QuietHours
+    max_per_week: int
+    default_zone: ZoneInfo
+
+    @classmethod
+    def of(cls, program: Program) -> DeliveryPolicy:
+        return cls(
+            quiet=program.quiet_hours,
+            max_per_week=program.max_proactive_per_week,
+            default_zone=ZoneInfo(program.default_time_zone),
+        )
+
+    async def judge_all(self, tx: Tx, rows: Sequence[OutboxRow], now: datetime) -> list[Verdict]:
+        """Verdicts for one claimed batch, in its order; persons in id order, so that the
+        PostgreSQL row locks of concurrent dispatchers are always taken in the same order."""
+        batch = [row.id for row in rows]
+        approved: Counter[object] = Counter()
+        verdicts: dict[int, Verdict] = {}
+        for row in sorted(rows, key=lambda r: (r.participant_id or 0, r.id)):
+            verdicts[row.id] = await self._judge(tx, row, now, batch, approved)
+        return [verdicts[row.id] for row in rows]
+
+    async def _judge(
+        self,
+        tx: Tx,
+        row: OutboxRow,
+        now: datetime,
+        batch: Sequence[int],
+        approved: Counter[object],
+    ) -> Verdict:
+        reason = await opted_out(tx, row)
+        if reason is not None:
+            return Verdict(skip=True, why=reason)
+        if not is_proactive(row.kind):
+            return SEND
+        person = row.participant_id
+        if person is None:
+            identity = await tx.participants.identity(row.to)
+            person = None if identity is None else identity.participant_id
+        participant = None if person is None else await tx.participants.get(person)
+        stored = None if participant is None else participant.time_zone
+        zones = recipient_zones(stored, row.to, self.default_zone)
+        allowed = allowed_from(now, zones, self.quiet, self.default_zone)
+        if allowed > now:
+            return Verdict(until=allowed, why=f"quiet hours in {zones[0].key}")
+        if self.max_per_week <= 0:
+            return Verdict(skip=True, why="proactive messages are off (max_proactive_per_week=0)")
+        key: object = person if person is not None else row.to
+        if person is not None:
+            await tx.outbox.lock_person(person)
+        sent = await tx.outbox.proactive_times(
+            participant_id=person,
+            address=row.to,
+            direct=DIRECT_KINDS,
+            since=now - WEEK,
+            now=now,
+            besides=batch,
+        )
+        sent += [now] * approved[key]
+        if len(sent) >= self.max_per_week:
+            # Free again when enough of the week's messages have aged out; then quiet hours.
+            free = sorted(sent)[len(sent) - self.max_per_week] + WEEK
+            until = allowed_from(free, zones, self.quiet, self.default_zone)
+            return Verdict(until=until, why=f"weekly cap of {self.max_per_week} reached")
+        approved[key] += 1
+        return SEND

@@ -1,0 +1,193 @@
+"""The reward ledger: one row per promise, its history appended, caps enforced by the database.
+
+`UNIQUE (referral_id, side, rule_id)` makes a promise once however often its cause repeats;
+state changes are conditional UPDATEs (`WHERE status = ...`), so nothing is approved, issued
+or voided twice. Caps are kept in `reward_totals.py`, fraud flags in `flags.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from bot.core.clock import to_micros
+from bot.core.reward_rules import from_units, to_units
+from bot.core.store.database import Connection
+from bot.core.store.flags import Flags
+from bot.core.store.reward_record import COLUMNS, STATUSES, Reward, reward_of
+from bot.core.store.reward_totals import Totals
+
+
+class Rewards:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.flags = Flags(conn)
+        self.totals = Totals(conn)
+
+    async def create(
+        self,
+        *,
+        referral_id: int,
+        participant_id: int,
+        side: str,
+        kind: str,
+        rule_id: str,
+        rule_version: int,
+        unit: str,
+        measure: str | None,
+        label: str | None,
+        amount: Decimal,
+        held: str | None,
+        hold_until: datetime,
+        at: datetime,
+    ) -> Reward | None:
+        """A pending promise; None when this referral, side and rule already have one."""
+        row = await self._conn.fetchone(
+            "INSERT INTO rewards (referral_id, participant_id, side, kind, rule_id, rule_version, "
+            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+            "RETURNING id",
+            referral_id,
+            participant_id,
+            side,
+            kind,
+            rule_id,
+            rule_version,
+            unit,
+            measure,
+            label,
+            to_units(amount),
+            held,
+            to_micros(hold_until),
+            to_micros(at),
+            to_micros(at),
+        )
+        if row is None:
+            return None
+        return Reward(
+            id=int(row[0]),
+            referral_id=referral_id,
+            participant_id=participant_id,
+            side=side,
+            kind=kind,
+            rule_id=rule_id,
+            rule_version=rule_version,
+            unit=unit,
+            measure=measure,
+            label=label,
+            amount=from_units(to_units(amount)),
+            status="pending",
+            held=held,
+            reason=None,
+            hold_until=hold_until,
+            created_at=at,
+            updated_at=at,
+        )
+
+    async def shrink(self, reward_id: int, amount: Decimal) -> Reward:
+        """A grant cut down to what fit under the cap, before anyone has seen it."""
+        row = await self._conn.fetchone(
+            f"UPDATE rewards SET amount = ? WHERE id = ? RETURNING {COLUMNS}",
+            to_units(amount),
+            reward_id,
+        )
+        assert row is not None
+        return reward_of(row)
+
+    async def move(
+        self,
+        reward_id: int,
+        *,
+        to: str,
+        only_from: tuple[str, ...],
+        at: datetime,
+        actor: str,
+        reason: str | None = None,
+    ) -> Reward | None:
+        """Change state only from the given ones (None otherwise), and append the entry."""
+        marks = ", ".join("?" for _ in only_from)
+        row = await self._conn.fetchone(
+            "UPDATE rewards SET status = ?, reason = ?, held = CASE WHEN ? = 'voided' THEN held "
+            f"ELSE NULL END, updated_at = ? WHERE id = ? AND status IN ({marks}) "
+            f"RETURNING {COLUMNS}",
+            to,
+            reason,
+            to,
+            to_micros(at),
+            reward_id,
+            *only_from,
+        )
+        if row is None:
+            return None
+        reward = reward_of(row)
+        await self.append(reward, actor=actor, at=at)
+        return reward
+
+    async def unhold(self, reward_id: int, *, at: datetime) -> Reward | None:
+        row = await self._conn.fetchone(
+            "UPDATE rewards SET held = NULL, updated_at = ? WHERE id = ? AND status = 'pending' "
+            f"RETURNING {COLUMNS}",
+            to_micros(at),
+            reward_id,
+        )
+        return None if row is None else reward_of(row)
+
+    async def append(self, reward: Reward, *, actor: str, at: datetime) -> None:
+        await self._conn.execute(
+            "INSERT INTO reward_entries (reward_id, status, amount, reason, actor, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            reward.id,
+            reward.status,
+            to_units(reward.amount),
+            reward.reason or reward.held,
+            actor,
+            to_micros(at),
+        )
+
+    async def get(self, reward_id: int) -> Reward | None:
+        row = await self._conn.fetchone(f"SELECT {COLUMNS} FROM rewards WHERE id = ?", reward_id)
+        return None if row is None else reward_of(row)
+
+    async def due(self, now: datetime, *, limit: int) -> list[Reward]:
+        """Pending rewards whose hold is over and that no reviewer needs to see."""
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE status = 'pending' AND hold_until <= ? "
+            "AND held IS NULL ORDER BY hold_until, id LIMIT ?",
+            to_micros(now),
+            limit,
+        )
+        return [reward_of(r) for r in rows]
+
+    async def of_referral(self, referral_id: int) -> list[Reward]:
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE referral_id = ? ORDER BY id", referral_id
+        )
+        return [reward_of(r) for r in rows]
+
+    async def of_participant(self, participant_id: int, *, limit: int = 1000) -> list[Reward]:
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE participant_id = ? ORDER BY id DESC LIMIT ?",
+            participant_id,
+            limit,
+        )
+        return [reward_of(r) for r in rows]
+
+    async def listing(self, *, status: str | None = None, limit: int = 100) -> list[Reward]:
+        where = "" if status is None else "WHERE status = ? "
+        params: list[object] = [] if status is None else [status]
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards {where}ORDER BY id DESC LIMIT ?", *params, limit
+        )
+        return [reward_of(r) for r in rows]
+
+    async def entries(self, reward_id: int) -> list[tuple[str, Decimal, str | None, str]]:
+        """(status, amount, reason, actor) in the order they happened."""
+        rows = await self._conn.fetchall(
+            "SELECT status, amount, reason, actor FROM reward_entries WHERE reward_id = ? "
+            "ORDER BY id",
+            reward_id,
+        )
+        return [(r[0], from_units(int(r[1])), r[2], r[3]) for r in rows]
+
+
+__all__ = ["STATUSES", "Reward", "Rewards"]

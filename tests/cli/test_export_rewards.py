@@ -1,0 +1,37 @@
+"""The referrals export carries each referral's ledger in a `rewards` column."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("REFERRAL_PROGRAM", str(EXAMPLES / "two_sided_cash.toml"))
+    return url
+
+
+def test_export_summarises_each_referrals_rewards(db: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    chat = runner.invoke(app, ["chat", "--user", "alice"], input="LINK\n")
+    code = chat.output.split("/r/")[1][:8]
+    runner.invoke(app, ["chat", "--user", "bob"], input=f"JOIN {code}\n")
+    runner.invoke(app, ["chat", "--user", "carol"], input="LINK\n")  # no referral, no row
+    target = tmp_path / "referrals.csv"
+    assert runner.invoke(app, ["export", str(target)]).exit_code == 0
+    [row] = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert row["rewards"] == "referrer $20.00 pending; friend $20.00 pending"
+    assert runner.invoke(app, ["rewards", "approve", "1"]).exit_code == 0
+    assert runner.invoke(app, ["export", str(target)]).exit_code == 0
+    [row] = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert row["rewards"] == "referrer $20.00 approved; friend $20.00 pending"

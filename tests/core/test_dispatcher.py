@@ -1,0 +1,204 @@
+"""The dispatcher's delivery rules: STOP wins at send time, permanent failures are never retried,
+transient ones back off until the row is dead, leases make a crash lose nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.channels.base import DeliveryFailed
+from bot.core.clock import FakeClock, to_micros
+from bot.core.messages import Address, Outbound
+from bot.core.pacing import Pace
+from bot.core.sending import Sender
+from bot.core.store import Store
+from tests.core.dispatch_rig import make_rig
+
+ALICE = Address("sms", "+14155550100")
+BOB = Address("sms", "+14155550101")
+
+
+async def test_an_address_that_said_stop_after_the_enqueue_gets_nothing(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock)
+    await rig.person(ALICE)
+    thanks = await rig.enqueue(ALICE, "thanks!", kind="reply")
+    confirm = await rig.enqueue(ALICE, "You're unsubscribed.", kind="optout_confirmation")
+    async with store.transaction() as tx:
+        await tx.participants.set_opted_out(ALICE, True)
+    await rig.drain()
+    assert rig.referee.to(ALICE.id) == ["You're unsubscribed."]
+    row = await rig.row(thanks)
+    assert (row.status, row.last_error) == ("skipped", "opted_out")
+    assert (await rig.row(confirm)).status == "sent"
+
+
+async def test_stop_between_the_claim_and_the_send_still_wins(
+    store: Store, clock: FakeClock
+) -> None:
+    """Both rows are claimed and judged together; Bob says STOP while Alice's is being sent."""
+    rig = make_rig(store, clock, paced=False)
+    await rig.person(ALICE), await rig.person(BOB)
+    await rig.enqueue(ALICE, "for alice")
+    to_bob = await rig.enqueue(BOB, "for bob")
+    sms = rig.channels["sms"]
+    original = sms.send
+
+    async def send_then_bob_stops(message: Outbound) -> str | None:
+        async with store.transaction() as tx:
+            await tx.participants.set_opted_out(BOB, True)
+        return await original(message)
+
+    sms.send = send_then_bob_stops  # type: ignore[method-assign]
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.to(BOB.id) == [] and rig.referee.to(ALICE.id) == ["for alice"]
+    assert (await rig.row(to_bob)).status == "skipped"
+
+
+@pytest.mark.parametrize("reason", ["invalid_address", "not_found", "auth"])
+async def test_a_permanent_failure_is_dead_at_once_and_never_retried(
+    store: Store, clock: FakeClock, reason: str
+) -> None:
+    rig = make_rig(store, clock)
+    rig.channels["telegram"].failures.append(DeliveryFailed(reason, permanent=True, detail="x"))
+    row_id = await rig.enqueue(Address("telegram", "gone"))
+    await rig.drain()
+    clock.advance(timedelta(days=1))
+    await rig.drain()
+    row = await rig.row(row_id)
+    assert (row.status, row.attempts) == ("dead", 1) and reason in (row.last_error or "")
+    assert rig.referee.sends == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "flag"), [("opted_out", "opted_out"), ("blocked", "unreachable")]
+)
+async def test_opted_out_or_blocked_at_the_provider_marks_the_address(
+    store: Store, clock: FakeClock, reason: str, flag: str
+) -> None:
+    rig = make_rig(store, clock)
+    to = Address("telegram", "42")
+    await rig.person(to)
+    rig.channels["telegram"].failures.append(DeliveryFailed(reason, permanent=True))
+    row_id = await rig.enqueue(to)
+    later = await rig.enqueue(to, "later", due=clock.now() + timedelta(hours=1))
+    await rig.drain()
+    assert (await rig.row(row_id)).status == "skipped"
+    assert (await rig.row(later)).status == "skipped"  # nothing more to that address
+    async with store.transaction() as tx:
+        identity = await tx.participants.identity(to)
+    assert identity is not None and getattr(identity, flag)
+    assert rig.referee.sends == []
+
+
+async def test_transient_failures_back_off_with_jitter_then_succeed(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock)
+    start = clock.now()
+    channel = rig.channels["slack"]
+    channel.failures.extend(DeliveryFailed("transient", permanent=False) for _ in range(3))
+    row_id = await rig.enqueue(Address("slack", "T1:U1"))
+    await rig.dispatcher.dispatch_due()
+    row = await rig.row(row_id)
+    assert row.status == "scheduled" and row.attempts == 1
+    assert start + timedelta(seconds=1) <= row.due_at <= start + timedelta(seconds=2)
+    await rig.drain()
+    row = await rig.row(row_id)
+    assert (row.status, row.attempts) == ("sent", 4) and len(rig.referee.sends) == 1
+    # Backoff doubles: 1-2 s, 2-4 s, 4-8 s after each failure.
+    assert timedelta(seconds=7) <= rig.referee.sends[0].at - start <= timedelta(seconds=14)
+
+
+async def test_an_unexpected_exception_is_retried_like_a_transient_failure(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock)
+    channel = rig.channels["console"]
+    original = channel.send
+    calls = 0
+
+    async def flaky(message: Outbound) -> str | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionResetError("peer went away")
+        return await original(message)
+
+    channel.send = flaky  # type: ignore[method-assign]
+    row_id = await rig.enqueue(Address("console", "me"))
+    await rig.drain()
+    assert (await rig.row(row_id)).status == "sent" and calls == 2
+
+
+async def test_after_max_attempts_the_row_is_dead_and_retry_brings_it_back(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, max_attempts=4)
+    channel = rig.channels["telegram"]
+    channel.failures.extend(DeliveryFailed("transient", permanent=False) for _ in range(4))
+    row_id = await rig.enqueue(Address("telegram", "42"), "hello")
+    await rig.drain()
+    row = await rig.row(row_id)
+    assert (row.status, row.attempts) == ("dead", 4) and rig.referee.sends == []
+    async with store.transaction() as tx:
+        assert [r.id for r in await tx.outbox.recent(status="dead")] == [row_id]
+        assert await tx.outbox.retry(row_id, now=clock.now())
+        assert not await tx.outbox.retry(row_id, now=clock.now())  # only dead or skipped rows
+    await rig.drain()
+    row = await rig.row(row_id)
+    assert (row.status, row.attempts) == ("sent", 1) and rig.referee.to("42") == ["hello"]
+
+
+async def test_a_send_interrupted_by_a_crash_is_due_again_after_its_lease(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, paced=False)
+    row_id = await rig.enqueue(ALICE, "once")
+    async with store.transaction() as tx:  # a dispatcher claimed it, then the process died
+        [claimed] = await tx.outbox.claim_due(
+            now=clock.now(), reach={"sms": None}, limit=10, lease=timedelta(seconds=60)
+        )
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.sends == []  # still leased: maybe it is being sent right now
+    clock.advance(timedelta(seconds=61))
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.to(ALICE.id) == ["once"]
+    row = await rig.row(row_id)
+    assert (row.status, row.attempts) == ("sent", 2) and claimed.id == row_id
+
+
+async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
+    store: Store, clock: FakeClock
+) -> None:
+    """A stalled dispatcher must not send a row another one has since claimed."""
+    rig = make_rig(store, clock, paced=False)
+    await rig.enqueue(ALICE, "once")
+    lease = timedelta(seconds=10)
+    async with store.transaction() as tx:
+        [stale] = await tx.outbox.claim_due(
+            now=clock.now(), reach={"sms": None}, limit=1, lease=lease
+        )
+    token = to_micros(clock.now() + lease)
+    clock.advance(timedelta(seconds=11))
+    await rig.dispatcher.dispatch_due()  # the claim ran out: another dispatcher sends it
+    sender = Sender(
+        store=store,
+        channels=rig.channels,
+        clock=clock,
+        pacer=None,
+        hold=timedelta(0),
+        lease=timedelta(seconds=60),
+        max_attempts=8,
+    )
+    await sender.send(stale, Pace(), None, token)  # the stalled one wakes up
+    assert rig.referee.to(ALICE.id) == ["once"]
+
+
+async def test_the_same_cause_enqueues_once(store: Store, clock: FakeClock) -> None:
+    rig = make_rig(store, clock)
+    await rig.enqueue(ALICE, "thanks", kind="thanks", key="thanks:7")
+    with pytest.raises(AssertionError):
+        await rig.enqueue(ALICE, "thanks", kind="thanks", key="thanks:7")

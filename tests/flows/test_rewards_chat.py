@@ -1,0 +1,182 @@
+"""Transcripts: what people are told about rewards, and what `REWARDS` and `COUNT` answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import Bot
+from bot.core.clock import FakeClock
+from bot.core.enqueue import enqueue_scheduled
+from bot.core.program import ProgramError
+from bot.core.signups import sign_up
+from bot.core.store import Store
+from bot.flows.thanks import thank_and_tell
+from tests.fakes import CollectingChannel, Conversation
+from tests.flows.rewards_kit import (
+    EXAMPLES,
+    code_of,
+    program_file,
+    refund,
+    release,
+    running,
+    who,
+)
+
+NOON_IN_CALIFORNIA = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def cash(
+    store: Store, clock: FakeClock, channel: CollectingChannel
+) -> tuple[Bot, Conversation]:
+    """The two-sided cash example: $20 each side, 14 days' hold, Pacific time."""
+    clock.set(NOON_IN_CALIFORNIA)
+    return await running(
+        EXAMPLES / "two_sided_cash.toml", store=store, clock=clock, channel=channel
+    )
+
+
+async def test_alice_shares_bob_joins_and_the_reward_clears_after_the_hold(
+    cash: tuple[Bot, Conversation], clock: FakeClock
+) -> None:
+    bot, chat = cash
+    t = bot.catalogs.text
+    await chat.say("alice", "LINK")
+    welcome = await chat.say("bob", f"JOIN {await code_of(bot, 'alice')}")
+    assert welcome == t("en", "join.welcome_reward", referrer="alice", reward="$20.00")
+    assert chat.inbox("alice")[-1] == (
+        t("en", "thanks.signup", count=1, friend="bob")
+        + "\nYou earned $20.00, pending until Dec 7, 2026."
+    )
+    assert await chat.say("alice", "REWARDS") == (
+        "Your rewards:\n$20.00 - pending until Dec 7, 2026"
+    )
+    clock.set(datetime(2026, 12, 7, 19, 59, tzinfo=UTC))
+    assert not (await release(bot)).approved  # a minute early
+    clock.set(datetime(2026, 12, 7, 20, 0, tzinfo=UTC))
+    await release(bot)
+    assert chat.inbox("alice")[-1] == "Your reward of $20.00 is approved."
+    assert chat.inbox("bob")[-1] == "Your reward of $20.00 is approved."
+    assert await chat.say("alice", "what have I earned?") == "Your rewards:\n$20.00 - approved"
+
+
+async def test_a_refund_inside_the_hold_voids_and_says_why(cash: tuple[Bot, Conversation]) -> None:
+    bot, chat = cash
+    await chat.say("alice", "LINK")
+    await chat.say("bob", f"JOIN {await code_of(bot, 'alice')}")
+    await refund(bot, "bob")
+    cancelled = "Your reward of $20.00 was cancelled: the purchase was refunded."
+    assert chat.inbox("alice")[-1] == cancelled
+    assert chat.inbox("bob")[-1] == cancelled
+    assert await chat.say("alice", "REWARDS") == (
+        "Your rewards:\n$20.00 - cancelled (the purchase was refunded)"
+    )
+    assert await chat.say("alice", "COUNT") == (
+        "You've referred 1 friend.\nDidn't count:\nb**: the purchase was refunded"
+    )
+    assert not (await release(bot)).approved
+
+
+async def test_a_friend_who_signed_up_before_a_change_keeps_the_old_amount(
+    cash: tuple[Bot, Conversation], clock: FakeClock
+) -> None:
+    bot, chat = cash
+    await chat.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    clock.set(datetime(2026, 12, 28, 20, 0, tzinfo=UTC))
+    await chat.say("bob", f"JOIN {code}")
+    clock.set(datetime(2027, 1, 5, 20, 0, tzinfo=UTC))  # $10 from January 1st
+    carol = await chat.say("carol", f"JOIN {code}")
+    assert "$10.00" in carol
+    assert await chat.say("alice", "REWARDS") == (
+        "Your rewards:\n$20.00 - pending until Jan 11, 2027\n$10.00 - pending until Jan 19, 2027"
+    )
+
+
+async def test_rewards_speak_the_customers_language_and_currency_format(
+    cash: tuple[Bot, Conversation],
+) -> None:
+    bot, chat = cash
+    await chat.say("minsu", "LANG ko")
+    await chat.say("bob", f"JOIN {await code_of(bot, 'minsu')}")
+    assert await chat.say("minsu", "REWARDS") == (
+        "내 보상:\nUS$20.00 - 대기 중 (2026. 12. 7. 확정 예정)"
+    )
+    await chat.say("lin", "LANG zh-Hant")
+    await chat.say("ming", "LANG zh-Hant")
+    welcome = await chat.say("ming", f"JOIN {await code_of(bot, 'lin')}")
+    # The program file gives English and Korean their own wording; Chinese uses the catalog.
+    assert welcome == bot.catalogs.text(
+        "zh-Hant", "join.welcome_reward", referrer="lin", reward="US$20.00"
+    )
+    assert await chat.say("lin", "REWARDS") == "你的獎勵：\nUS$20.00（待確認，預計 2026年12月7日）"
+
+
+async def test_a_signup_reported_by_the_business_tells_both_sides_in_the_brands_voice(
+    cash: tuple[Bot, Conversation],
+) -> None:
+    bot, chat = cash
+    await chat.say("alice", "LINK")
+    await chat.say("bob", "hi")
+    now = bot.clock.now()
+    async with bot.store.transaction() as tx:
+        alice, bob = await who(tx, "alice"), await who(tx, "bob")
+        signup = await sign_up(
+            tx,
+            program=bot.program,
+            referrer=alice,
+            friend=bob,
+            code=alice.code,
+            channel="api",
+            at=now,
+        )
+        assert signup.referral is not None
+        effects = await thank_and_tell(
+            bot.context, tx, referral=signup.referral, friend=bob, news=signup.news, now=now
+        )
+        await enqueue_scheduled(tx, effects, at=now)
+    await bot.dispatcher.dispatch_due()
+    # The program file's own words for the friend (examples/two_sided_cash.toml):
+    assert chat.inbox("bob")[-1] == "Welcome aboard! $20.00 is on its way to your account."
+    assert chat.inbox("alice")[-1].endswith("\nYou earned $20.00, pending until Dec 7, 2026.")
+
+
+async def test_count_says_who_is_held_for_review(
+    store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
+) -> None:
+    text = (EXAMPLES / "two_sided_cash.toml").read_text(encoding="utf-8")
+    text = text.replace("signups_per_code_per_hour = 10", "signups_per_code_per_hour = 1")
+    clock.set(NOON_IN_CALIFORNIA)
+    bot, chat = await running(
+        program_file(tmp_path, text), store=store, clock=clock, channel=channel
+    )
+    await chat.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    await chat.say("bob", f"JOIN {code}")
+    held_welcome = await chat.say("carol", f"JOIN {code}")
+    assert held_welcome == bot.catalogs.text("en", "join.welcome", referrer="alice")
+    assert await chat.say("alice", "COUNT") == (
+        "You've referred 2 friends.\nDidn't count:\nca***: held for review"
+    )
+    assert await chat.say("alice", "REWARDS") == (
+        "Your rewards:\n$20.00 - pending until Dec 7, 2026\n$20.00 - held for review"
+    )
+
+
+async def test_no_program_rewards_means_an_honest_empty_answer(
+    conversation: Conversation, bot: Bot
+) -> None:
+    await conversation.say("alice", "LINK")
+    await conversation.say("bob", f"JOIN {await code_of(bot, 'alice')}")
+    assert await conversation.say("alice", "REWARDS") == bot.catalogs.text("en", "rewards.empty")
+
+
+async def test_a_bad_message_override_is_refused_at_start(
+    store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
+) -> None:
+    path = program_file(tmp_path, '[messages.en]\n"reward.approved" = "Approved: {amont}"\n')
+    with pytest.raises(ProgramError, match=r"messages: override for 'reward\.approved' may only"):
+        await running(path, store=store, clock=clock, channel=channel)

@@ -1,0 +1,31 @@
+"""A rig per test, on SQLite and on PostgreSQL (the `store` fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.clock import FakeClock
+from bot.core.store import Store
+from tests.channels.fake_slack import FakeSlack
+from tests.staff.kit import NOW, REVIEWER, Rig
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def rig(
+    store: Store, clock: FakeClock, fake: FakeSlack, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    clock.set(NOW)
+    opened = await Rig.open(store, clock, fake, tmp_path, staff=REVIEWER)
+    yield opened
+    await opened.close()
