@@ -20,6 +20,7 @@ from bot.core.links import DeepLink, ShareLinks
 from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
 from bot.core.store import Store, open_store
+from bot.core.sweeps import Sweeps
 from bot.flows.base import Context
 from bot.staff.access import Staffing
 from bot.staff.desk import StaffDesk
@@ -42,6 +43,7 @@ class Bot:
     clock: Clock
     metrics: Metrics
     inbox: CoreInbox
+    sweeps: Sweeps
     channels: dict[str, Channel] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -130,5 +132,6 @@ async def build(
             metrics=metrics,
             staff=StaffDesk(store=store, context=context, clock=clock, kick=dispatcher.kick),
         ),
+        sweeps=Sweeps(store=store, context=context, clock=clock, kick=dispatcher.kick),
         channels=by_name,
     )

@@ -165,6 +165,7 @@ async def _worker(settings: Settings) -> None:
 
     bot = await build(settings, channels=channels_from_settings(settings))
     scheduler = Scheduler(bot.dispatcher)
+    bot.sweeps.schedule(scheduler)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

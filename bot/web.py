@@ -136,6 +136,8 @@ def create_app(
                 started.append(channel)
         scheduler = Scheduler(bot.dispatcher) if run_background else None
         if scheduler is not None:
+            bot.sweeps.schedule(scheduler)
+        if scheduler is not None:
             scheduler.start()
         try:
             yield

@@ -11,14 +11,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from bot.core.phones import number_profile, sms_address
+from bot.core import rewards
 from bot.core.codes import normalize_code
+from bot.core.fraud import Origin
 from bot.core.messages import Address
+from bot.core.phones import number_profile, sms_address
 from bot.core.signups import sign_up
 from bot.core.store import Tx
 from bot.core.store.records import Participant
 from bot.flows.asks import purchase_ask
 from bot.flows.base import Context, Effects
+from bot.flows.reward_news import tell
 from bot.flows.thanks import thank_and_tell
 
 EventType = Literal["signup", "purchase", "refund"]
@@ -63,6 +66,7 @@ class Conversion:
     code: str | None = None
     amount: Decimal | None = None
     currency: str | None = None
+    origin: Origin = field(default_factory=Origin)  # visitor id, network, device: fraud rules
     payload: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,8 +143,9 @@ class Intake:
         return outcome, effects
 
     async def _through_code(
-        self, tx: Tx, friend: Participant, code_text: str, *, now: datetime
+        self, tx: Tx, friend: Participant, event: Conversion, *, now: datetime
     ) -> tuple[Outcome, Effects]:
+        code_text = event.code or ""
         code = normalize_code(code_text)
         if code is None:
             return Outcome("invalid_code", friend.id), Effects()
@@ -155,6 +160,8 @@ class Intake:
             code=code,
             channel="api",
             at=now,
+            origin=event.origin,
+            claimed=event.friend.addresses(),
         )
         if signup.referral is None:
             return Outcome(f"rejected:{signup.reason}", friend.id), Effects()
@@ -165,7 +172,7 @@ class Intake:
 
     async def _signup(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
         friend, _ = await find_or_create(tx, event.friend, at=now)
-        return await self._through_code(tx, friend, event.code or "", now=now)
+        return await self._through_code(tx, friend, event, now=now)
 
     async def _purchase(
         self, tx: Tx, event: Conversion, *, now: datetime
@@ -175,10 +182,7 @@ class Intake:
         already = await tx.referrals.of_friend(buyer.id)
         if event.code and already is None and not buyer.is_customer:
             # A code entered at checkout: the purchase is also the friend's signup.
-            outcome, effects = await self._through_code(tx, buyer, event.code, now=now)
-        from bot.core import rewards  # TEMP until the rewards package lands
-        from bot.flows.reward_news import tell
-
+            outcome, effects = await self._through_code(tx, buyer, event, now=now)
         await tx.participants.mark_purchase(buyer.id, now)
         buyer = await _reload(tx, buyer.id)
         news = await rewards.on_purchase(
@@ -201,9 +205,6 @@ class Intake:
                 break
         if buyer is None:
             return Outcome("unknown_friend"), Effects()
-        from bot.core import rewards  # TEMP until the rewards package lands
-        from bot.flows.reward_news import tell
-
         news = await rewards.on_refund(tx, self._context.program, participant=buyer, at=now)
         effects = await tell(self._context, tx, news, now=now)
         return Outcome("recorded", buyer.id), effects

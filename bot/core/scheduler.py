@@ -12,6 +12,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -34,8 +35,12 @@ class Scheduler:
         """A daily job; each run must itself be idempotent (it may run again after a restart)."""
         self._jobs.append((name, job, {"trigger": "cron", "hour": hour, "minute": minute}))
 
-    def every(self, name: str, job: Job, *, seconds: float) -> None:
-        self._jobs.append((name, job, {"trigger": "interval", "seconds": seconds}))
+    def every(self, name: str, job: Job, *, seconds: float, now: bool = False) -> None:
+        """`now`: also run once at start, so a restart never waits a whole interval."""
+        trigger: dict[str, object] = {"trigger": "interval", "seconds": seconds}
+        if now:
+            trigger["next_run_time"] = datetime.now(UTC)
+        self._jobs.append((name, job, trigger))
 
     def start(self) -> None:
         # Everything alive by now (grammar, catalogs, SDK clients) lives as long as the process;

@@ -1,5 +1,5 @@
-"""The periodic jobs: the daily reminder sweep, the staff's daily digest (and, with reward
-programs, releasing holds).
+"""The periodic jobs: the daily reminder sweep, releasing reward holds, the staff's daily
+digest and the outcomes of account managers' asks.
 
 Each run claims its period in `job_runs` in the same transaction as its work, so across any
 number of processes a period's run happens once, and a crash mid-run rolls back its claim too.
@@ -11,11 +11,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core import rewards
 from bot.core.clock import Clock
 from bot.core.enqueue import enqueue_scheduled
+from bot.core.scheduler import Scheduler
 from bot.core.store import Store
 from bot.flows.base import Context
 from bot.flows.reminders import remind
+from bot.flows.reward_news import tell
 from bot.staff.digest import daily_digest
 from bot.staff.followup import ask_outcomes
 
@@ -57,6 +60,29 @@ class Sweeps:
         if queued:
             self._kick()
         return queued
+
+    async def release_holds(self) -> int:
+        """Approve rewards whose hold ended (unless flagged) and tell their owners.
+
+        Approval is a state move that succeeds once, so overlapping runs in several processes
+        approve each reward once; no period claim is needed.
+        """
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            news = await rewards.release_holds(tx, self._context.program, now=now)
+            queued = await enqueue_scheduled(
+                tx, await tell(self._context, tx, news, now=now), at=now
+            )
+        if queued:
+            self._kick()
+        return len(news.approved)
+
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Hand the jobs to the clock. Each is safe to run early, late or twice."""
+        scheduler.every("reminders", self.reminders, seconds=3600, now=True)
+        scheduler.every("release-holds", self.release_holds, seconds=300, now=True)
+        scheduler.every("ask-outcomes", self.ask_outcomes, seconds=60)
+        scheduler.every_day("digest", self.digest, hour=9)
 
     async def digest(self) -> int:
         """Post today's digest to the staff's notification channel; 1 if it was queued, 0 if

@@ -24,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.phones import sms_address
 from bot.core.clock import Clock
 from bot.core.conversions import Conversion, Friend, Intake
 from bot.core.enqueue import enqueue_scheduled
+from bot.core.fraud import Origin
+from bot.core.phones import sms_address
 from bot.core.store import Store
 
 
@@ -57,6 +58,18 @@ class FriendIn(BaseModel):
         return self
 
 
+class OriginIn(BaseModel):
+    """Where the friend came from, as the business's site saw it (feeds the fraud rules)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    visitor: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{32}$", description="the rb_vid cookie /r/{code} set"
+    )
+    ip: str | None = Field(default=None, max_length=64)
+    device: str | None = Field(default=None, max_length=200, description="a device fingerprint")
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -67,6 +80,7 @@ class EventIn(BaseModel):
     occurred_at: datetime | None = None
     amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=4)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    origin: OriginIn | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> EventIn:
@@ -166,6 +180,11 @@ def api_routes(
             code=event.code,
             amount=event.amount,
             currency=event.currency,
+            origin=Origin(
+                visitor=event.origin.visitor if event.origin else None,
+                network=event.origin.ip if event.origin else None,
+                device=event.origin.device if event.origin else None,
+            ),
             payload=event.model_dump(mode="json", exclude={"occurred_at"}),
         )
         async with store.transaction() as tx:

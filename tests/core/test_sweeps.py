@@ -1,0 +1,85 @@
+"""The periodic jobs, driven by the injected clock: reminders and the release of held rewards."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.core.clock import FakeClock
+from bot.core.store import Store
+from tests.fakes import CollectingChannel
+from tests.flows.rewards_kit import program_file, running
+
+
+async def test_a_quiet_sharer_gets_two_reminders_then_no_more(
+    store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
+) -> None:
+    program = program_file(tmp_path, "[program]\nmax_proactive_per_week = 10\n")
+    bot, chat = await running(program, store=store, clock=clock, channel=channel)
+    await chat.say("alice", "LINK")
+    assert await bot.sweeps.reminders() == 0  # nothing due yet, and today's run is done
+    clock.advance(timedelta(days=3, hours=1))
+    assert await bot.sweeps.reminders() == 1
+    assert await bot.sweeps.reminders() == 0  # once a day, however often the clock asks
+    await bot.dispatcher.dispatch_due()
+    link = chat.inbox("alice")[0].split("\n")[0].split()[-1]
+    assert bot.catalogs.text("en", "reminder.share", link=link) in chat.inbox("alice")
+    clock.advance(timedelta(days=7, hours=1))
+    assert await bot.sweeps.reminders() == 1
+    await bot.dispatcher.dispatch_due()
+    clock.advance(timedelta(days=30))
+    assert await bot.sweeps.reminders() == 0
+    reminders = [t for t in chat.inbox("alice") if "/r/" in t and "JOIN" not in t]
+    assert len(reminders) == 2
+
+
+async def test_someone_whose_link_was_clicked_is_not_reminded(
+    store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
+) -> None:
+    bot, chat = await running(program_file(tmp_path, ""), store=store, clock=clock, channel=channel)
+    await chat.say("alice", "LINK")
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_code(chat.inbox("alice")[0].split("/r/")[1][:8])
+        assert found is not None
+        await tx.clicks.record(
+            code=found.code,
+            referrer_id=found.id,
+            visitor="v1",
+            network="203.0.113.9",
+            user_agent="Mozilla",
+            at=clock.now(),
+        )
+    clock.advance(timedelta(days=4))
+    assert await bot.sweeps.reminders() == 0
+
+
+async def test_held_rewards_are_approved_when_the_hold_ends(
+    store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
+) -> None:
+    program = program_file(
+        tmp_path,
+        """
+[program]
+hold_days = 14
+max_proactive_per_week = 10
+
+[[rewards]]
+id = "cash"
+side = "referrer"
+unit = "money"
+currency = "USD"
+amounts = [{ amount = 20 }]
+""",
+    )
+    bot, chat = await running(program, store=store, clock=clock, channel=channel)
+    await chat.say("alice", "LINK")
+    code = chat.inbox("alice")[0].split("/r/")[1][:8]
+    await chat.say("bob", f"JOIN {code}")
+    assert await bot.sweeps.release_holds() == 0
+    clock.advance(timedelta(days=14, minutes=1))
+    assert await bot.sweeps.release_holds() == 1
+    assert await bot.sweeps.release_holds() == 0
+    await bot.dispatcher.dispatch_due()
+    async with bot.store.transaction() as tx:
+        rows = await tx.outbox.recent(limit=50)
+    assert any(r.kind == "reward" and "$20.00" in r.text for r in rows)
