@@ -139,7 +139,7 @@ class LanguageSwitch:
 
 
 def _variant(target: str, lang: str, known: str | None) -> str:
-    """ "Chinese" means the variant the message is written in, else the reader's, else Simplified."""
+    """"Chinese" is the variant the message is written in, else the reader's, else Simplified."""
     if target != "zh":
         return target
     return next((c for c in (lang, known) if c in ("zh-Hant", "zh-Hans")), "zh-Hans")

@@ -52,8 +52,9 @@ async def test_link_previews_are_not_clicks(
 async def test_an_unknown_code_gets_a_friendly_page_in_the_visitors_language(
     web: httpx.AsyncClient, web_bot: Bot
 ) -> None:
+    text = web_bot.catalogs.text
     for path, header, expected in [
-        ("/r/ZZZZ9999", "ko-KR,ko;q=0.9,en;q=0.8", web_bot.catalogs.text("ko", "landing.not_found")),
+        ("/r/ZZZZ9999", "ko-KR,ko;q=0.9,en;q=0.8", text("ko", "landing.not_found")),
         ("/r/not-a-code!!", "zh-TW", web_bot.catalogs.text("zh-Hant", "landing.not_found")),
         ("/r/%F0%9F%8E%89", "fr, en;q=0.5", web_bot.catalogs.text("en", "landing.not_found")),
         ("/r/" + "A" * 500, "", web_bot.catalogs.text("en", "landing.not_found")),
