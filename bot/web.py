@@ -17,10 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot
 from bot.core.conversions import Intake
+from bot.core.scheduler import Scheduler
 from bot.http.api import api_routes
 from bot.http.links import link_routes
 from bot.http.ratelimit import RateLimit
-from bot.core.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.phones import sms_address
 from bot.core.language import LANGUAGES
 from bot.core.messages import Address
+from bot.core.phones import sms_address
 
 COLUMNS = (
     "name", "phone", "email", "telegram_id", "slack_id", "segment", "company",
