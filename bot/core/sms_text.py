@@ -19,13 +19,14 @@ _GSM7_BASIC = frozenset(
 # The extension table: each costs an escape septet plus its own.
 _GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
 
+_GSM7 = _GSM7_BASIC | _GSM7_EXTENSION
+
 _LIMITS: dict[SmsEncoding, tuple[int, int]] = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
 
 
 def sms_encoding(text: str) -> SmsEncoding:
     """GSM-7 if every character is in its alphabet; one emoji or hanzi makes it all UCS-2."""
-    allowed = _GSM7_BASIC | _GSM7_EXTENSION
-    return "GSM-7" if all(char in allowed for char in text) else "UCS-2"
+    return "GSM-7" if _GSM7.issuperset(text) else "UCS-2"
 
 
 def _char_units(char: str, encoding: SmsEncoding) -> int:
@@ -44,6 +45,12 @@ def sms_segments(text: str) -> int:
     """How many SMS the text is billed and delivered as; an empty text is 0."""
     encoding = sms_encoding(text)
     single, part = _LIMITS[encoding]
+    if not text:
+        return 0
+    if len(text) <= single and (
+        _GSM7_EXTENSION.isdisjoint(text) if encoding == "GSM-7" else max(text) <= "\uffff"
+    ):
+        return 1  # the common case, a short reply: no per-character work
     sizes = [_char_units(char, encoding) for char in text]
     if sum(sizes) <= single:
         return 1 if sizes else 0
