@@ -40,6 +40,8 @@ class Planned:
 class Sends:
     held: list[Planned] = field(default_factory=list)
     back: list[tuple[OutboxRow, datetime]] = field(default_factory=list)  # (row, due again)
+    # (row, due again) for a busy chat: the address's other waiting rows wait with it, in order
+    later: list[tuple[OutboxRow, datetime]] = field(default_factory=list)
 
 
 def outbound(row: OutboxRow) -> Outbound:
@@ -144,7 +146,7 @@ def plan_sends(
         if wide is not None and pacer.free_at(wide, now) - now > hold:
             sends.back.append((row, row.due_at))  # its channel is left out of claims till then
         else:
-            sends.back.append((row, max(now, slot - hold)))
+            sends.later.append((row, max(now, slot - hold)))
     for pace, slot in tentative:
         pacer.cancel(pace, slot)
     return sends

@@ -1,14 +1,15 @@
 """The dispatcher: claims due outbox rows, judges them (opt-out, quiet hours, weekly cap), paces
 them at each provider's limit and hands each to its channel.
 
-Rows are the truth. A claim is a short lease (the hold plus a margin) that is extended, by
-compare-and-set, just before the send; so after a crash a row that was only waiting for its slot
-is due again within seconds, one whose send had started after the send lease (it may have
-reached the provider), and nothing is lost. Only the sends in flight at a crash can repeat.
+Rows are the truth. A claim is a short lease (the hold plus a margin), turned into a send lease
+by compare-and-set just before the send (sending.py). After a crash, a row that was only waiting
+for its slot is due again within seconds; one whose send had started waits out the send lease,
+since it may have reached the provider. Nothing is lost; only sends in flight can repeat.
 
-A row that is not allowed yet goes back to the outbox without counting an attempt: to the end of
-quiet hours, to when the weekly cap frees, or to its pacing slot. With a real clock, rows whose
-slot is within `hold` wait in memory instead, so sends land exactly on their slots.
+A row that may not go yet returns to the outbox without counting an attempt: to the end of quiet
+hours, to when the weekly cap frees, or to just before its pacing slot. With a real clock, rows
+whose slot is within `hold` wait in memory instead, so that sends land exactly on their slots.
+`dispatch_due` sends one row after another (tests, the terminal chat); `run` sends concurrently.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.channels.base import Channel
 from bot.core.clock import Clock, to_micros
 from bot.core.delivery_policy import DeliveryPolicy, Verdict
 from bot.core.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
+from bot.core.messages import Address
 from bot.core.pacing import Pacer
 from bot.core.program import Pacing
 from bot.core.sending import Sender
@@ -96,8 +98,10 @@ class Dispatcher:
                 self._wake.clear()
                 wake_at: datetime | None = None
                 try:
-                    while (await self._pass(inline=False))[1]:
-                        pass
+                    more = True
+                    while more:
+                        more = (await self._pass(inline=False))[1]
+                        await asyncio.sleep(0)  # sends due meanwhile go first
                     wake_at = await self.next_wake()
                 except Exception:  # a database hiccup must not end delivery for good
                     log.exception("dispatch pass failed")
@@ -136,6 +140,7 @@ class Dispatcher:
             await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
+        await self._sender.flush()
 
     def _room(self) -> int:
         return self._max_in_flight - len(self._tasks)
@@ -151,20 +156,28 @@ class Dispatcher:
             return 0, False
         rows, claimed, more = await self._claim(claims, now)
         sends = plan_sends(rows, self._channels, self._pacer, self._pacing, now, self._hold)
-        if sends.back:
+        if sends.back or sends.later:
             async with self._store.transaction() as tx:
-                for row, due in sends.back:
+                for row, due in sends.back + sends.later:
                     await tx.outbox.reschedule(
                         row.id, due_at=due, error=row.last_error, count_attempt=False
                     )
+                first: dict[Address, datetime] = {}
+                for row, due in sends.later:  # in slot order: the first per address counts
+                    first.setdefault(row.to, due)
+                for address, due in first.items():  # its other rows wait behind it, in order
+                    await tx.outbox.hold_back(address, until=due)
         token = to_micros(now + self._claim_lease)
         for planned in sends.held:
             job = self._sender.send(planned.row, planned.pace, planned.slot, token)
             if inline:
                 await job
+                await self._sender.flush()
             else:
                 self._start(job)
-        return claimed, more
+        # Another pass only helps if this one got somewhere (not all rows put back again).
+        progress = len(sends.back) + len(sends.later) < claimed
+        return claimed, more and progress
 
     async def _claim(self, claims: list[Claim], now: datetime) -> tuple[list[OutboxRow], int, bool]:
         """Claim and judge in one transaction: skips and deferrals commit with the claim."""

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import heapq
+import itertools
 import logging
 import random
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import Channel, DeliveryFailed
 from bot.core.clock import Clock
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 
 PREPARE = timedelta(milliseconds=20)  # take the claim this long before the slot
 SPIN = 0.002  # seconds: the last stretch before a tight slot is waited without a timer's slack
-TURN_TIMEOUT = 0.05  # seconds; a send waiting its turn looks again at least this often
+TURN_TIMEOUT = 1.0  # seconds; a send waiting its turn looks again at least this often
 DEFAULT_RETRY_AFTER = 1.0
 
 
@@ -57,7 +60,13 @@ class Sender:
         self._hold = hold
         self._lease = lease
         self._max_attempts = max_attempts
-        self._turn: asyncio.Future[None] | None = None  # resolved when a booking goes
+        # Sends waiting for an earlier booking to go, per scope, in slot order.
+        self._waiting: dict[str, list[tuple[datetime, int, asyncio.Future[None]]]] = {}
+        self._order = itertools.count()
+        # Sends the provider took, recorded together: a burst is one transaction, not one each
+        # (a crash before the flush, a loop turn later, repeats them like sends in flight).
+        self._sent: list[tuple[int, str | None, datetime]] = []
+        self._flushing: asyncio.Task[None] | None = None
 
     async def send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
         """Never raises: a database fault leaves the claim to run out and the row due again."""
@@ -68,21 +77,20 @@ class Sender:
         finally:
             if slot is not None and self._pacer is not None:
                 self._pacer.cancel(pace, slot)  # a no-op once the send consumed the booking
-                self._next_turn()
+                self._next_turn(pace)
 
     async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
         if not await self._take(row, token):
             return
-        if self._pacer is not None:
-            if not await self._wait_ready(row, pace, slot):
-                return
-            self._pacer.sent(pace, slot, self._clock.now())  # nothing awaited from here to send
-            self._next_turn()
-        message = outbound(row)
+        if self._pacer is not None and not await self._wait_ready(row, pace, slot):
+            return
+        sending = self._channels[row.to.channel].send(outbound(row))
+        if self._pacer is not None:  # nothing is awaited from the ready check to the send
+            self._start_now(pace, slot)
         try:
-            provider_id = await self._channels[row.to.channel].send(message)
+            provider_id = await sending
         except DeliveryFailed as failure:
             await self._failed(row, failure, pace)
             return
@@ -91,8 +99,20 @@ class Sender:
             fault = DeliveryFailed("transient", permanent=False, detail=repr(exc))
             await self._failed(row, fault, pace)
             return
-        async with self._store.transaction() as tx:
-            await tx.outbox.mark_sent(row.id, provider_id=provider_id, at=self._clock.now())
+        self._sent.append((row.id, provider_id, self._clock.now()))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self.flush())
+
+    async def flush(self) -> None:
+        """Record the sends the provider took (including any that finish meanwhile)."""
+        while self._sent:
+            sent, self._sent = self._sent, []
+            try:
+                async with self._store.transaction() as tx:
+                    for row_id, provider_id, at in sent:
+                        await tx.outbox.mark_sent(row_id, provider_id=provider_id, at=at)
+            except Exception:  # their leases run out and they go again: as if in flight
+                log.exception("could not record %d sent rows", len(sent))
 
     async def _take(self, row: OutboxRow, token: int) -> bool:
         """The claim becomes a send lease, unless another dispatcher took the row meanwhile or
@@ -116,7 +136,7 @@ class Sender:
             now = self._clock.now()
             ready = self._pacer.ready_at(pace, slot, now)
             if ready is None:  # an earlier booking, due already, goes first: wait for it
-                await self._await_turn()
+                await self._await_turn(pace, slot)
                 continue
             if ready <= now:
                 return True
@@ -128,17 +148,42 @@ class Sender:
                 return False
             await self._sleep_until(ready, spin)
 
-    def _next_turn(self) -> None:
-        """A booking went (sent or given back): sends waiting their turn look again."""
-        turn, self._turn = self._turn, None
-        if turn is not None and not turn.done():
-            turn.set_result(None)
+    def _start_now(self, pace: Pace, slot: datetime | None) -> None:
+        """Record the send as starting now. The collector is kept out from the clock reading to
+        the hand-over: a pause in between would be a send later than the pacer believes, and
+        the next one would follow it too closely."""
+        assert self._pacer is not None
+        collecting = gc.isenabled()
+        gc.disable()
+        try:  # allocate before reading the clock, and nothing between here and the send
+            asyncio.get_running_loop().call_soon(self._next_turn, pace)
+            self._pacer.sent(pace, slot, self._clock.now())
+        finally:
+            if collecting:
+                gc.enable()
 
-    async def _await_turn(self) -> None:
-        if self._turn is None:
-            self._turn = asyncio.get_running_loop().create_future()
+    def _next_turn(self, pace: Pace) -> None:
+        """A booking went (sent or given back): wake the next send waiting its turn in each of
+        its scopes, only that one (waking them all, at every send, swamps the loop)."""
+        for scope in pace.scopes:
+            line = self._waiting.get(scope.key)
+            while line:
+                turn = heapq.heappop(line)[2]
+                if not turn.done():
+                    turn.set_result(None)
+                    break
+            if not line:
+                self._waiting.pop(scope.key, None)
+
+    async def _await_turn(self, pace: Pace, slot: datetime | None) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        for scope in pace.scopes:
+            line = self._waiting.setdefault(scope.key, [])
+            heapq.heappush(
+                line, (slot or datetime.min.replace(tzinfo=UTC), next(self._order), turn)
+            )
         with contextlib.suppress(TimeoutError):  # the timeout only guards against a lost turn
-            await asyncio.wait_for(asyncio.shield(self._turn), TURN_TIMEOUT)
+            await asyncio.wait_for(turn, TURN_TIMEOUT)
 
     async def _sleep_until(self, when: datetime, spin: float = 0.0) -> None:
         """Timers wake up to a millisecond late; within `spin` of the moment, keep yielding."""

@@ -193,6 +193,21 @@ async def test_a_backlog_drains_at_the_limit_with_zero_violations(
     assert 199 / 30 <= span < 199 / 30 + 0.01  # exactly 30 a second overall, no burst, no slack
 
 
+async def test_a_busy_chat_gets_its_messages_in_order_even_when_claimed_piecemeal(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, batch=3)  # most rows stay in the outbox between passes
+    start = clock.now()
+    for i in range(8):
+        await rig.enqueue(Address("slack", "T1:U1"), f"u1 #{i}")
+        await rig.enqueue(Address("slack", "T1:U2"), f"u2 #{i}")
+    await rig.drain()
+    assert rig.referee.violations == []
+    assert rig.referee.to("T1:U1") == [f"u1 #{i}" for i in range(8)]
+    assert rig.referee.to("T1:U2") == [f"u2 #{i}" for i in range(8)]
+    assert seconds(rig.referee.times("slack-channel:U1"), start) == list(range(8))
+
+
 async def test_unpaced_channels_are_not_held(store: Store, clock: FakeClock) -> None:
     rig = make_rig(store, clock)
     for i in range(3):

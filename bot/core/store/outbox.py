@@ -149,6 +149,17 @@ class Outbox:
             taken.extend(_row(r) for r in rows)
         return sorted(taken, key=lambda row: (row.due_at, row.id))
 
+    async def hold_back(self, address: Address, *, until: datetime) -> None:
+        """Rows to an address waiting behind a busy chat wait as long, keeping their order."""
+        await self._conn.execute(
+            "UPDATE outbox SET due_at = ? WHERE channel = ? AND address = ? "
+            "AND status = 'scheduled' AND due_at < ?",
+            to_micros(until),
+            address.channel,
+            address.id,
+            to_micros(until),
+        )
+
     async def hold(self, row_id: int, *, lease: int, until: datetime) -> bool:
         """Extend a claim just before its send; False when the claim is no longer ours (the
         lease ran out and another dispatcher took the row), so it must not be sent."""
