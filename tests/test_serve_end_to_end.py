@@ -94,8 +94,12 @@ async def test_the_cross_channel_story(
     twilio, telegram, slack = fakes
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # The thank-you is proactive: quiet hours off, so the story runs at any hour of the day.
+    program = tmp_path / "program.toml"
+    program.write_text("[quiet_hours]\nstart = 00:00:00\nend = 00:00:00\n")
     env = {
         **os.environ,
+        "REFERRAL_PROGRAM": str(program),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
         "PUBLIC_BASE_URL": base,
         "TWILIO_ACCOUNT_SID": fake_twilio.ACCOUNT_SID,
