@@ -6,7 +6,6 @@ voiding tells the customer, through the outbox, in the same transaction.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -15,8 +14,8 @@ import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
-from bot.app import Bot, build
-from bot.core.config import Settings
+from bot.app import Bot
+from bot.cli.common import fail, with_bot
 from bot.core.enqueue import enqueue_scheduled
 from bot.core.rewards import RewardNews, release_holds
 from bot.core.rewards.review import ReviewError, approve_reward, issue_reward, void_reward
@@ -24,32 +23,22 @@ from bot.core.store import Tx
 from bot.core.store.rewards import STATUSES, Reward
 from bot.flows.reward_news import tell
 
-rewards_app = typer.Typer(help="Rewards owed, approved, paid or voided.", no_args_is_help=True)
-_err = RichConsole(stderr=True)
+app = typer.Typer(help="Rewards owed, approved, paid or voided.", no_args_is_help=True)
 ACTOR = "cli"
 T = TypeVar("T")
-
-
-def _fail(message: str) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=2)
 
 
 def _in_tx(work: Callable[[Bot, Tx], Awaitable[T]]) -> T:
     """Run `work` in one transaction of a bot built from the environment."""
 
-    async def run() -> T:
-        bot = await build(Settings())
-        try:
-            async with bot.store.transaction() as tx:
-                return await work(bot, tx)
-        finally:
-            await bot.close()
+    async def run(bot: Bot) -> T:
+        async with bot.store.transaction() as tx:
+            return await work(bot, tx)
 
     try:
-        return asyncio.run(run())
+        return with_bot(run)
     except ReviewError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 async def _told(bot: Bot, tx: Tx, news: RewardNews) -> int:
@@ -78,7 +67,7 @@ def _row(r: Reward) -> dict[str, object]:
     }
 
 
-@rewards_app.command("list")
+@app.command("list")
 def rewards_list(
     status: Annotated[str | None, typer.Option(help=", ".join(STATUSES))] = None,
     limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
@@ -86,7 +75,7 @@ def rewards_list(
 ) -> None:
     """List the ledger, newest first."""
     if status is not None and status not in STATUSES:
-        raise _fail(f"--status must be one of {', '.join(STATUSES)}")
+        raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
     async def work(bot: Bot, tx: Tx) -> list[Reward]:
         return await tx.rewards.listing(status=status, limit=limit)
@@ -113,7 +102,7 @@ def rewards_list(
     RichConsole().print(table)
 
 
-@rewards_app.command("approve")
+@app.command("approve")
 def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Approve a pending reward now (a held one: the reviewer vouches for its referral)."""
 
@@ -125,7 +114,7 @@ def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> 
     typer.echo(f"reward {reward_id} approved; {told} message(s) queued")
 
 
-@rewards_app.command("issue")
+@app.command("issue")
 def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Record that an approved reward was paid out."""
 
@@ -136,7 +125,7 @@ def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> No
     typer.echo(f"reward {reward_id} issued")
 
 
-@rewards_app.command("void")
+@app.command("void")
 def rewards_void(
     reward_id: Annotated[int, typer.Argument(metavar="ID")],
     reason: Annotated[str, typer.Option(help="why; the customer is told")],
@@ -151,7 +140,7 @@ def rewards_void(
     typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
 
 
-@rewards_app.command("release")
+@app.command("release")
 def rewards_release() -> None:
     """Approve every reward whose hold has ended now (the worker does this periodically)."""
 

@@ -1,4 +1,4 @@
-"""The program owner's commands: import customers, export referrals."""
+"""`referral-bot import` and `export`: customers in from the business, referrals out to its CRM."""
 
 from __future__ import annotations
 

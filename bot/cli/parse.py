@@ -1,0 +1,22 @@
+"""`referral-bot parse`: what the engine reads in a text."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bot.app import load_language
+from bot.cli.common import fail
+from bot.core.language import LANGUAGES
+
+
+def parse(
+    text: str,
+    lang: Annotated[str | None, typer.Option(help="the participant's stored language")] = None,
+) -> None:
+    """Show the intent, language and arguments the engine reads in TEXT, as JSON."""
+    if lang is not None and lang not in LANGUAGES:
+        raise fail(f"--lang must be one of {', '.join(LANGUAGES)}")
+    grammar, _ = load_language()
+    typer.echo(grammar.read(text, lang).to_json())

@@ -1,0 +1,91 @@
+"""`referral-bot serve` and `referral-bot worker`: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+
+from bot.app import build
+from bot.cli.common import settings
+from bot.core.config import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="port (default: $PORT or 8000)")] = None,
+) -> None:
+    """Run the web server, the channels, the dispatcher and the clock."""
+    env = settings()
+    _log_to_stderr()
+    asyncio.run(_serve(env, host, port or env.port))
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from bot.app import channels_from_settings
+    from bot.web import create_app
+
+    bot = await build(settings, channels=channels_from_settings(settings))
+    if not bot.channels:
+        logging.getLogger("bot").warning(
+            "no chat channel is configured: the web endpoints run, and `referral-bot chat` "
+            "talks to the bot in the terminal"
+        )
+    config = uvicorn.Config(
+        create_app(bot),
+        host=host,
+        port=port,
+        lifespan="on",
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        await bot.close()
+
+
+def worker() -> None:
+    """Run only the dispatcher and the clock (scale-out: web processes take the webhooks)."""
+    env = settings()
+    _log_to_stderr()
+    asyncio.run(_worker(env))
+
+
+async def _worker(settings: Settings) -> None:
+    import signal
+
+    from bot.app import channels_from_settings
+    from bot.core.scheduler import Scheduler
+    from bot.web import Lifecycle
+
+    bot = await build(settings, channels=channels_from_settings(settings))
+    scheduler = Scheduler(bot.dispatcher)
+    bot.sweeps.schedule(scheduler)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    scheduler.start()
+    try:
+        await stopping.wait()
+    finally:
+        await scheduler.stop()
+        for channel in bot.channels.values():
+            if isinstance(channel, Lifecycle):
+                await channel.stop()  # close SDK sessions; the worker never started them
+        await bot.close()
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs each request URL at INFO, and Telegram's URLs carry the bot token; Twilio's
+    # client logs every request's headers; APScheduler logs every tick of the clock.
+    for noisy in ("httpx", "twilio", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
