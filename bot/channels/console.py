@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -33,6 +35,9 @@ class Console:
         self.user = user
         self._write = write
         self._ids = itertools.count(1)
+        self.shown = (
+            0  # messages written so far; tells a turn that got an answer from one that didn't
+        )
 
     @property
     def address(self) -> Address:
@@ -46,7 +51,12 @@ class Console:
 
     async def send(self, message: Outbound) -> str | None:
         self._write(render(message))
+        self.shown += 1
         return f"console-{next(self._ids)}"
+
+    def note(self, text: str) -> None:
+        """A line from the terminal itself, not a message from the bot."""
+        self._write(text)
 
 
 async def converse(
@@ -57,20 +67,52 @@ async def converse(
     flush: Callable[[], Awaitable[object]],
     clock: Clock,
     profile: dict[str, object],
+    unanswered: Callable[[], Awaitable[None]] | None = None,
+    poll_every: float | None = None,
 ) -> int:
-    """Feed each line to the engine and show what the outbox then holds for this user."""
-    await flush()  # what was queued while they were away (a thank-you, say)
+    """Feed each line to the engine and show what the outbox then holds for this user.
+
+    With `poll_every`, the outbox is also read while the person is typing, so a thank-you
+    queued by another process (a friend joining) appears during the chat. `unanswered` runs
+    after a line that got no reply at all."""
+    turn = asyncio.Lock()  # one flush at a time: the poller and the typed line share the outbox
+
+    async def shown_by_flush() -> int:
+        async with turn:
+            before = console.shown
+            await flush()
+            return console.shown - before
+
+    await shown_by_flush()  # what was queued while they were away (a thank-you, say)
+    poller = None if poll_every is None else asyncio.create_task(_poll(shown_by_flush, poll_every))
     handled = 0
-    async for line in lines:
-        text = line.rstrip("\r\n")
-        inbound = Inbound(
-            sender=console.address,
-            text=text,
-            event_id=uuid.uuid4().hex,
-            received_at=clock.now(),
-            profile=dict(profile),
-        )
-        await deliver(inbound)
-        await flush()
-        handled += 1
+    try:
+        async for line in lines:
+            inbound = Inbound(
+                sender=console.address,
+                text=line.rstrip("\r\n"),
+                event_id=uuid.uuid4().hex,
+                received_at=clock.now(),
+                profile=dict(profile),
+            )
+            async with turn:
+                before = console.shown
+                await deliver(inbound)
+                await flush()
+                answered = console.shown > before
+            if not answered and unanswered is not None:
+                await unanswered()
+            handled += 1
+    finally:
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
     return handled
+
+
+async def _poll(flush: Callable[[], Awaitable[int]], every: float) -> None:
+    # A UI refresh, not a schedule: the outbox rows stay the truth, and the clock decides dues.
+    while True:
+        await asyncio.sleep(every)
+        await flush()

@@ -8,7 +8,7 @@ import typer
 from bot.cli import chat, customers, db, outbox, parse, rewards, serve
 from bot.cli.common import err
 
-app = typer.Typer(help="A chat-native referral agent.", no_args_is_help=True)
+app = typer.Typer(help="A chat-native referral agent.", no_args_is_help=True, rich_markup_mode=None)
 app.command()(chat.chat)
 app.command()(parse.parse)
 app.command()(serve.serve)

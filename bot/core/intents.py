@@ -31,6 +31,7 @@ from typing import Any
 from bot.core.codes import normalize_code
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
+from bot.core.shipped import locales_folder
 
 INTENTS = (
     "link",
@@ -194,9 +195,9 @@ _DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
 
 
 def default_locales_dir() -> Path:
-    """`<repo>/locales`, or `REFERRAL_LOCALES_DIR` when set (an installed copy, a test)."""
+    """The catalogs shipped in the package, or `REFERRAL_LOCALES_DIR` when set (a test, a fork)."""
     override = os.environ.get("REFERRAL_LOCALES_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "locales"
+    return Path(override) if override else locales_folder()
 
 
 def _key(folded: str) -> str:

@@ -1,0 +1,1 @@
+"""Example program files; shipped as `bot.examples` (`referral-bot program example NAME`)."""
