@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import chat, customers, db, outbox, parse, rewards, serve
+from bot.cli import chat, customers, db, outbox, parse, program, rewards, serve
 from bot.cli.common import err
 
 app = typer.Typer(help="A chat-native referral agent.", no_args_is_help=True, rich_markup_mode=None)
@@ -18,6 +18,7 @@ app.add_typer(outbox.app, name="outbox")
 app.command("import")(customers.import_command)
 app.command("export")(customers.export_command)
 app.add_typer(rewards.app, name="rewards")
+app.add_typer(program.app, name="program")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console as RichConsole
+from rich.markup import escape
 
 from bot.app import Bot, build
 from bot.core.config import Settings
@@ -18,7 +19,7 @@ err = RichConsole(stderr=True)
 
 def fail(message: str) -> typer.Exit:
     """A one-line error on stderr and exit status 2; `raise fail(...)`."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

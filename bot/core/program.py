@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.program_errors import SECTIONS, phrase, unknown_sections
 from bot.core.reward_rules import Amount, Milestone, Perk, RewardRule, Side, Unit
 
 __all__ = [
@@ -125,17 +126,9 @@ class Program(_Strict):
 class ProgramError(ValueError):
     """The program file is wrong; the message names the key and what is wrong."""
 
-
-def _phrase(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors():
-        where = "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
-        ).lstrip(".")
-        where = where or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {message}")
-    return "; ".join(lines)
+    def __init__(self, message: str, *, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems  # one line each, when the file was read and has mistakes
 
 
 def parse_program(text: str, *, source: str = "program") -> Program:
@@ -143,23 +136,47 @@ def parse_program(text: str, *, source: str = "program") -> Program:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProgramError(f"{source}: not valid TOML: {exc}") from exc
+    wrong = unknown_sections(data, SECTIONS)
+    program = data.get("program", {})
+    if not isinstance(program, dict):
+        wrong.append("program: must be a table, [program]")
+        program = {}
     try:
-        return Program.model_validate(data.get("program", {}) | _lists(data))
+        parsed = Program.model_validate(program | _lists(data))
     except ValidationError as exc:
-        raise ProgramError(f"{source}: {_phrase(exc)}") from exc
+        wrong += phrase(exc, Program)
+    if wrong:
+        raise ProgramError(f"{source}: " + "; ".join(wrong), problems=tuple(wrong))
+    return parsed
+
+
+_TABLES = SECTIONS[1:]  # everything beside [program]
 
 
 def _lists(data: dict[str, object]) -> dict[str, object]:
     """Tables that live at the top level of the file next to [program]."""
-    keys = ("rewards", "milestones", "reminders", "quiet_hours", "pacing", "fraud", "messages")
-    return {key: data[key] for key in keys if key in data}
+    return {key: data[key] for key in _TABLES if key in data}
 
 
 def load_program(path: str | None) -> Program:
     """The program at `path`, or the built-in default program when no file is configured."""
     if path is None:
         return Program()
-    file = Path(path)
-    if not file.is_file():
-        raise ProgramError(f"REFERRAL_PROGRAM={path}: no such file")
-    return parse_program(file.read_text(encoding="utf-8"), source=str(file))
+    source = f"REFERRAL_PROGRAM={path}"
+    return parse_program(read_program_file(Path(path), source=source), source=source)
+
+
+def read_program_file(file: Path, *, source: str) -> str:
+    """The file's text, or an error that says why it cannot be read."""
+    if file.is_dir():
+        raise ProgramError(f"{source}: is a folder; name the program file (a .toml) inside it")
+    if not file.exists():
+        raise ProgramError(f"{source}: no such file")
+    try:
+        return file.read_text(encoding="utf-8")
+    except PermissionError as exc:
+        raise ProgramError(f"{source}: cannot be read (permission denied)") from exc
+    except UnicodeDecodeError as exc:
+        raise ProgramError(f"{source}: is not UTF-8 text (save it as UTF-8)") from exc
+    except OSError as exc:
+        raise ProgramError(f"{source}: cannot be read ({exc.strerror})") from exc
