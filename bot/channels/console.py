@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from starlette.routing import BaseRoute
 
-from bot.channels.base import Deliver, Inbox
+from bot.core.channel import Deliver, Inbox
 from bot.core.clock import Clock
-from bot.core.messages import Address, Inbound, Outbound
+from bot.core.messages import Address, Inbound, Outbound, Profile
 
 CHANNEL = "console"
 
@@ -66,7 +66,7 @@ async def converse(
     deliver: Deliver,
     flush: Callable[[], Awaitable[object]],
     clock: Clock,
-    profile: dict[str, object],
+    profile: Profile,
     unanswered: Callable[[], Awaitable[None]] | None = None,
     poll_every: float | None = None,
 ) -> int:
@@ -93,7 +93,7 @@ async def converse(
                 text=line.rstrip("\r\n"),
                 event_id=uuid.uuid4().hex,
                 received_at=clock.now(),
-                profile=dict(profile),
+                profile=profile,
             )
             async with turn:
                 before = console.shown

@@ -19,6 +19,7 @@ from bot.cli.common import err, fail, settings
 from bot.cli.terminal import piped_lines, typed_lines
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
+from bot.core.messages import Profile
 from bot.core.store.sqlite import sqlite_path
 
 POLL_SECONDS = 1.0  # how soon a thank-you queued by someone else shows in an open chat
@@ -97,16 +98,13 @@ async def talk(
     poll_every: float | None = None,
 ) -> int:
     """One terminal conversation with a built bot (the command, and tests, call this)."""
-    profile: dict[str, object] = {"name": console.user}
-    if lang is not None:
-        profile["lang"] = lang
     return await converse(
         console,
         lines=lines,
         deliver=bot.engine.handle,
         flush=bot.dispatcher.dispatch_due,
         clock=bot.clock,
-        profile=profile,
+        profile=Profile(name=console.user, lang=lang),
         unanswered=OptedOutNotice(bot, console),
         poll_every=poll_every,
     )

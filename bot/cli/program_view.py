@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.core.i18n import Catalogs
 from bot.core.program import Program, RewardRule, Side
-from bot.flows.reward_text import describe
+from bot.core.reward_text import describe
 
 _EPOCH = date(1970, 1, 1)
 SIDES: dict[Side, str] = {"referrer": "The referrer", "friend": "The friend"}

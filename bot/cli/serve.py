@@ -60,12 +60,10 @@ async def _worker(settings: Settings) -> None:
     import signal
 
     from bot.app import channels_from_settings
-    from bot.core.scheduler import Scheduler
     from bot.web import Lifecycle
 
     bot = await build(settings, channels=channels_from_settings(settings))
-    scheduler = Scheduler(bot.dispatcher)
-    bot.sweeps.schedule(scheduler)
+    scheduler = bot.clockwork()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
