@@ -3,12 +3,40 @@ each registered here with one line."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from bot import __version__
 from bot.cli import chat, customers, db, outbox, parse, program, rewards, serve
 from bot.cli.common import err
 
-app = typer.Typer(help="A chat-native referral agent.", no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+
+
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"referral-bot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """A chat-native referral agent.
+
+    \b
+    Examples:
+      referral-bot chat --user alice
+      referral-bot program check program.toml
+      referral-bot doctor
+    """
+
+
 app.command()(chat.chat)
 app.command()(parse.parse)
 app.command()(serve.serve)
