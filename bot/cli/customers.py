@@ -12,11 +12,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from bot.app import build
+from bot.cli.common import fail, settings
 from bot.core.config import Settings
 from bot.core.customers import StaffDirectory
 from bot.core.i18n import Catalogs
 from bot.core.importer import Summary, import_customers
 from bot.core.messages import Address
+from bot.core.phones import known_region
 from bot.core.reward_text import reward_text
 from bot.core.store.rewards import Reward
 
@@ -32,18 +34,41 @@ def _count_lines(path: Path) -> int:
 
 
 def import_command(
-    path: Annotated[Path, typer.Argument(metavar="CUSTOMERS.CSV", help="name, phone, email, ...")],
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="CUSTOMERS.CSV", help="name, phone, email, ... (a header line)"),
+    ],
+    region: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CC",
+            help="country of numbers written without +code, e.g. KR or TW "
+            "(default: the program's phone_region)",
+        ),
+    ] = None,
 ) -> None:
-    """Load or update customers from a CSV file; bad rows go to a rejects file beside it."""
+    """Load or update customers from a CSV file; bad rows go to a rejects file beside it.
+
+    Comma, semicolon or tab separated, UTF-8 with or without a BOM. Running the same file
+    again changes nothing.
+
+    \b
+    Examples:
+      referral-bot import customers.csv
+      referral-bot import kunden.csv --region KR
+    """
+    if path.is_dir():
+        raise fail(f"{path}: is a folder; name the CSV file inside it")
     if not path.is_file():
-        Console(stderr=True).print(f"[red]error:[/red] {path}: no such file")
-        raise typer.Exit(2)
-    settings = Settings()
+        raise fail(f"{path}: no such file")
+    if region is not None and not known_region(region):
+        raise fail(f"--region {region!r} is not a country code such as KR, TW or US")
     try:
-        summary = asyncio.run(_import(settings, path))
+        summary = asyncio.run(_import(settings(), path, region))
     except ValueError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        raise fail(str(exc)) from exc
+    except OSError as exc:
+        raise fail(f"{path}: cannot be read ({exc.strerror})") from exc
     console = Console()
     console.print(
         f"{summary.total} rows: {summary.created} created, {summary.updated} updated, "
@@ -53,7 +78,7 @@ def import_command(
         console.print(f"rejected rows and their reasons: {summary.rejects_path}")
 
 
-async def _import(settings: Settings, path: Path) -> Summary:
+async def _import(settings: Settings, path: Path, region: str | None) -> Summary:
     bot = await build(settings)
     staff = StaffDirectory(settings.slack_staff_users)
     try:
@@ -64,6 +89,7 @@ async def _import(settings: Settings, path: Path) -> Summary:
             task = bar.add_task(f"importing {path.name}", total=_count_lines(path))
             return await import_customers(
                 bot.store, path, staff=staff, at=bot.clock.now(),
+                region=region or bot.program.phone_region,
                 progress=lambda n: bar.advance(task, n),
             )  # fmt: skip
     finally:
@@ -71,10 +97,29 @@ async def _import(settings: Settings, path: Path) -> Summary:
 
 
 def export_command(
-    path: Annotated[Path, typer.Argument(metavar="REFERRALS.CSV")],
+    path: Annotated[Path, typer.Argument(metavar="REFERRALS.CSV", help="the file to write")],
+    no_bom: Annotated[
+        bool,
+        typer.Option(
+            "--no-bom", help="no UTF-8 byte order mark (spreadsheets need it for 한글, 中文)"
+        ),
+    ] = False,
 ) -> None:
-    """Write who referred whom, with status, dates and identifiers, for the CRM."""
-    count = asyncio.run(_export(Settings(), path))
+    """Write who referred whom, with status, dates, identifiers and rewards, for the CRM.
+
+    \b
+    Examples:
+      referral-bot export referrals.csv
+      referral-bot export referrals.csv --no-bom
+    """
+    if path.is_dir():
+        raise fail(f"{path}: is a folder; name the file to write")
+    if not path.parent.is_dir():
+        raise fail(f"{path.parent}: no such folder")
+    try:
+        count = asyncio.run(_export(settings(), path, "utf-8" if no_bom else "utf-8-sig"))
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror or exc}") from exc
     Console().print(f"wrote {count} referrals to {path}")
 
 
@@ -96,11 +141,11 @@ def _rewards(catalogs: Catalogs, rewards: list[Reward]) -> str:
     return "; ".join(parts)
 
 
-async def _export(settings: Settings, path: Path) -> int:
+async def _export(settings: Settings, path: Path, encoding: str) -> int:
     bot = await build(settings)
     written, after = 0, 0
     try:
-        with path.open("w", encoding="utf-8", newline="") as handle:
+        with path.open("w", encoding=encoding, newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(EXPORT_COLUMNS)
             while True:

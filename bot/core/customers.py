@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.language import LANGUAGES
 from bot.core.messages import Address
-from bot.core.phones import sms_address
+from bot.core.phones import phone_address
 
 COLUMNS = (
     "name", "phone", "email", "telegram_id", "slack_id", "segment", "company",
@@ -96,22 +96,27 @@ def _zone(value: str) -> str | None:
     return value
 
 
-def _since(value: str) -> datetime | None:
+def _since(value: str, today: date) -> datetime | None:
     if not value:
         return None
     try:
         day = date.fromisoformat(value[:10])
     except ValueError as exc:
         raise Rejected(f"customer_since {value!r} is not a date like 2024-03-31") from exc
+    if day > today:  # a typo of the year, most likely; it would also hold back B2B asks
+        raise Rejected(f"customer_since {value!r} is in the future (today is {today})")
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _addresses(fields: dict[str, str]) -> tuple[Address, ...]:
+def _addresses(fields: dict[str, str], region: str | None) -> tuple[Address, ...]:
     found: list[Address] = []
     if fields["phone"]:
-        phone = sms_address(fields["phone"])
+        phone = phone_address(fields["phone"], region=region)
         if phone is None:
-            raise Rejected(f"phone {fields['phone']!r} is not a number with its +country code")
+            expected = "a number with its +country code"
+            if region is not None:
+                expected = f"a {region} number or one with its +country code"
+            raise Rejected(f"phone {fields['phone']!r} is not {expected}")
         found.append(phone)
     if fields["email"]:
         if not _EMAIL.match(fields["email"]):
@@ -130,8 +135,18 @@ def _addresses(fields: dict[str, str]) -> tuple[Address, ...]:
     return tuple(found)
 
 
-def parse_row(line: int, raw: dict[str, str], staff: StaffDirectory) -> CustomerRow:
+@dataclass(frozen=True, slots=True)
+class RowRules:
+    """What a row is judged by besides itself: staff, the home region of numbers, today."""
+
+    staff: StaffDirectory
+    today: date
+    region: str | None = None  # ISO 3166 code: national numbers ("010-1234-5678") are from here
+
+
+def parse_row(line: int, raw: dict[str, str], rules: RowRules) -> CustomerRow:
     """One CSV row as a customer, or `Rejected` with the reason."""
+    staff = rules.staff
     if any("\udc80" <= ch <= "\udcff" for value in raw.values() for ch in value):
         raise Rejected("not valid UTF-8 text")
     fields = {column: (raw.get(column) or "").strip() for column in COLUMNS}
@@ -144,11 +159,11 @@ def parse_row(line: int, raw: dict[str, str], staff: StaffDirectory) -> Customer
     return CustomerRow(
         line=line,
         name=fields["name"][:120],
-        addresses=_addresses(fields),
+        addresses=_addresses(fields, rules.region),
         segment=segment,
         company=fields["company"][:200] or None,
         account_manager=manager,
-        customer_since=_since(fields["customer_since"]),
+        customer_since=_since(fields["customer_since"], rules.today),
         language=_language(fields["language"]),
         time_zone=_zone(fields["time_zone"]),
     )

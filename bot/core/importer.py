@@ -10,10 +10,17 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.core.customers import COLUMNS, CustomerRow, Rejected, StaffDirectory, parse_row
+from bot.core.customers import (
+    COLUMNS,
+    CustomerRow,
+    Rejected,
+    RowRules,
+    StaffDirectory,
+    parse_row,
+)
 from bot.core.messages import Address
 from bot.core.store import Store, Tx
 from bot.core.store.records import Participant
@@ -34,11 +41,24 @@ class Summary:
         return self.created + self.updated + self.unchanged + len(self.rejected)
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and (line, row) pairs; undecodable bytes survive as surrogate escapes so the
-    row can be rejected and written back byte for byte."""
+DELIMITERS = ",;\t"  # what spreadsheets write: comma, semicolon (European locales), tab
+
+
+def sniff_delimiter(text: str) -> str:
+    """The file's delimiter, judged from its first lines; a comma when they do not say."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:  # one column, or too few lines to tell
+        return ","
+
+
+def read_rows(path: Path) -> tuple[list[str], str, Iterator[tuple[int, dict[str, str]]]]:
+    """The header, the delimiter and (line, row) pairs; a UTF-8 BOM is dropped, undecodable
+    bytes survive as surrogate escapes so the row can be rejected and written back as it was."""
     text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    delimiter = sniff_delimiter(text)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     if not header:
         raise ValueError(f"{path}: empty file, expected a header line with {', '.join(COLUMNS)}")
@@ -55,7 +75,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
                 cleaned["__extra__"] = ",".join(extra)
             yield reader.line_num, cleaned
 
-    return header, rows()
+    return header, delimiter, rows()
 
 
 def _differs(p: Participant, row: CustomerRow) -> bool:
@@ -117,9 +137,13 @@ async def import_customers(
     *,
     staff: StaffDirectory,
     at: datetime,
+    region: str | None = None,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Summary:
-    header, rows = read_rows(path)
+    header, delimiter, rows = read_rows(path)
+    # Today anywhere on Earth (UTC+14 is the first to see a date): a row dated today in Seoul
+    # is not "in the future" because it is still yesterday in UTC.
+    rules = RowRules(staff=staff, today=(at + timedelta(hours=14)).date(), region=region)
     summary = Summary()
     first_seen: dict[Address, int] = {}
     batch: list[tuple[int, dict[str, str], CustomerRow]] = []
@@ -140,7 +164,7 @@ async def import_customers(
         try:
             if "__extra__" in raw:
                 raise Rejected("more cells than the header has columns")
-            row = parse_row(line, raw, staff)
+            row = parse_row(line, raw, rules)
             for address in row.addresses:
                 if address in first_seen:
                     what = {"sms": "phone", "email": "email"}.get(address.channel, address.channel)
@@ -156,12 +180,16 @@ async def import_customers(
             await flush()
     if batch:
         await flush()
-    summary.rejects_path = write_rejects(path, header, summary.rejected)
+    summary.rejects_path = write_rejects(path, header, summary.rejected, delimiter=delimiter)
     return summary
 
 
 def write_rejects(
-    path: Path, header: list[str], rejected: list[tuple[int, dict[str, str], str]]
+    path: Path,
+    header: list[str],
+    rejected: list[tuple[int, dict[str, str], str]],
+    *,
+    delimiter: str = ",",
 ) -> Path | None:
     """`customers.rejects.csv` beside the input: each bad row as it was, with line and reason."""
     target = path.with_name(path.stem + ".rejects.csv")
@@ -169,7 +197,7 @@ def write_rejects(
         target.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
         return None
     with target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, delimiter=delimiter)  # as the business wrote its own file
         writer.writerow(["line", "reason", *header])
         for line, raw, reason in sorted(rejected):
             writer.writerow([line, reason, *(raw.get(column, "") for column in header)])

@@ -41,6 +41,32 @@ def sms_address(raw: str) -> Address | None:
     return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# A number as people write it at home: "010-1234-5678", "0912 345 678", "(02) 2345-6789".
+_NATIONAL = re.compile(r"[0-9(][0-9 ().-]{1,30}")
+
+
+def known_region(region: str) -> bool:
+    """An ISO 3166 country code phonenumbers has a numbering plan for (KR, TW, US, ...)."""
+    return region.upper() in phonenumbers.SUPPORTED_REGIONS
+
+
+def phone_address(raw: str, *, region: str | None = None) -> Address | None:
+    """A customer's number as the business wrote it, in E.164: with its +country code always,
+    and in the national form too when the business's region is known."""
+    text = raw.strip()
+    if region is None or text.startswith("+"):
+        return sms_address(text)
+    if not _NATIONAL.fullmatch(text):
+        return None
+    try:
+        number = phonenumbers.parse(text, region.upper())
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
 def number_profile(e164: str) -> Profile:
     """The `lang` hint and, when the number maps to a single zone, the `time_zone`."""
     number = _parse(e164)

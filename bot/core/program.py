@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.core.phones import known_region
 from bot.core.program_errors import SECTIONS, phrase, unknown_sections
 from bot.core.reward_rules import Amount, Milestone, Perk, RewardRule, Side, Unit
 
@@ -81,6 +82,7 @@ class Program(_Strict):
     min_purchase: Decimal = Field(default=Decimal(0), ge=0)
     hold_days: int = Field(default=0, ge=0)
     default_time_zone: str = "UTC"
+    phone_region: str | None = None  # ISO 3166 code: imports read national numbers as from here
     max_proactive_per_week: int = Field(default=3, ge=0)
     rewards: tuple[RewardRule, ...] = ()
     milestones: tuple[Milestone, ...] = ()
@@ -105,6 +107,13 @@ class Program(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is not None and not known_region(value):
+            raise ValueError(f"unknown region {value!r} (use a country code such as KR or TW)")
+        return None if value is None else value.upper()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Program:
