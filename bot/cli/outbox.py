@@ -6,11 +6,10 @@ import json
 from typing import Annotated
 
 import typer
-from rich.console import Console as RichConsole
-from rich.table import Table
 
 from bot.app import Bot
 from bot.cli.common import fail, with_bot
+from bot.cli.tables import show
 from bot.core.store.outbox import STATUSES
 from bot.core.store.records import OutboxRow
 
@@ -52,20 +51,22 @@ def outbox_list(
                 )
             )
         return
-    table = Table("id", "to", "kind", "status", "due (UTC)", "tries", "error")
-    table.add_column("text", no_wrap=True, overflow="ellipsis", max_width=40)
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            str(r.to),
-            r.kind,
-            r.status,
-            r.due_at.strftime("%Y-%m-%d %H:%M"),
-            str(r.attempts),
-            r.last_error or "",
-            r.text.replace("\n", " / "),
-        )
-    RichConsole().print(table)
+    show(
+        ("id", "to", "kind", "status", "due (UTC)", "tries", "error", "text"),
+        [
+            (
+                str(r.id),
+                str(r.to),
+                r.kind,
+                r.status,
+                r.due_at.strftime("%Y-%m-%d %H:%M"),
+                str(r.attempts),
+                r.last_error or "",
+                r.text,
+            )
+            for r in rows
+        ],
+    )
 
 
 @app.command("retry")

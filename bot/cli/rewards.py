@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console as RichConsole
-from rich.table import Table
 
 from bot.app import Bot
 from bot.cli.common import fail, with_bot
+from bot.cli.tables import show
+from bot.core.reward_text import reward_text
 from bot.core.rewards import release_holds
 from bot.core.store import Tx
 from bot.core.store.rewards import STATUSES, Reward
@@ -75,37 +75,51 @@ def _row(r: Reward) -> dict[str, object]:
 
 @app.command("list")
 def rewards_list(
-    status: Annotated[str | None, typer.Option(help=", ".join(STATUSES))] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 100,
+    status: Annotated[str | None, typer.Option(metavar="STATUS", help=", ".join(STATUSES))] = None,
+    limit: Annotated[int, typer.Option(metavar="N", min=1, max=100_000)] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object a line")] = False,
 ) -> None:
-    """List the ledger, newest first."""
+    """List the ledger, newest first, with the person each reward is for.
+
+    \b
+    Examples:
+      referral-bot rewards list --status pending
+      referral-bot rewards list --json | jq .amount
+    """
     if status is not None and status not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[list[Reward]]:
-        return Done(await tx.rewards.listing(status=status, limit=limit))
+    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[list[tuple[Reward, str, str]]]:
+        rewards = await tx.rewards.listing(status=status, limit=limit)
+        names: dict[int, str] = {}
+        for pid in {r.participant_id for r in rewards}:
+            person = await tx.participants.get(pid)
+            names[pid] = person.display_name if person is not None else ""
+        return Done(
+            [(r, names[r.participant_id], reward_text(bot.catalogs, "en", r)) for r in rewards]
+        )
 
     rows, _ = _run(work)
     if as_json:
-        for r in rows:
-            typer.echo(json.dumps(_row(r), ensure_ascii=False))
+        for r, name, _what in rows:
+            typer.echo(json.dumps(_row(r) | {"person": name}, ensure_ascii=False))
         return
-    table = Table("id", "to", "side", "amount", "status", "why", "clears (UTC)")
-    table.add_column("rule", no_wrap=True)
-    for r in rows:
-        what = json.loads(r.label).get("en") if r.label else f"{r.amount} {r.measure or r.unit}"
-        table.add_row(
-            str(r.id),
-            str(r.participant_id),
-            r.side,
-            what,
-            r.status,
-            r.held or r.reason or "",
-            r.hold_until.strftime("%Y-%m-%d") if r.status == "pending" else "",
-            f"{r.rule_id} v{r.rule_version}",
-        )
-    RichConsole().print(table)
+    show(
+        ("id", "person", "side", "reward", "status", "why", "clears (UTC)", "rule"),
+        [
+            (
+                str(r.id),
+                f"{name or '?'} (#{r.participant_id})",
+                r.side,
+                what,
+                r.status,
+                r.held or r.reason or "",
+                r.hold_until.strftime("%Y-%m-%d") if r.status == "pending" else "",
+                f"{r.rule_id} v{r.rule_version}",
+            )
+            for r, name, what in rows
+        ],
+    )
 
 
 @app.command("approve")

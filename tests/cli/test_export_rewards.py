@@ -35,3 +35,18 @@ def test_export_summarises_each_referrals_rewards(db: str, tmp_path: Path) -> No
     assert runner.invoke(app, ["export", str(target)]).exit_code == 0
     [row] = list(csv.DictReader(target.open(encoding="utf-8")))
     assert row["rewards"] == "referrer $20.00 approved; friend $20.00 pending"
+
+
+def test_rewards_list_names_the_person_and_stays_whole_when_piped(db: str) -> None:
+    runner = CliRunner()
+    chat = runner.invoke(app, ["chat", "--user", "alice"], input="LINK\n")
+    code = chat.output.split("/r/")[1][:8]
+    runner.invoke(app, ["chat", "--user", "김민수"], input=f"JOIN {code}\n")
+    listed = runner.invoke(app, ["rewards", "list"])
+    header, *rows = listed.stdout.splitlines()
+    assert header == "id\tperson\tside\treward\tstatus\twhy\tclears (UTC)\trule"
+    cells = [row.split("\t") for row in rows]
+    assert [(c[1], c[2], c[3], c[4]) for c in cells] == [
+        ("김민수 (#2)", "friend", "$20.00", "pending"),
+        ("alice (#1)", "referrer", "$20.00", "pending"),
+    ]
