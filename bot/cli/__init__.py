@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from bot import __version__
-from bot.cli import chat, customers, db, outbox, parse, program, rewards, serve
+from bot.cli import chat, customers, db, doctor, outbox, parse, program, rewards, serve, setup
 from bot.cli.common import err
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
@@ -47,6 +47,10 @@ app.command("import")(customers.import_command)
 app.command("export")(customers.export_command)
 app.add_typer(rewards.app, name="rewards")
 app.add_typer(program.app, name="program")
+app.add_typer(setup.slack_app, name="slack")
+app.add_typer(setup.telegram_app, name="telegram")
+app.add_typer(setup.twilio_app, name="twilio")
+app.command()(doctor.doctor)
 
 
 def main() -> None:

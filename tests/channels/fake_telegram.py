@@ -37,7 +37,8 @@ TOKEN = "123456:TEST-fake-token"
 USERNAME = "ref_test_bot"
 BOT_ID = 123456
 # Parameters Telegram takes as plain strings; everything else PTB sends JSON-encoded.
-_STRINGS = frozenset({"text", "url", "secret_token", "callback_query_id", "parse_mode", "chat_id"})
+_STRINGS = frozenset({"text", "url", "secret_token", "callback_query_id", "parse_mode", "chat_id",
+                      "description", "short_description", "language_code"})
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -62,6 +63,9 @@ class FakeTelegram:
     blocked: set[str] = field(default_factory=set)  # chat ids answering 403
     missing: set[str] = field(default_factory=set)  # chat ids answering 400 chat not found
     webhook: dict[str, Any] = field(default_factory=dict)
+    # What setMyCommands / setMyDescription / setMyShortDescription stored, by language_code
+    # ("" for the default): {"commands": [...], "description": ..., "short_description": ...}.
+    profile: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_wait: float = 5.0  # cap on getUpdates `timeout`, so a test never waits long
     enforce_flood_limits: bool = False  # 429 past 1 msg/s per chat or 30 msg/s in all
     base_url: str = ""
@@ -250,6 +254,42 @@ class FakeTelegram:
                 await self.wait_for(lambda: bool(self._updates) or self._closing, timeout)
         return list(itertools.islice(self._updates, limit))
 
+    def _language(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        code = str(params.get("language_code") or "")
+        if code and not _LANGUAGE_CODE.fullmatch(code):  # ISO 639-1: "ko" yes, "zh-Hant" no
+            return None
+        return self.profile.setdefault(code, {})
+
+    def _set_my_commands(self, params: Mapping[str, Any]) -> bool | web.Response:
+        commands = params.get("commands")
+        entry = self._language(params)
+        if entry is None:
+            return _error(400, "Bad Request: invalid language code specified")
+        if not isinstance(commands, list) or len(commands) > 100:
+            return _error(400, "Bad Request: can't parse commands JSON object")
+        for command in commands:
+            name, text = str(command.get("command", "")), str(command.get("description", ""))
+            if not _COMMAND.fullmatch(name) or not 1 <= len(text) <= 256:
+                return _error(400, "Bad Request: BOT_COMMAND_INVALID")
+        entry["commands"] = commands
+        return True
+
+    def _set_text(self, params: Mapping[str, Any], key: str, limit: int) -> bool | web.Response:
+        entry = self._language(params)
+        if entry is None:
+            return _error(400, "Bad Request: invalid language code specified")
+        text = str(params.get(key) or "")
+        if len(text) > limit:
+            return _error(400, f"Bad Request: {key} is too long")
+        entry[key] = text
+        return True
+
+    def _set_my_description(self, params: Mapping[str, Any]) -> bool | web.Response:
+        return self._set_text(params, "description", 512)
+
+    def _set_my_short_description(self, params: Mapping[str, Any]) -> bool | web.Response:
+        return self._set_text(params, "short_description", 120)
+
     def _answer_callback_query(self, params: Mapping[str, Any]) -> bool | web.Response:
         if not params.get("callback_query_id"):
             return _error(400, "Bad Request: query is too old and response timeout expired "
@@ -265,7 +305,12 @@ _METHODS: dict[str, Callable[[FakeTelegram, Mapping[str, Any]], Any]] = {
     "getwebhookinfo": FakeTelegram._webhook_info,
     "getupdates": FakeTelegram._get_updates,
     "answercallbackquery": FakeTelegram._answer_callback_query,
+    "setmycommands": FakeTelegram._set_my_commands,
+    "setmydescription": FakeTelegram._set_my_description,
+    "setmyshortdescription": FakeTelegram._set_my_short_description,
 }
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
 
 def _error(status: int, description: str, **parameters: Any) -> web.Response:

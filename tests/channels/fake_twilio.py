@@ -93,10 +93,42 @@ class FakeTwilio:
         self.delay = 0.0  # seconds to sit on each request before answering
         self.url = ""
         self._runner: web.AppRunner | None = None
+        # The account's numbers (by E.164) and Messaging Services (by MG sid), as Twilio
+        # answers them; `twilio setup` reads and updates these.
+        self.numbers: dict[str, dict[str, Any]] = {}
+        self.services: dict[str, dict[str, Any]] = {}
+
+    def add_number(self, number: str, **fields: Any) -> dict[str, Any]:
+        sid = "PN" + uuid.uuid4().hex
+        self.numbers[number] = {
+            "sid": sid, "account_sid": self.account_sid, "phone_number": number,
+            "friendly_name": number, "sms_url": "https://demo.twilio.com/welcome/sms/reply",
+            "sms_method": "POST", "sms_fallback_url": "", "status_callback": "",
+            "capabilities": {"sms": True, "mms": True, "voice": True},
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
+            **fields,
+        }  # fmt: skip
+        return self.numbers[number]
+
+    def add_service(self, name: str, **fields: Any) -> dict[str, Any]:
+        sid = "MG" + uuid.uuid4().hex
+        self.services[sid] = {
+            "sid": sid, "account_sid": self.account_sid, "friendly_name": name,
+            "inbound_request_url": None, "inbound_method": "POST", "status_callback": None,
+            "use_inbound_webhook_on_number": True,
+            "url": f"https://messaging.twilio.com/v1/Services/{sid}", **fields,
+        }  # fmt: skip
+        return self.services[sid]
 
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_get("/2010-04-01/Accounts/{sid}.json", self._account)
+        numbers = "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers"
+        app.router.add_get(numbers + ".json", self._list_numbers)
+        app.router.add_post(numbers + "/{pn}.json", self._update_number)
+        app.router.add_get("/v1/Services/{mg}", self._service)
+        app.router.add_post("/v1/Services/{mg}", self._update_service)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -121,6 +153,80 @@ class FakeTwilio:
         response = self._answer(request, received)
         received.status = response.status
         return response
+
+    async def _record(self, request: web.Request) -> Received:
+        form = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
+        received = Received(request.method, request.path_qs, form, dict(request.headers))
+        self.requests.append(received)
+        return received
+
+    def _basic_auth(self, request: web.Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return request.headers.get("Authorization") == f"Basic {expected}"
+
+    async def _account(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        return web.json_response({
+            "sid": self.account_sid, "friendly_name": "Referral shop", "status": "active",
+            "type": "Full", "uri": f"/2010-04-01/Accounts/{self.account_sid}.json",
+        })  # fmt: skip
+
+    async def _list_numbers(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        wanted = request.query.get("PhoneNumber")
+        found = [n for number, n in self.numbers.items() if wanted in (None, number)]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        return web.json_response({
+            "incoming_phone_numbers": found, "end": max(0, len(found) - 1),
+            "first_page_uri": uri, "next_page_uri": None, "page": 0, "page_size": 50,
+            "previous_page_uri": None, "start": 0, "uri": uri,
+        })  # fmt: skip
+
+    async def _update_number(self, request: web.Request) -> web.Response:
+        received = await self._record(request)
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        number = next(
+            (n for n in self.numbers.values() if n["sid"] == request.match_info["pn"]), None
+        )
+        if number is None:
+            return _error(404, 20404, "The requested resource was not found")
+        fields = {
+            "SmsUrl": "sms_url",
+            "SmsMethod": "sms_method",
+            "StatusCallback": "status_callback",
+        }
+        for key, value in received.form:
+            if key in fields:
+                number[fields[key]] = value
+        return web.json_response(number)
+
+    async def _service(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if not self._basic_auth(request):
+            return _error(401, 20003, "Authenticate")
+        service = self.services.get(request.match_info["mg"])
+        if service is None:
+            return _error(404, 20404, "The requested resource was not found")
+        return web.json_response(service)
+
+    async def _update_service(self, request: web.Request) -> web.Response:
+        received = await self._record(request)
+        if not self._basic_auth(request):
+            return _error(401, 20003, "Authenticate")
+        service = self.services.get(request.match_info["mg"])
+        if service is None:
+            return _error(404, 20404, "The requested resource was not found")
+        for key, value in received.form:
+            if key == "UseInboundWebhookOnNumber":
+                service["use_inbound_webhook_on_number"] = value.lower() == "true"
+            elif key in ("InboundRequestUrl", "InboundMethod", "StatusCallback"):
+                service[re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()] = value
+        return web.json_response(service)
 
     def _authorised(self, request: web.Request) -> bool:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()

@@ -1,0 +1,134 @@
+"""`referral-bot doctor`: one screen of what is set up, what is missing, and what to fix."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.cli.threaded import in_thread
+
+runner = CliRunner()
+
+
+class Health:
+    """A server answering GET /healthz the way `referral-bot serve` does."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        async def healthz(request: web.Request) -> web.Response:
+            return web.json_response({"status": "ok", "database": "ok"})
+
+        server = web.Application()
+        server.router.add_get("/healthz", healthz)
+        self._runner = web.AppRunner(server)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in (
+        "REFERRAL_PROGRAM", "REFERRAL_API_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+        "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
+        "SLACK_STAFF_USERS", "SLACK_NOTIFY_CHANNEL",
+    ):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shop.db'}")
+
+
+def test_a_fresh_install_says_what_is_off_and_that_nobody_can_reach_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    port = _closed_port()
+    monkeypatch.setenv("PUBLIC_BASE_URL", f"http://localhost:{port}")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("referral-bot ")
+    assert lines[1] == (
+        f"ok   database    {tmp_path / 'shop.db'} (not created yet; the first command does)"
+    )
+    assert lines[2] == "ok   program     the built-in program (set REFERRAL_PROGRAM for yours)"
+    assert lines[3].startswith(f"FIX  public URL  http://localhost:{port}: not reachable from here")
+    assert lines[3].endswith("is `referral-bot serve` running there?")
+    assert lines[4:] == [
+        "off  sms         set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER or "
+        "TWILIO_MESSAGING_SERVICE_SID (docs/twilio.md)",
+        "off  telegram    set TELEGRAM_BOT_TOKEN (docs/telegram.md)",
+        "off  slack       set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (docs/slack.md)",
+        "off  api         /api/v1 answers 401 until REFERRAL_API_TOKEN is set",
+    ]
+    assert not (tmp_path / "shop.db").exists()  # doctor looks; it creates nothing
+
+
+def test_a_configured_deployment_and_what_each_channel_would_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    with in_thread(Health(), Health.start) as health:
+        monkeypatch.setenv("PUBLIC_BASE_URL", health.url)
+        monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC123")
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret")
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+        monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "shh")
+        monkeypatch.setenv("SLACK_STAFF_USERS", "U1,U2")
+        monkeypatch.setenv("REFERRAL_API_TOKEN", "t")
+        result = runner.invoke(app, ["doctor"])
+    found = {
+        line[5:16].strip(): (line[:3].strip(), line[17:]) for line in result.stdout.splitlines()[1:]
+    }
+    assert found["database"] == (
+        "ok",
+        f"sqlite:///{tmp_path / 'shop.db'}: writable, schema up to date",
+    )
+    assert found["public URL"] == ("FIX", f"{health.url}: reachable, but providers need https")
+    assert found["sms"] == ("FIX", "also set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
+    assert found["telegram"] == (
+        "ok",
+        f"webhook at {health.url}/telegram/webhook, checked with the secret",
+    )
+    assert found["slack"] == (
+        "ok",
+        f"events, /referrals and buttons at {health.url}/slack/events; 2 staff; "
+        "referral cards to no channel (SLACK_NOTIFY_CHANNEL)",
+    )
+    assert found["api"] == ("ok", "/api/v1 takes the bearer REFERRAL_API_TOKEN")
+
+
+def test_a_database_that_cannot_be_opened_and_a_broken_program_need_fixing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}")  # a folder, not a file
+    program = tmp_path / "program.toml"
+    program.write_text("[program]\nhold_dayz = 3\n", encoding="utf-8")
+    monkeypatch.setenv("REFERRAL_PROGRAM", str(program))
+    result = runner.invoke(app, ["doctor"])
+    lines = result.stdout.splitlines()
+    assert lines[1].startswith(f"FIX  database    sqlite:///{tmp_path}: cannot open (")
+    assert lines[2] == (
+        f"FIX  program     REFERRAL_PROGRAM={program}: [program] hold_dayz: unknown key; "
+        "did you mean hold_days?"
+    )
