@@ -13,7 +13,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.patch_stdout import patch_stdout
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.console import Console, converse
 from bot.cli.common import err, fail, settings
 from bot.cli.terminal import piped_lines, typed_lines
@@ -90,7 +90,7 @@ async def _chat(settings: Settings, user: str, lang: str | None, interactive: bo
 
 
 async def talk(
-    bot: Bot,
+    bot: ReferralBot,
     console: Console,
     lines: AsyncIterator[str],
     *,
@@ -113,7 +113,7 @@ async def talk(
 class OptedOutNotice:
     """Says once why a message got no reply, when the reason is the person's own STOP."""
 
-    def __init__(self, bot: Bot, console: Console) -> None:
+    def __init__(self, bot: ReferralBot, console: Console) -> None:
         self._bot = bot
         self._console = console
         self._told_at = -1  # the console's message count when we last said it

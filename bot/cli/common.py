@@ -10,7 +10,7 @@ import typer
 from rich.console import Console as RichConsole
 from rich.markup import escape
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.config import Settings
 
 T = TypeVar("T")
@@ -27,7 +27,7 @@ def settings() -> Settings:
     return Settings()
 
 
-def with_bot(work: Callable[[Bot], Awaitable[T]]) -> T:
+def with_bot(work: Callable[[ReferralBot], Awaitable[T]]) -> T:
     """Build the bot from the environment, run `work`, close it."""
 
     async def run() -> T:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
 from bot.core.store.outbox import STATUSES
@@ -28,7 +28,7 @@ def outbox_list(
     if status is not None and status not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: Bot) -> list[OutboxRow]:
+    async def work(bot: ReferralBot) -> list[OutboxRow]:
         async with bot.store.transaction() as tx:
             return await tx.outbox.recent(status=status, limit=limit)
 
@@ -73,7 +73,7 @@ def outbox_list(
 def outbox_retry(row_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Send a dead or skipped row again, now."""
 
-    async def work(bot: Bot) -> bool:
+    async def work(bot: ReferralBot) -> bool:
         async with bot.store.transaction() as tx:
             return await tx.outbox.retry(row_id, now=bot.clock.now())
 

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
 from bot.core.reward_text import reward_text
@@ -29,11 +29,11 @@ ACTOR = "cli"
 T = TypeVar("T")
 
 
-def _run(work: Callable[[Bot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, int]:
+def _run(work: Callable[[ReferralBot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, int]:
     """Run `work` in one unit of work of a bot built from the environment: its result, and
     how many messages it queued."""
 
-    async def run(bot: Bot) -> tuple[T, int]:
+    async def run(bot: ReferralBot) -> tuple[T, int]:
         return await bot.work.run_counted(lambda tx, now: work(bot, tx, now))
 
     try:
@@ -43,7 +43,7 @@ def _run(work: Callable[[Bot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, in
 
 
 def _decide(reward_id: int, decision: Decision, reason: str | None = None) -> int:
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[None]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[None]:
         effects = await decide(
             bot.context, tx, reward_id, decision, actor=ACTOR, now=now, reason=reason
         )
@@ -89,7 +89,7 @@ def rewards_list(
     if status is not None and status not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[list[tuple[Reward, str, str]]]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[list[tuple[Reward, str, str]]]:
         rewards = await tx.rewards.listing(status=status, limit=limit)
         names: dict[int, str] = {}
         for pid in {r.participant_id for r in rewards}:
@@ -153,7 +153,7 @@ def rewards_void(
 def rewards_release() -> None:
     """Approve every reward whose hold has ended now (the worker does this periodically)."""
 
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[int]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[int]:
         news = await release_holds(tx, bot.program, now=now)
         return Done(len(news.approved), await announce(bot.context, tx, news, now=now))
 

@@ -13,7 +13,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from typer.testing import CliRunner
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.console import Console
 from bot.cli import app
 from bot.cli.chat import talk
@@ -91,7 +91,7 @@ class Screen:
         return next(line for line in self.lines if words in line)
 
 
-async def _bot(url: str, console: Console, clock: FakeClock) -> Bot:
+async def _bot(url: str, console: Console, clock: FakeClock) -> ReferralBot:
     return await build(Settings(database_url=url), channels=[console], clock=clock)
 
 
