@@ -10,8 +10,9 @@ import typer
 from bot import __version__
 from bot.cli import chat, customers, db, doctor, outbox, parse, program, rewards, serve, setup
 from bot.cli.common import err
+from bot.cli.plain_help import PlainGroup
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = typer.Typer(cls=PlainGroup, no_args_is_help=True, rich_markup_mode=None)
 
 
 def _version(show: bool) -> None:

@@ -15,7 +15,12 @@ app = typer.Typer(help="The database.", no_args_is_help=True)
 
 @app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply pending schema migrations."""
+    """Apply pending schema migrations (other commands also apply them to a fresh database).
+
+    \b
+    Example:
+      DATABASE_URL=postgresql://app@db/referrals referral-bot db upgrade
+    """
 
     async def run() -> list[str]:
         db = await open_database(settings().database_url)

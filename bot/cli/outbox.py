@@ -19,12 +19,19 @@ app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_help=True)
 @app.command("list")
 def outbox_list(
     status: Annotated[
-        str | None, typer.Option(help="scheduled, sending, sent, dead, skipped")
+        str | None,
+        typer.Option(metavar="STATUS", help="scheduled, sending, sent, dead, skipped"),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    limit: Annotated[int, typer.Option(metavar="N", min=1, max=10_000)] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object a line")] = False,
 ) -> None:
-    """List outbox rows, newest first."""
+    """List outbox rows, newest first.
+
+    \b
+    Examples:
+      referral-bot outbox list --status dead
+      referral-bot outbox list --json | jq .last_error
+    """
     if status is not None and status not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
@@ -70,8 +77,15 @@ def outbox_list(
 
 
 @app.command("retry")
-def outbox_retry(row_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
-    """Send a dead or skipped row again, now."""
+def outbox_retry(
+    row_id: Annotated[int, typer.Argument(metavar="ID", help="the row's id (outbox list)")],
+) -> None:
+    """Send a dead or skipped row again, now.
+
+    \b
+    Example:
+      referral-bot outbox retry 42
+    """
 
     async def work(bot: ReferralBot) -> bool:
         async with bot.store.transaction() as tx:

@@ -12,10 +12,20 @@ from bot.core.language import LANGUAGES
 
 
 def parse(
-    text: str,
-    lang: Annotated[str | None, typer.Option(help="the participant's stored language")] = None,
+    text: Annotated[
+        str, typer.Argument(metavar="MESSAGE", help="a message as a customer writes it")
+    ],
+    lang: Annotated[
+        str | None, typer.Option(metavar="LANG", help="the participant's stored language")
+    ] = None,
 ) -> None:
-    """Show the intent, language and arguments the engine reads in TEXT, as JSON."""
+    """Show the intent, language and arguments the engine reads in MESSAGE, as JSON.
+
+    \b
+    Examples:
+      referral-bot parse "how many friends have I referred?"
+      referral-bot parse "내 링크 보내줘" --lang ko
+    """
     if lang is not None and lang not in LANGUAGES:
         raise fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     grammar, _ = load_language()

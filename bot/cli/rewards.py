@@ -123,16 +123,30 @@ def rewards_list(
 
 
 @app.command("approve")
-def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
-    """Approve a pending reward now (a held one: the reviewer vouches for its referral)."""
+def rewards_approve(
+    reward_id: Annotated[int, typer.Argument(metavar="ID", help="the reward's id (rewards list)")],
+) -> None:
+    """Approve a pending reward now (a held one: the reviewer vouches for its referral).
+
+    \b
+    Example:
+      referral-bot rewards approve 12
+    """
 
     told = _decide(reward_id, "approve")
     typer.echo(f"reward {reward_id} approved; {told} message(s) queued")
 
 
 @app.command("issue")
-def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
-    """Record that an approved reward was paid out."""
+def rewards_issue(
+    reward_id: Annotated[int, typer.Argument(metavar="ID", help="the reward's id (rewards list)")],
+) -> None:
+    """Record that an approved reward was paid out.
+
+    \b
+    Example:
+      referral-bot rewards issue 12
+    """
 
     _decide(reward_id, "issue")
     typer.echo(f"reward {reward_id} issued")
@@ -140,10 +154,15 @@ def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> No
 
 @app.command("void")
 def rewards_void(
-    reward_id: Annotated[int, typer.Argument(metavar="ID")],
-    reason: Annotated[str, typer.Option(help="why; the customer is told")],
+    reward_id: Annotated[int, typer.Argument(metavar="ID", help="the reward's id (rewards list)")],
+    reason: Annotated[str, typer.Option(metavar="WHY", help="why; the customer is told")],
 ) -> None:
-    """Void a pending or approved reward, for a reason the customer is told."""
+    """Void a pending or approved reward, for a reason the customer is told.
+
+    \b
+    Example:
+      referral-bot rewards void 12 --reason "duplicate account"
+    """
 
     told = _decide(reward_id, "void", reason)
     typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
@@ -151,7 +170,12 @@ def rewards_void(
 
 @app.command("release")
 def rewards_release() -> None:
-    """Approve every reward whose hold has ended now (the worker does this periodically)."""
+    """Approve every reward whose hold has ended now (the worker does this periodically).
+
+    \b
+    Example:
+      referral-bot rewards release
+    """
 
     async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[int]:
         news = await release_holds(tx, bot.program, now=now)

@@ -14,10 +14,17 @@ from bot.core.config import Settings
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int | None, typer.Option(help="port (default: $PORT or 8000)")] = None,
+    host: Annotated[str, typer.Option(metavar="HOST", help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="port (default: $PORT or 8000)")
+    ] = None,
 ) -> None:
-    """Run the web server, the channels, the dispatcher and the clock."""
+    """Run the web server, the channels, the dispatcher and the clock.
+
+    \b
+    Example:
+      referral-bot serve --host 0.0.0.0 --port 8000
+    """
     env = settings()
     _log_to_stderr()
     asyncio.run(_serve(env, host, port or env.port))
@@ -50,7 +57,12 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
 
 
 def worker() -> None:
-    """Run only the dispatcher and the clock (scale-out: web processes take the webhooks)."""
+    """Run only the dispatcher and the clock (scale-out: web processes take the webhooks).
+
+    \b
+    Example:
+      DATABASE_URL=postgresql://app@db/referrals referral-bot worker
+    """
     env = settings()
     _log_to_stderr()
     asyncio.run(_worker(env))
