@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.channels.base import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
@@ -24,6 +25,9 @@ from bot.core.sweeps import Sweeps
 from bot.flows.base import Context
 from bot.staff.access import Staffing
 from bot.staff.desk import StaffDesk
+
+if TYPE_CHECKING:
+    from bot.channels.web import WebChat
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,8 @@ class Bot:
     metrics: Metrics
     inbox: CoreInbox
     sweeps: Sweeps
+    pages: Catalogs  # the landing page's and the web chat's texts
+    secret: str  # signs dashboard sessions and web-chat cookies
     channels: dict[str, Channel] = field(default_factory=dict)
 
     async def close(self) -> None:
@@ -75,12 +81,41 @@ def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
     return Grammar.load(folder), Catalogs.load(folder)
 
 
+def load_pages() -> Catalogs:
+    return Catalogs.load(default_locales_dir(), "pages")
+
+
+async def signing_secret(store: Store, clock: Clock) -> str:
+    """SESSION_SECRET unset: one made once and kept in the database, shared by every process."""
+    async with store.transaction() as tx:
+        return await tx.staff_users.signing_key("cookies", at=clock.now())
+
+
+def web_channel(
+    settings: Settings, pages: Catalogs, program: Program, secret: str, clock: Clock
+) -> WebChat:
+    from bot.channels.web import WebChat
+    from bot.channels.web_page import ChatPage
+    from bot.core.signing import Signer
+    from bot.http.ratelimit import RateLimit
+
+    limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
+    return WebChat(
+        signer=Signer(secret, "web-chat-visitor"),
+        page=ChatPage(pages=pages, title=program.name),
+        clock=clock,
+        allow=limit.allow,
+        secure=settings.public_base_url.startswith("https://"),
+    )
+
+
 async def build(
     settings: Settings,
     *,
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
+    web_chat: bool = False,
 ) -> Bot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
@@ -91,6 +126,10 @@ async def build(
         catalogs = catalogs.with_overrides(program.messages)
     except ValueError as exc:  # the program file's [messages.<lang>] tables
         raise ProgramError(f"{settings.referral_program}: messages: {exc}") from exc
+    pages = load_pages()
+    secret = settings.session_secret or await signing_secret(store, clock)
+    web = web_channel(settings, pages, program, secret, clock) if web_chat else None
+    channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
     dispatcher = Dispatcher(
         store=store,
@@ -100,6 +139,8 @@ async def build(
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
     )
+    if web is not None:
+        web.wake_with(dispatcher.kick)
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
@@ -133,5 +174,7 @@ async def build(
             staff=StaffDesk(store=store, context=context, clock=clock, kick=dispatcher.kick),
         ),
         sweeps=Sweeps(store=store, context=context, clock=clock, kick=dispatcher.kick),
+        pages=pages,
+        secret=secret,
         channels=by_name,
     )

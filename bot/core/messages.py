@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-ChannelName = Literal["sms", "telegram", "slack", "console"]
-CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console")
+ChannelName = Literal["sms", "telegram", "slack", "console", "web"]
+CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console", "web")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
 from bot.core.store.rewards import Rewards
 from bot.core.store.staff import StaffViews
+from bot.core.store.staff_users import StaffUsers
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Tx:
     rewards: Rewards
     asks: Asks
     staff: StaffViews
+    staff_users: StaffUsers
 
     @classmethod
     def on(cls, conn: Connection) -> Tx:
@@ -53,6 +55,7 @@ class Tx:
             rewards=Rewards(conn),
             asks=Asks(conn),
             staff=StaffViews(conn),
+            staff_users=StaffUsers(conn),
         )
 
 
