@@ -169,10 +169,15 @@ class Participants:
             "UPDATE participants SET display_name = ? WHERE id = ?", display_name, participant_id
         )
 
-    async def mark_link_sent(self, participant_id: int, at: datetime) -> None:
+    async def mark_link_sent(
+        self, participant_id: int, at: datetime, *, channel: str | None = None
+    ) -> None:
+        """The first time they got their link, and on which channel (the reports count it)."""
         await self._conn.execute(
-            "UPDATE participants SET link_sent_at = COALESCE(link_sent_at, ?) WHERE id = ?",
+            "UPDATE participants SET link_sent_at = COALESCE(link_sent_at, ?), "
+            "link_channel = COALESCE(link_channel, ?) WHERE id = ?",
             to_micros(at),
+            channel,
             participant_id,
         )
 

@@ -17,6 +17,7 @@ from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
 from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
+from bot.core.store.reports import Reports
 from bot.core.store.rewards import Rewards
 from bot.core.store.staff import StaffViews
 
@@ -37,6 +38,7 @@ class Tx:
     rewards: Rewards
     asks: Asks
     staff: StaffViews
+    reports: Reports
 
     @classmethod
     def on(cls, conn: Connection) -> Tx:
@@ -53,6 +55,7 @@ class Tx:
             rewards=Rewards(conn),
             asks=Asks(conn),
             staff=StaffViews(conn),
+            reports=Reports(conn),
         )
 
 
