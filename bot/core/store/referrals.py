@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import COUNTED, QUALIFIED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 _COLUMNS = (
     "id, referrer_id, friend_id, code, channel, status, reason, created_at, updated_at, "
@@ -68,8 +69,9 @@ class ExportLine:
 
 
 class Referrals:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
 
     async def create(
         self,
@@ -107,7 +109,14 @@ class Referrals:
             return None
         if status in COUNTED:
             await self._bump(referrer_id, 1)
-        return _referral(row)
+        referral = _referral(row)
+        if status == "rejected":
+            await self._events.referral("referral.rejected", referral, at=at)
+            return referral
+        await self._events.referral("referral.created", referral, at=at)
+        if qualified:
+            await self._events.referral("referral.qualified", referral, at=at)
+        return referral
 
     async def get(self, referral_id: int) -> Referral | None:
         row = await self._conn.fetchone(
@@ -146,7 +155,12 @@ class Referrals:
         delta = (status in COUNTED) - (before.status in COUNTED)
         if delta:
             await self._bump(before.referrer_id, delta)
-        return _referral(row)
+        after = _referral(row)
+        if status == "qualified" and before.status not in QUALIFIED:
+            await self._events.referral("referral.qualified", after, at=at)
+        elif status == "rejected":
+            await self._events.referral("referral.rejected", after, at=at)
+        return after
 
     async def counts(self, referrer_id: int) -> ReferralCounts:
         rows = await self._conn.fetchall(
