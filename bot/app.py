@@ -21,6 +21,7 @@ from bot.core.links import DeepLink, ShareLinks
 from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
 from bot.core.store import Store, open_store
+from bot.core.store.webhook_events import WebhookTargets
 from bot.core.sweeps import Sweeps
 from bot.flows.base import Context
 from bot.staff.access import Staffing
@@ -58,10 +59,10 @@ class Bot:
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
     """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, slack_staff, sms, telegram
+    from bot.channels import slack, slack_staff, sms, telegram, webhook
 
     channels: list[Channel] = []
-    for module in (sms, telegram, slack):
+    for module in (sms, telegram, slack, webhook):
         if module is slack:
             # Account managers' and reviewers' commands, ahead of the customers' ones.
             channel = slack.from_settings(settings, staff=[slack_staff.listen])
@@ -72,6 +73,13 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
         else:
             channels.append(channel)
     return channels
+
+
+def webhook_targets(settings: Settings) -> WebhookTargets:
+    """Events are queued only when they can be sent: both the URL and the secret are set."""
+    if not settings.webhook_secret:
+        return WebhookTargets()
+    return WebhookTargets.parse(settings.webhook_url, base_url=settings.public_base_url)
 
 
 def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
@@ -119,7 +127,7 @@ async def build(
 ) -> Bot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
-    store = store or await open_store(settings.database_url)
+    store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
     program = load_program(settings.referral_program)
     grammar, catalogs = load_language()
     try:

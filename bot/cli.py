@@ -16,6 +16,7 @@ from rich.table import Table
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
 from bot.cli_business import export_command, import_command
+from bot.cli_report import report_command
 from bot.cli_rewards import rewards_app
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
@@ -30,6 +31,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(rewards_app, name="rewards")
 app.command("import")(import_command)
 app.command("export")(export_command)
+app.command("report")(report_command)
 err = RichConsole(stderr=True)
 
 

@@ -1,0 +1,1 @@
+"""Services: one module per story, each opening its transaction and calling flows and core."""
