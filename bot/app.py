@@ -109,7 +109,7 @@ def web_channel(
 
     limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
     return WebChat(
-        signer=Signer(secret, "web-chat-visitor"),
+        signer=Signer(secret, "web-chat-visitor", clock),
         page=ChatPage(pages=pages, title=program.name),
         clock=clock,
         allow=limit.allow,

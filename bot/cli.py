@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
+from bot.cli_admin import admin_app
 from bot.cli_business import export_command, import_command
 from bot.cli_report import report_command
 from bot.cli_rewards import rewards_app
@@ -29,6 +30,7 @@ outbox_app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(rewards_app, name="rewards")
+app.add_typer(admin_app, name="admin")
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("report")(report_command)

@@ -20,6 +20,7 @@ from bot.core.conversions import Intake
 from bot.core.scheduler import Scheduler
 from bot.http.api import api_routes
 from bot.http.links import link_routes
+from bot.http.public_pages import page_routes
 from bot.http.ratelimit import RateLimit
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,10 @@ def create_app(
             program=bot.program,
             clock=bot.clock,
             limit=RateLimit(clock=bot.clock, rate=1.0, burst=30),
+            public_base_url=bot.settings.public_base_url,
         )
     )
+    routes.extend(page_routes(bot))
     routes.extend(
         api_routes(
             store=bot.store,

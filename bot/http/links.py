@@ -1,8 +1,8 @@
 """`GET /r/{code}`: the referral link. Records the click and sends the visitor to the landing page.
 
 Link unfurlers (Slack, Telegram, Facebook, Twitter, WhatsApp previews) and HEAD requests are not
-people: they are redirected without a click. An unknown or malformed code gets a friendly 404 in the visitor's
-language, never a 500.
+people: they are redirected without a click. An unknown or malformed code gets a friendly 404
+in the visitor's language, never a 500.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
-from bot.core.store.records import COUNTED
+from bot.core.store.records import COUNTED, QUALIFIED
 from bot.core.store.reward_record import COLUMNS as REWARD_COLUMNS
 from bot.core.store.reward_record import Reward, reward_of
 
@@ -61,7 +61,8 @@ class ReferralFilter:
     until: datetime | None = None
 
     def where(self) -> tuple[str, list[object]]:
-        parts, params = ["1 = 1"], []
+        parts: list[str] = ["1 = 1"]
+        params: list[object] = []
         for column, value in (("r.status", self.status), ("r.reason", self.reason),
                               ("r.channel", self.channel)):
             if value:
@@ -141,7 +142,8 @@ class AdminViews:
         self, *, status: str | None = None, participant_id: int | None = None, limit: int = 200
     ) -> list[RewardLine]:
         """Held for review first, then pending, approved, and the rest, newest first."""
-        parts, params = ["1 = 1"], []
+        parts: list[str] = ["1 = 1"]
+        params: list[object] = []
         if status:
             parts.append("w.status = ?")
             params.append(status)
@@ -179,7 +181,7 @@ class AdminViews:
             day = from_micros(created).date().isoformat()
             counts = days.setdefault(day, [0, 0])
             counts[0] += 1
-            counts[1] += status in ("qualified", "rewarded")
+            counts[1] += status in QUALIFIED
         return [(day, c[0], c[1]) for day, c in sorted(days.items())]
 
     async def note_payout(self, reward_id: int, reference: str) -> None:

@@ -89,4 +89,5 @@ class StaffUsers:
             secrets.token_urlsafe(32),
             to_micros(at),
         )
-        return str(await self._conn.fetchval("SELECT secret FROM signing_keys WHERE name = ?", name))
+        secret = await self._conn.fetchval("SELECT secret FROM signing_keys WHERE name = ?", name)
+        return str(secret)

@@ -44,7 +44,14 @@ def _perk(rule: RewardRule) -> str:
 
 
 def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
-    def show(visit: Visit, **check: object) -> Response:
+    def show(
+        visit: Visit,
+        *,
+        errors: list[str] | None = None,
+        candidate: list[RuleLine] | None = None,
+        candidate_name: str = "",
+        file_name: str = "",
+    ) -> Response:
         program = desk.program
         return desk.page(
             visit,
@@ -55,7 +62,10 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             rules=describe_rules(desk, program),
             milestones=[(m.count, m.text("en")) for m in program.milestones],
             landing=program.landing_url or "the built-in page (/welcome on this server)",
-            **({"errors": [], "candidate": None, "file_name": ""} | check),
+            errors=errors or [],
+            candidate=candidate,
+            candidate_name=candidate_name,
+            file_name=file_name,
         )
 
     async def page(visit: Visit) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
@@ -82,7 +83,7 @@ def referral_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             statuses=STATUSES,
             reasons=REASONS,
             channels=CHANNELS,
-            csv_query=str(query.remove("format")),
+            csv_query=urlencode([(k, v) for k, v in query.multi_items() if k != "format"]),
         )
 
     return [Route("/admin/referrals", guarded(sessions, listing), methods=["GET"])]

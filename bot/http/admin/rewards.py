@@ -29,7 +29,7 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             title="Rewards",
             lines=[(line, desk.reward(line.reward), payouts.get(line.reward.id)) for line in lines],
             statuses=STATUSES,
-            status=status,
+            chosen=status,
         )
 
     async def decision(visit: Visit) -> Response:
@@ -52,7 +52,8 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
                 problems.append(str(exc))
         notice = ""
         if done:
-            notice = f"Reward {', '.join(done)} {ACTIONS[action]}; {told} message(s) to customers queued."
+            notice = f"Reward {', '.join(done)} {ACTIONS[action]}; {told} message(s) to customers"
+            notice += " queued."
         return desk.back("/admin/rewards", notice=notice, problem=" ".join(problems)[:300])
 
     return [

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from bot.core.clock import Clock
 from bot.core.signing import Signer
 from bot.core.store import Store
 from bot.core.store.staff_users import StaffUser
@@ -40,9 +41,9 @@ class Visit:
 
 
 class Sessions:
-    def __init__(self, *, secret: str, store: Store, secure: bool) -> None:
-        self._cookie = Signer(secret, "admin-session")
-        self._csrf = Signer(secret, "admin-csrf")
+    def __init__(self, *, secret: str, clock: Clock, store: Store, secure: bool) -> None:
+        self._cookie = Signer(secret, "admin-session", clock)
+        self._csrf = Signer(secret, "admin-csrf", clock)
         self._store = store
         self.secure = secure
 
@@ -61,7 +62,7 @@ class Sessions:
     def attach(self, response: Response, session: Session) -> None:
         response.set_cookie(
             COOKIE,
-            self._cookie.sign({"u": user_id, "n": session.nonce}),
+            self._cookie.sign({"u": session.user_id, "n": session.nonce}),
             max_age=MAX_AGE,
             httponly=True,
             samesite="lax",
