@@ -24,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import DeliveryFailed, Inbox
 from bot.channels.web_page import ChatPage
 from bot.core.accept_language import visitor_language
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock
-from bot.core.messages import Address, Inbound, Outbound
+from bot.core.messages import Address, Inbound, Outbound, Profile
 from bot.core.signing import Signer
 
 CHANNEL = "web"
@@ -135,7 +135,7 @@ class WebChat:
         client_id = body.get("id")
         event = client_id if isinstance(client_id, str) and _EVENT_ID.fullmatch(client_id) else None
         lang = body.get("lang")
-        profile: dict[str, object] = {"lang": lang} if isinstance(lang, str) else {}
+        profile = Profile(lang=lang[:20] if isinstance(lang, str) else None)
         await inbox.message(
             Inbound(
                 sender=Address(CHANNEL, visitor),

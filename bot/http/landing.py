@@ -18,8 +18,8 @@ from bot.core.codes import normalize_code
 from bot.core.i18n import Catalogs
 from bot.core.language import LANGUAGE_NAMES, LANGUAGES
 from bot.core.program import Program, Side
+from bot.core.reward_text import describe
 from bot.core.store import Store
-from bot.flows.reward_text import describe
 from bot.http.qr import qr_svg
 from bot.http.templating import Pages
 

@@ -44,6 +44,7 @@ def page_routes(bot: Bot) -> list[BaseRoute]:
         context=bot.context,
         clock=bot.clock,
         kick=bot.dispatcher.kick,
+        work=bot.work,
         pages=pages,
         link=links.web,
         notes=Signer(bot.secret, "admin-notice", bot.clock),

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.app import Bot, build
 from bot.core.clock import Clock
 from bot.core.config import Settings
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.store import Store
 from bot.http.admin.passwords import hash_password
 
@@ -66,8 +66,8 @@ async def dashboard_bot(
     return bot
 
 
-async def say(bot: Bot, who: Address, text: str, event: str, **profile: object) -> None:
-    await bot.inbox.message(Inbound(who, text, event, bot.clock.now(), dict(profile)))
+async def say(bot: Bot, who: Address, text: str, event: str, name: str = "") -> None:
+    await bot.inbox.message(Inbound(who, text, event, bot.clock.now(), Profile(name=name)))
 
 
 async def code_of(bot: Bot, who: Address) -> str:

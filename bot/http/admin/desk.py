@@ -11,15 +11,16 @@ from typing import Any
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from bot.core.clock import Clock
+from bot.core.context import Context
 from bot.core.i18n import Catalogs
 from bot.core.program import Program
+from bot.core.reward_text import describe, reward_text
 from bot.core.signing import Signer
 from bot.core.store import Store
 from bot.core.store.rewards import Reward
-from bot.flows.base import Context
-from bot.flows.reward_text import describe, reward_text
 from bot.http.admin.session import Visit
 from bot.http.templating import Pages
+from bot.services.unit_of_work import UnitOfWork
 
 STAFF_LANG = "en"  # staff pages are in English; customers hear their own language
 
@@ -31,6 +32,7 @@ class Desk:
     context: Context
     clock: Clock
     kick: Callable[[], None]
+    work: UnitOfWork
     pages: Pages
     link: Callable[[str], str]  # code -> the public referral link
     notes: Signer

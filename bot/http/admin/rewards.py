@@ -8,11 +8,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.core.store.admin_views import AdminViews
 from bot.core.store.rewards import STATUSES
-from bot.http.admin.decisions import ReviewError, decide
+from bot.http.admin.decisions import ReviewError, decide_from_dashboard
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
+from bot.services.reward_decisions import Decision
 
 ACTIONS = {"approve": "approved", "void": "voided", "issue": "marked issued"}
+ACTIONS_BY_NAME: dict[str, Decision] = {"approve": "approve", "void": "void", "issue": "issue"}
 
 
 def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
@@ -43,8 +45,8 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         done, told, problems = [], 0, []
         for reward_id in ids:  # one transaction each: one refusal does not undo the others
             try:
-                told += await decide(
-                    desk, reward_id, action, actor=f"admin:{visit.user.email}",
+                told += await decide_from_dashboard(
+                    desk, reward_id, ACTIONS_BY_NAME[action], actor=f"admin:{visit.user.email}",
                     reason=reason, payout=payout,
                 )
                 done.append(str(reward_id))
