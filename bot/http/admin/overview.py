@@ -21,8 +21,10 @@ PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365"
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
+    if seconds < 60:
+        return "under a minute"
     if seconds < 3600:
-        return f"{max(1, round(seconds / 60))} min"
+        return f"{round(seconds / 60)} min"
     if seconds < 2 * 86_400:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86_400:.1f} days"
