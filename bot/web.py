@@ -15,10 +15,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.http.api import api_routes
 from bot.http.links import link_routes
-from bot.http.public_pages import page_routes
+from bot.http.public_pages import Site, page_routes
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class BodyLimit:
 
 
 def create_app(
-    bot: Bot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
+    bot: ReferralBot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
 ) -> ASGIApp:
     async def healthz(request: Request) -> Response:
         try:
@@ -115,7 +115,24 @@ def create_app(
             public_base_url=bot.settings.public_base_url,
         )
     )
-    routes.extend(page_routes(bot))
+    routes.extend(
+        page_routes(
+            Site(
+                store=bot.store,
+                program=bot.program,
+                catalogs=bot.catalogs,
+                pages=bot.pages,
+                context=bot.context,
+                clock=bot.clock,
+                work=bot.work,
+                kick=bot.dispatcher.kick,
+                secret=bot.secret,
+                channels=frozenset(bot.channels),
+                sms_number=bot.settings.twilio_from_number,
+                public_base_url=bot.settings.public_base_url,
+            )
+        )
+    )
     routes.extend(
         api_routes(intake=bot.intake, clock=bot.clock, token=bot.settings.referral_api_token)
     )

@@ -3,63 +3,85 @@ the bot (`create_app` adds them next to the channels' and the API's routes)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.clock import Clock
+from bot.core.context import Context
+from bot.core.i18n import Catalogs
+from bot.core.program import Program
 from bot.core.signing import Signer
+from bot.core.store import Store
 from bot.http.admin import Desk, Sessions, admin_routes
 from bot.http.landing import Claims, Landing, landing_routes
 from bot.http.ratelimit import RateLimit
 from bot.http.templating import Pages, asset_mount
-
-if TYPE_CHECKING:
-    from bot.app import Bot
+from bot.services.unit_of_work import UnitOfWork
 
 
-def page_routes(bot: Bot) -> list[BaseRoute]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """What the pages need from the composition root (`bot.web` passes it in)."""
+
+    store: Store
+    program: Program
+    catalogs: Catalogs
+    pages: Catalogs
+    context: Context
+    clock: Clock
+    work: UnitOfWork
+    kick: Callable[[], None]
+    secret: str
+    channels: Collection[str]
+    sms_number: str | None
+    public_base_url: str
+
+
+def page_routes(site: Site) -> list[BaseRoute]:
     pages = Pages()
-    links = bot.context.links
-    sms = bot.settings.twilio_from_number if "sms" in bot.channels else None
+    links = site.context.links
     landing = Landing(
-        store=bot.store,
-        program=bot.program,
-        catalogs=bot.catalogs,
-        pages=bot.pages,
+        store=site.store,
+        program=site.program,
+        catalogs=site.catalogs,
+        pages=site.pages,
         templates=pages,
         claims=Claims(
-            sms_number=sms,
-            telegram=(lambda code: links.deep("telegram", code)) if "telegram" in bot.channels
+            sms_number=site.sms_number if "sms" in site.channels else None,
+            telegram=(lambda code: links.deep("telegram", code)) if "telegram" in site.channels
             else None,
-            web_chat="web" in bot.channels,
+            web_chat="web" in site.channels,
         ),
         link=links.web,
-        clock=bot.clock,
+        clock=site.clock,
     )
     desk = Desk(
-        store=bot.store,
-        program=bot.program,
-        context=bot.context,
-        clock=bot.clock,
-        kick=bot.dispatcher.kick,
-        work=bot.work,
+        store=site.store,
+        program=site.program,
+        context=site.context,
+        clock=site.clock,
+        kick=site.kick,
+        work=site.work,
         pages=pages,
         link=links.web,
-        notes=Signer(bot.secret, "admin-notice", bot.clock),
+        notes=Signer(site.secret, "admin-notice", site.clock),
     )
     sessions = Sessions(
-        secret=bot.secret,
-        clock=bot.clock,
-        store=bot.store,
-        secure=bot.settings.public_base_url.startswith("https://"),
+        secret=site.secret,
+        clock=site.clock,
+        store=site.store,
+        secure=site.public_base_url.startswith("https://"),
     )
     # Five tries at once, then one every 30 s, per network and per e-mail: guessing is slow.
-    sign_in = RateLimit(clock=bot.clock, rate=1 / 30, burst=5)
+    sign_in = RateLimit(clock=site.clock, rate=1 / 30, burst=5)
+
     async def home(request: Request) -> Response:
         """A newcomer's first look: the bot in the browser (or the dashboard without it)."""
-        return RedirectResponse("/chat" if "web" in bot.channels else "/admin", status_code=302)
+        return RedirectResponse("/chat" if "web" in site.channels else "/admin", status_code=302)
 
     return [
         Route("/", home, methods=["GET"]),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.store import open_store
 from bot.web import create_app
 from tests.http.dashboard_kit import dashboard_bot
@@ -38,7 +38,7 @@ from playwright.async_api import Browser, async_playwright  # noqa: E402
 
 @dataclass
 class Live:
-    bot: Bot
+    bot: ReferralBot
     base: str
     shots: Path
 

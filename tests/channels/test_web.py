@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.store import Store
@@ -23,12 +23,12 @@ BASE = "https://ref.example"
 
 
 @pytest.fixture
-async def chat_bot(store: Store, clock: FakeClock, tmp_path: Path) -> Bot:
+async def chat_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
     return await dashboard_bot(store, tmp_path, BASE, clock=clock)
 
 
 @pytest.fixture
-async def browser(chat_bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+async def browser(chat_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(chat_bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         yield client
@@ -45,7 +45,7 @@ async def post(client: httpx.AsyncClient, text: str, event: str = "") -> httpx.R
     return await client.post("/chat/messages", json=body)
 
 
-async def rows_for(bot: Bot) -> list[str]:
+async def rows_for(bot: ReferralBot) -> list[str]:
     async with bot.store.transaction() as tx:
         return [r.text for r in await tx.outbox.recent() if r.to.channel == "web"]
 
@@ -67,7 +67,7 @@ async def test_the_chat_page_speaks_the_visitors_language_and_sets_a_safe_cookie
 
 
 async def test_a_message_needs_the_signed_cookie_and_json(
-    browser: httpx.AsyncClient, chat_bot: Bot
+    browser: httpx.AsyncClient, chat_bot: ReferralBot
 ) -> None:
     assert (await post(browser, "LINK")).status_code == 403  # never opened /chat
     browser.cookies.set("rb_chat", "0" * 32, domain="ref.example")  # an id made up by hand
@@ -82,7 +82,7 @@ async def test_a_message_needs_the_signed_cookie_and_json(
 
 
 async def test_a_message_gets_an_answer_once_even_when_posted_twice(
-    browser: httpx.AsyncClient, chat_bot: Bot
+    browser: httpx.AsyncClient, chat_bot: ReferralBot
 ) -> None:
     await visitor_of(browser)
     first = await post(browser, "LINK", event="msg-1")
@@ -97,7 +97,7 @@ async def test_a_message_gets_an_answer_once_even_when_posted_twice(
     ["", "   ", "\x00LINK\x00", "🎉🎉🎉", "\u202eKNIL", "x" * 10_000, "<script>alert(1)</script>"],
 )
 async def test_hostile_text_gets_an_answer_not_a_crash(
-    browser: httpx.AsyncClient, chat_bot: Bot, text: str
+    browser: httpx.AsyncClient, chat_bot: ReferralBot, text: str
 ) -> None:
     await visitor_of(browser)
     response = await post(browser, text)
@@ -106,7 +106,7 @@ async def test_hostile_text_gets_an_answer_not_a_crash(
 
 
 async def test_over_ten_thousand_characters_is_refused_clearly(
-    browser: httpx.AsyncClient, chat_bot: Bot
+    browser: httpx.AsyncClient, chat_bot: ReferralBot
 ) -> None:
     await visitor_of(browser)
     response = await post(browser, "x" * 10_001)
@@ -116,7 +116,7 @@ async def test_over_ten_thousand_characters_is_refused_clearly(
 
 
 async def test_a_visitor_who_floods_is_slowed_down(
-    browser: httpx.AsyncClient, chat_bot: Bot, clock: FakeClock
+    browser: httpx.AsyncClient, chat_bot: ReferralBot, clock: FakeClock
 ) -> None:
     from datetime import timedelta
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.messages import Address, Inbound, Profile
@@ -50,7 +50,7 @@ def program_file(folder: Path) -> str:
 
 async def dashboard_bot(
     store: Store, folder: Path, base_url: str, *, clock: Clock | None, **settings: object
-) -> Bot:
+) -> ReferralBot:
     config = Settings(
         database_url=store.db.url,
         public_base_url=base_url,
@@ -66,11 +66,11 @@ async def dashboard_bot(
     return bot
 
 
-async def say(bot: Bot, who: Address, text: str, event: str, name: str = "") -> None:
+async def say(bot: ReferralBot, who: Address, text: str, event: str, name: str = "") -> None:
     await bot.inbox.message(Inbound(who, text, event, bot.clock.now(), Profile(name=name)))
 
 
-async def code_of(bot: Bot, who: Address) -> str:
+async def code_of(bot: ReferralBot, who: Address) -> str:
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(who)
     assert found is not None

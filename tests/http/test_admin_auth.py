@@ -11,7 +11,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.store import Store
@@ -22,12 +22,12 @@ BASE = "https://ref.example"
 
 
 @pytest.fixture
-async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> Bot:
+async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
     return await dashboard_bot(store, tmp_path, BASE, clock=clock)
 
 
 @pytest.fixture
-async def browser(admin_bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+async def browser(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
         yield client
@@ -116,7 +116,7 @@ async def test_a_session_ends_after_twelve_hours(
     assert (await browser.get("/admin")).status_code == 303
 
 
-async def held_reward(bot: Bot) -> int:
+async def held_reward(bot: ReferralBot) -> int:
     """Two friends of Alice's in one hour: the second one's rewards wait for a reviewer."""
     alice = Address("web", "a" * 32)
     await say(bot, alice, "LINK", "e1", name="Alice Kim")
@@ -131,7 +131,7 @@ async def held_reward(bot: Bot) -> int:
 
 
 async def test_a_form_post_without_the_csrf_token_changes_nothing(
-    browser: httpx.AsyncClient, admin_bot: Bot
+    browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
     reward = await held_reward(admin_bot)
     await sign_in(browser, *OWNER)
@@ -143,7 +143,7 @@ async def test_a_form_post_without_the_csrf_token_changes_nothing(
 
 
 async def test_a_viewer_sees_the_queue_but_cannot_approve(
-    browser: httpx.AsyncClient, admin_bot: Bot
+    browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
     reward = await held_reward(admin_bot)
     await sign_in(browser, *VIEWER)
@@ -159,7 +159,7 @@ async def test_a_viewer_sees_the_queue_but_cannot_approve(
 
 
 async def test_an_owner_approves_and_the_customer_is_told(
-    browser: httpx.AsyncClient, admin_bot: Bot
+    browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
     reward = await held_reward(admin_bot)
     await sign_in(browser, *OWNER)

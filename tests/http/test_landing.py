@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address
@@ -24,7 +24,7 @@ ALICE = Address("sms", "+14155550100")
 
 @pytest.fixture
 async def browser(store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterator[
-    tuple[httpx.AsyncClient, Bot]
+    tuple[httpx.AsyncClient, ReferralBot]
 ]:
     settings = Settings(
         database_url=store.db.url, public_base_url=BASE, referral_program=program_file(tmp_path),
@@ -38,7 +38,7 @@ async def browser(store: Store, clock: FakeClock, tmp_path: Path) -> AsyncIterat
 
 
 async def test_a_korean_friend_reads_the_invite_in_korean(
-    browser: tuple[httpx.AsyncClient, Bot],
+    browser: tuple[httpx.AsyncClient, ReferralBot],
 ) -> None:
     client, bot = browser
     await say(bot, ALICE, "LINK", "e1", name="Alice Kim")
@@ -60,7 +60,7 @@ async def test_a_korean_friend_reads_the_invite_in_korean(
 
 
 async def test_an_unknown_code_gets_a_kind_page_in_the_visitors_language(
-    browser: tuple[httpx.AsyncClient, Bot],
+    browser: tuple[httpx.AsyncClient, ReferralBot],
 ) -> None:
     client, bot = browser
     page = await client.get("/welcome?ref=ZZZZ9999", headers={"accept-language": "zh-TW"})
@@ -71,7 +71,9 @@ async def test_an_unknown_code_gets_a_kind_page_in_the_visitors_language(
     assert garbage.status_code == 404 and "<script>" not in garbage.text
 
 
-async def test_a_head_request_is_not_a_click(browser: tuple[httpx.AsyncClient, Bot]) -> None:
+async def test_a_head_request_is_not_a_click(
+    browser: tuple[httpx.AsyncClient, ReferralBot],
+) -> None:
     client, bot = browser
     await say(bot, ALICE, "LINK", "e1", name="Alice Kim")
     code = await code_of(bot, ALICE)
@@ -87,7 +89,7 @@ async def test_a_head_request_is_not_a_click(browser: tuple[httpx.AsyncClient, B
 
 
 async def test_the_home_page_sends_a_newcomer_to_the_chat(
-    browser: tuple[httpx.AsyncClient, Bot],
+    browser: tuple[httpx.AsyncClient, ReferralBot],
 ) -> None:
     client, _ = browser
     home = await client.get("/")
