@@ -8,7 +8,20 @@ from typing import Annotated
 import typer
 
 from bot import __version__
-from bot.cli import chat, customers, db, doctor, outbox, parse, program, rewards, serve, setup
+from bot.cli import (
+    admin,
+    chat,
+    customers,
+    db,
+    doctor,
+    outbox,
+    parse,
+    program,
+    report,
+    rewards,
+    serve,
+    setup,
+)
 from bot.cli.common import err
 from bot.cli.plain_help import PlainGroup
 
@@ -52,6 +65,8 @@ app.add_typer(setup.slack_app, name="slack")
 app.add_typer(setup.telegram_app, name="telegram")
 app.add_typer(setup.twilio_app, name="twilio")
 app.command()(doctor.doctor)
+app.command("report")(report.report_command)
+app.add_typer(admin.admin_app, name="admin")
 
 
 def main() -> None:

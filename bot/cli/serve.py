@@ -27,7 +27,18 @@ def serve(
     """
     env = settings()
     _log_to_stderr()
-    asyncio.run(_serve(env, host, port or env.port))
+    port = port or env.port
+    asyncio.run(_serve(follow_port(env, host, port), host, port))
+
+
+def follow_port(settings: Settings, host: str, port: int) -> Settings:
+    """With PUBLIC_BASE_URL unset, links and the landing page point at where we listen."""
+    import os
+
+    if os.environ.get("PUBLIC_BASE_URL"):
+        return settings
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+    return settings.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -36,11 +47,11 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.app import channels_from_settings
     from bot.web import create_app
 
-    bot = await build(settings, channels=channels_from_settings(settings))
-    if not bot.channels:
+    bot = await build(settings, channels=channels_from_settings(settings), web_chat=True)
+    if set(bot.channels) == {"web"}:
         logging.getLogger("bot").warning(
-            "no chat channel is configured: the web endpoints run, and `referral-bot chat` "
-            "talks to the bot in the terminal"
+            "no provider channel is configured: the web chat runs at /chat, and "
+            "`referral-bot chat` talks to the bot in the terminal"
         )
     config = uvicorn.Config(
         create_app(bot),

@@ -9,7 +9,9 @@ from bot.flows.menu import menu
 
 async def my_link(ctx: Context, turn: Turn) -> Effects:
     code = turn.participant.code
-    await turn.tx.participants.mark_link_sent(turn.participant.id, turn.now)
+    await turn.tx.participants.mark_link_sent(
+        turn.participant.id, turn.now, channel=turn.inbound.sender.channel
+    )
     web = ctx.links.web(code)
     deep = ctx.links.deep(turn.inbound.sender.channel, code)
     if deep is not None:

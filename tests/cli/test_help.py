@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.plain_help import plain_term
 
 # Type placeholders: typer's rich style (<str>, <int range>) and click's (TEXT, INTEGER).
 NOISE = re.compile(r"<[a-z ]+>|\b(?:TEXT|INTEGER|BOOLEAN|FLOAT|PATH|FILENAME)\b")
@@ -51,3 +52,18 @@ def test_the_top_level_help_and_the_version() -> None:
     top = runner.invoke(app, ["--help"]).stdout
     assert "--version" in top and "Example" in top and NOISE.findall(top) == []
     assert runner.invoke(app, ["--version"]).stdout.startswith("referral-bot ")
+
+
+@pytest.mark.parametrize(
+    ("typer_says", "we_say"),
+    [
+        ("--channel <str>", "--channel CHANNEL"),
+        ("--from <%Y-%m-%d>", "--from YYYY-MM-DD"),
+        ("--limit <int range>", "--limit LIMIT"),
+        ("EMAIL <str>", "EMAIL"),
+        ("--user NAME", "--user NAME"),
+        ("--json", "--json"),
+    ],
+)
+def test_a_placeholder_becomes_a_name(typer_says: str, we_say: str) -> None:
+    assert plain_term(typer_says) == we_say
