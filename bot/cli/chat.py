@@ -51,7 +51,11 @@ def chat(
     env = settings()
     created = _new_database_file(env.database_url)
     if created is not None:
-        err.print(f"A new database: {created} (DATABASE_URL chooses another)", soft_wrap=True)
+        err.print(
+            f"A new database: {created} (DATABASE_URL chooses another)",
+            soft_wrap=True,
+            highlight=False,
+        )
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo(f"Chatting as {name}. Type HELP for what I can do, /quit to leave.")
