@@ -20,11 +20,16 @@ _LEFTOVER = re.compile(r"[\w]")  # anything wordy left means the message said mo
 @dataclass(frozen=True, slots=True)
 class Smalltalk:
     patterns: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, phrases), in KINDS order
+    fillers: re.Pattern[str] | None  # particles that may trail small talk: 了解了, ok的
 
     @classmethod
     def build(cls, sections: Iterable[Mapping[str, object]]) -> Smalltalk:
         phrases: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        fillers: list[str] = []
         for section in sections:
+            found = section.get("fillers", [])
+            if isinstance(found, list):
+                fillers.extend(re.escape(str(f)) for f in found)
             for kind in KINDS:
                 found = section.get(kind, [])
                 if isinstance(found, list):
@@ -34,7 +39,8 @@ class Smalltalk:
                 (kind, re.compile("|".join(_bounded(p) for p in sorted(found, key=len)[::-1])))
                 for kind, found in phrases.items()
                 if found
-            )
+            ),
+            re.compile("|".join(fillers)) if fillers else None,
         )
 
     def kind(self, folded: str) -> str | None:
@@ -44,6 +50,8 @@ class Smalltalk:
             rest, hits = pattern.subn(" ", rest)
             if hits:
                 kinds.add(kind)
+        if kinds and self.fillers is not None:
+            rest = self.fillers.sub(" ", rest)
         if not kinds or _LEFTOVER.search(rest):
             return None
         return next(kind for kind in KINDS if kind in kinds)
