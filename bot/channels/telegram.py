@@ -42,7 +42,8 @@ from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.messages import Outbound
+from bot.core.messages import Button, Outbound
+from bot.core.qr import qr_png
 
 __all__ = ["CHANNEL", "REQUIRED", "SECRET_HEADER", "WEBHOOK_PATH", "Telegram", "from_settings"]
 
@@ -141,7 +142,18 @@ class Telegram:
             )
         except TelegramError as exc:
             raise delivery_failure(exc) from None
+        for share in (b for b in message.buttons if b.is_share):
+            await self._send_qr(message.reply_to or message.to.id, share)
         return str(sent.message_id)
+
+    async def _send_qr(self, chat_id: str, share: Button) -> None:
+        """The shared link as a QR code photo. The text is already delivered, so a refusal is
+        logged and not retried (a retry would send the text twice)."""
+        try:
+            bot = await self._initialized()
+            await bot.send_photo(chat_id=chat_id, photo=qr_png(share.value), caption=share.value)
+        except TelegramError as exc:
+            log.warning("telegram: QR code photo failed: %r", exc)
 
     async def start(self) -> None:
         if self._secret is None:

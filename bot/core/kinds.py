@@ -10,8 +10,9 @@ from __future__ import annotations
 REPLY = "reply"  # the answer to what the person just wrote
 OPTOUT_CONFIRMATION = "optout_confirmation"  # "you're unsubscribed": the one message after STOP
 STAFF = "staff"  # to the business's own people in Slack (cards, digests): work, not marketing
+CLARIFY = "clarify"  # "did you mean 1) ... or 2) ...?": a reply whose numbers answer it
 
-DIRECT_KINDS = frozenset({REPLY, OPTOUT_CONFIRMATION, STAFF})
+DIRECT_KINDS = frozenset({REPLY, OPTOUT_CONFIRMATION, STAFF, CLARIFY})
 PROACTIVE_KINDS = frozenset({"thanks", "reward", "reminder", "ask"})  # the ones in use today
 
 # Kinds that may reach an opted-out address: the confirmation that STOP worked.

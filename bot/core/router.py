@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import count, help, join, language, leaderboard, link, optout, rewards
+from bot.flows import count, help, join, language, leaderboard, link, offer, optout, rewards
 from bot.flows.base import Flow
 
 ROUTES: Mapping[str, Flow] = MappingProxyType(
@@ -14,7 +14,9 @@ ROUTES: Mapping[str, Flow] = MappingProxyType(
         "count": count.my_count,
         "leaderboard": leaderboard.leaderboard,
         "rewards": rewards.my_rewards,
+        "offer": offer.explain_offer,
         "help": help.show_help,
+        "clarify": help.clarify,
         "stop": optout.stop,
         "start": optout.start,
         "join": join.join,

@@ -85,6 +85,15 @@ class Outbox:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    async def last_answer(self, participant_id: int) -> OutboxRow | None:
+        """The latest direct answer to this person: a question of ours their "1" may answer."""
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM outbox WHERE participant_id = ? "
+            "AND kind IN ('reply', 'clarify') ORDER BY id DESC LIMIT 1",
+            participant_id,
+        )
+        return None if row is None else _row(row)
+
     async def enqueue(
         self,
         message: Outbound,
