@@ -17,8 +17,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack_inbound import ACTION_PREFIX
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Button, Outbound, typed
 from bot.core.qr import qr_png
 

@@ -36,10 +36,10 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
 
-from bot.channels.base import Inbox
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
+from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Button, Outbound
@@ -223,8 +223,9 @@ class Telegram:
         try:
             return Update.de_json(data, self._bot)
         except Exception:
-            log.warning("telegram webhook: update %d is not an Update; ignored", update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram webhook: update %d is not an Update; ignored", update_id, exc_info=True
+            )
             return None
 
     async def _handle(self, update: Update, inbox: Inbox) -> str | None:
@@ -232,8 +233,9 @@ class Telegram:
         try:
             reading = read_update(update, bot_username=self._username, now=self._clock.now())
         except Exception:  # odd field types PTB let through: skip it, don't stall the queue
-            log.warning("telegram update %s not understood; ignored", update.update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram update %s not understood; ignored", update.update_id, exc_info=True
+            )
             reading = None
         if isinstance(reading, Reachability):
             await inbox.reachability(reading.address, reachable=reading.reachable)
@@ -250,8 +252,11 @@ class Telegram:
                 url=self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
             )
         except (InvalidToken, BadRequest) as exc:
-            log.error("telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
-                      "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)", exc)
+            log.error(
+                "telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
+                "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)",
+                exc,
+            )
             return True
         except TelegramError as exc:
             log.warning("telegram webhook not registered yet: %s; retrying", exc)

@@ -32,19 +32,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bot.core.codes import normalize_code
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
-from bot.core.reading import INTENTS, Reading
+from bot.core.reading import INTENTS, Intent, Reading
 from bot.core.smalltalk import Smalltalk
 from bot.core.spelling import Speller
 
-__all__ = ["INTENTS", "Grammar", "Reading", "default_locales_dir"]
+__all__ = ["INTENTS", "Grammar", "Intent", "Reading", "default_locales_dir"]
 
 # Equal cues go to the earlier intent: an opt-out must never lose to anything else.
-_PRIORITY = (
+_PRIORITY: tuple[Intent, ...] = (
     "stop",
     "start",
     "offer",
@@ -57,7 +57,8 @@ _PRIORITY = (
 )
 _LEVELS = ("strong", "medium")
 _CONFIDENCE = {"strong": 0.9, "medium": 0.6}
-_NEGATION_MEANS = {"stop": "start"}  # "don't unsubscribe me": keep the messages coming
+# "don't unsubscribe me": the person wants the messages to keep coming
+_NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # A code-like token: 8 characters with hyphens between them, or two halves (K7Q2 M9XA).
@@ -73,7 +74,7 @@ _DIGIT = re.compile(r"[0-9]")
 
 @dataclass(frozen=True, slots=True)
 class _Cue:
-    intent: str
+    intent: Intent
     script: str  # only tried on text containing this script: it cannot match otherwise
     pattern: re.Pattern[str]
     level: str = "strong"
@@ -83,7 +84,7 @@ class _Cue:
 class Grammar:
     """The four languages' grammars, compiled together: `read` is on every message's path."""
 
-    exact: dict[str, str]
+    exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
     negations: tuple[_Cue, ...]  # a match switches that intent's cues off
     join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
@@ -99,11 +100,11 @@ class Grammar:
         by_script: dict[str, list[dict[str, Any]]] = {}
         for lang, table in zip(LANGUAGES, tables, strict=True):
             by_script.setdefault(SCRIPTS[lang], []).append(table)
-        exact: dict[str, str] = {}
+        exact: dict[str, Intent] = {}
         for table in tables:
             for intent, words in table.get("exact", {}).items():
                 for word in words:
-                    if exact.setdefault(_key(_fold(word)), intent) != intent:
+                    if exact.setdefault(_key(_fold(word)), cast(Intent, intent)) != intent:
                         raise ValueError(f"{word!r} is an exact keyword of two intents")
 
         def cues_of(level: str) -> list[_Cue]:
@@ -185,7 +186,7 @@ class Grammar:
                 return found
         return Reading("unknown", lang, {})
 
-    def _exact(self, key: str) -> str | None:
+    def _exact(self, key: str) -> Intent | None:
         hit = self.exact.get(key)
         if hit is None and key.startswith("/"):
             hit = self.exact.get(key[1:])  # /link, /top: a command names its intent
@@ -196,7 +197,7 @@ class Grammar:
     ) -> Reading | None:
         """The best cue's intent, and the runner-up's; two weak rivals make a question."""
         off = {c.intent for c in self.negations if c.script in present and c.pattern.search(folded)}
-        hits: list[tuple[str, str]] = [
+        hits: list[tuple[Intent, str]] = [
             (_NEGATION_MEANS[i], "strong") for i in off if i in _NEGATION_MEANS
         ]
         for cue in self.cues:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-INTENTS = (
+# Every intent the engine can read; the route table answers each (a test checks both ways).
+Intent = Literal[
     "link",
     "count",
     "leaderboard",
     "rewards",
-    "offer",
+    "offer",  # how the program works: what each side gets, when, caps, milestones
     "help",
     "stop",
     "start",
     "join",
     "language",
-    "clarify",
+    "clarify",  # two weak rivals: the flow asks which one was meant
     "unknown",
-)
+    "media",  # a photo or sticker with no words, as the channel said
+]
+INTENTS: frozenset[str] = frozenset(get_args(Intent))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +33,11 @@ class Reading:
     the answer is the same menu, greeted differently.
     """
 
-    intent: str
+    intent: Intent
     lang: str
     args: dict[str, str]
     confidence: float = field(default=1.0, compare=False)
-    runner_up: str | None = field(default=None, compare=False)
+    runner_up: Intent | None = field(default=None, compare=False)
     tone: str | None = field(default=None, compare=False)
 
     def to_json(self, *, explain: bool = False) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.core.messages import Button
-from bot.flows.base import Context, Effects, Turn
 from bot.flows.menu import menu
 
 # What a person types to get each intent the reader may ask about (clarify options).

@@ -6,7 +6,8 @@ Ties share a rank (1, 2, 2, 4); two people whose masked names would look alike a
 
 from __future__ import annotations
 
-from bot.flows.base import Context, Effects, Turn
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.flows.menu import menu
 from bot.flows.names import distinct_masks
 

@@ -6,8 +6,9 @@ a QR code); on SMS the text itself is what people forward.
 
 from __future__ import annotations
 
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.core.messages import Button
-from bot.flows.base import Context, Effects, Turn
 from bot.flows.menu import menu
 from bot.flows.offer import deal_line
 

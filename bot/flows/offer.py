@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.core.program import Program, RewardRule, Side
+from bot.core.reward_text import describe
 from bot.core.sms_text import sms_segments
-from bot.flows.base import Context, Effects, Turn
 from bot.flows.fit import SEGMENTS
 from bot.flows.menu import menu
-from bot.flows.reward_text import describe
 
 
 def _rule_text(ctx: Context, lang: str, rule: RewardRule, today: date) -> str | None:

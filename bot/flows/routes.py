@@ -1,15 +1,21 @@
-"""Which flow answers which intent: one table, read top to bottom."""
+"""Which flow answers which intent: one table, read top to bottom.
+
+A friend's join is a story of its own (sign-up, fraud, rewards, thank-you, staff told) told by
+a service, so `app.py` hands it in; every other intent is answered by a flow here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.flows import count, help, join, language, leaderboard, link, offer, optout, rewards
-from bot.flows.base import Flow
+from bot.core.context import Flow
+from bot.core.intents import Intent
+from bot.flows import count, help, language, leaderboard, link, offer, optout, rewards
 
-ROUTES: Mapping[str, Flow] = MappingProxyType(
-    {
+
+def routes(*, join: Flow) -> Mapping[Intent, Flow]:
+    table: dict[Intent, Flow] = {
         "link": link.my_link,
         "count": count.my_count,
         "leaderboard": leaderboard.leaderboard,
@@ -19,13 +25,9 @@ ROUTES: Mapping[str, Flow] = MappingProxyType(
         "clarify": help.clarify,
         "stop": optout.stop,
         "start": optout.start,
-        "join": join.join,
+        "join": join,
         "language": language.switch_language,
         "unknown": help.not_understood,
         "media": help.media_prompt,
     }
-)
-
-
-def route(intent: str, routes: Mapping[str, Flow] = ROUTES) -> Flow:
-    return routes.get(intent, help.not_understood)
+    return MappingProxyType(table)
