@@ -28,13 +28,14 @@ def _rule_text(ctx: Context, lang: str, rule: RewardRule, today: date) -> str | 
     )
 
 
-def _side(ctx: Context, lang: str, side: Side, today: date) -> str | None:
+def side_text(ctx: Context, lang: str, side: Side, today: date) -> str | None:
+    """What one side gets today, in words ("$20.00", "500 MB"), or None."""
     program = ctx.program
     texts = [t for r in program.rules_for(side) if (t := _rule_text(ctx, lang, r, today))]
     return ctx.catalogs.format_list(lang, texts) if texts else None
 
 
-def _event(ctx: Context, lang: str) -> str:
+def event_text(ctx: Context, lang: str) -> str:
     """When the referrer earns: "sign up", "buy", "spend $75.00 or more"."""
     program: Program = ctx.program
     if program.qualifying_event == "signup":
@@ -49,11 +50,11 @@ def _event(ctx: Context, lang: str) -> str:
 def deal_line(ctx: Context, lang: str, today: date) -> str | None:
     """One line for the link reply: "Your friend gets $20.00, you get $20.00 when they buy"."""
     cat = ctx.catalogs
-    mine, theirs = _side(ctx, lang, "referrer", today), _side(ctx, lang, "friend", today)
+    mine, theirs = side_text(ctx, lang, "referrer", today), side_text(ctx, lang, "friend", today)
     if mine and theirs:
-        return cat.text(lang, "deal.both", friend=theirs, reward=mine, event=_event(ctx, lang))
+        return cat.text(lang, "deal.both", friend=theirs, reward=mine, event=event_text(ctx, lang))
     if mine:
-        return cat.text(lang, "deal.referrer", reward=mine, event=_event(ctx, lang))
+        return cat.text(lang, "deal.referrer", reward=mine, event=event_text(ctx, lang))
     if theirs:
         return cat.text(lang, "deal.friend", friend=theirs)
     return None
@@ -61,12 +62,12 @@ def deal_line(ctx: Context, lang: str, today: date) -> str | None:
 
 def offer_lines(ctx: Context, lang: str, today: date) -> list[str]:
     cat, program = ctx.catalogs, ctx.program
-    mine, theirs = _side(ctx, lang, "referrer", today), _side(ctx, lang, "friend", today)
+    mine, theirs = side_text(ctx, lang, "referrer", today), side_text(ctx, lang, "friend", today)
     if not mine and not theirs and not program.milestones:
         return [cat.text(lang, "offer.none")]
     lines = []
     if mine:
-        lines.append(cat.text(lang, "offer.referrer", reward=mine, event=_event(ctx, lang)))
+        lines.append(cat.text(lang, "offer.referrer", reward=mine, event=event_text(ctx, lang)))
     else:
         lines.append(cat.text(lang, "offer.referrer_none"))
     friend = cat.text(lang, "offer.friend", reward=theirs) if theirs else None

@@ -239,6 +239,10 @@ class Outbox:
             row_id,
         )
 
+    async def set_text(self, row_id: int, text: str) -> None:
+        """The words a row goes out with when they are rendered at send time (a held thanks)."""
+        await self._conn.execute("UPDATE outbox SET text = ? WHERE id = ?", text, row_id)
+
     async def mark_skipped(self, row_id: int, *, reason: str) -> None:
         await self._conn.execute(
             "UPDATE outbox SET status = 'skipped', last_error = ?, lease_until = NULL WHERE id = ?",
