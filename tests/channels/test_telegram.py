@@ -46,8 +46,12 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def channel(fake: FakeTelegram) -> AsyncIterator[Telegram]:
-    made = Telegram(token=fake.token, public_base_url="https://ref.example",
-                    webhook_secret="hook-S3cret_token", api_base_url=fake.base_url)
+    made = Telegram(
+        token=fake.token,
+        public_base_url="https://ref.example",
+        webhook_secret="hook-S3cret_token",
+        api_base_url=fake.base_url,
+    )
     yield made
     await made.stop()
 
@@ -62,12 +66,28 @@ def read(body: dict[str, object], username: str | None = USERNAME) -> object:
 
 # -- reading updates -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("ko", "ko"), ("ko-KR", "ko"), ("zh-hant", "zh-Hant"), ("zh-TW", "zh-Hant"),
-     ("zh-hk", "zh-Hant"), ("zh_MO", "zh-Hant"), ("zh-Hant-TW", "zh-Hant"), ("zh", "zh-Hans"),
-     ("zh-hans", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-sg", "zh-Hans"), ("en", "en"),
-     ("en-GB", "en"), ("ja", "en"), ("kok", "en"), (None, None), ("", None)],
+    [
+        ("ko", "ko"),
+        ("ko-KR", "ko"),
+        ("zh-hant", "zh-Hant"),
+        ("zh-TW", "zh-Hant"),
+        ("zh-hk", "zh-Hant"),
+        ("zh_MO", "zh-Hant"),
+        ("zh-Hant-TW", "zh-Hant"),
+        ("zh", "zh-Hans"),
+        ("zh-hans", "zh-Hans"),
+        ("zh-CN", "zh-Hans"),
+        ("zh-sg", "zh-Hans"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("ja", "en"),
+        ("kok", "en"),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_language_code_becomes_one_of_our_languages(code: str | None, expected: str | None) -> None:
     assert language_hint(code) == expected
@@ -119,11 +139,19 @@ def test_updates_that_are_not_a_person_writing_to_us_read_as_nothing() -> None:
     assert read(driver.message("LINK", chat=group)) is None
     assert read(driver.message("LINK", sender=robot)) is None
     assert read(driver.message("LINK", kind="edited_message", edit_date=1_800_000_100)) is None
-    channel_post = {"update_id": 9, "channel_post": {
-        "message_id": 3, "date": 1, "chat": {"id": -1001, "type": "channel"}, "text": "LINK"}}
+    channel_post = {
+        "update_id": 9,
+        "channel_post": {
+            "message_id": 3,
+            "date": 1,
+            "chat": {"id": -1001, "type": "channel"},
+            "text": "LINK",
+        },
+    }
     assert read(channel_post) is None
-    pinned = driver.message(None, pinned_message={"message_id": 1, "date": 0,
-                                                  "chat": private_chat()})
+    pinned = driver.message(
+        None, pinned_message={"message_id": 1, "date": 0, "chat": private_chat()}
+    )
     assert read(pinned) is None
     assert read(driver.callback(None)) is None  # a game button: no data
     assert read({"update_id": 10}) is None
@@ -140,6 +168,7 @@ def test_a_button_tap_reads_as_its_keyword_and_block_updates_as_reachability() -
 
 
 # -- settings --------------------------------------------------------------------------------
+
 
 def test_from_settings_needs_the_token_and_checks_the_secret() -> None:
     assert from_settings(Settings(telegram_bot_token=None)) is None
@@ -160,11 +189,16 @@ def test_api_base_url_accepts_a_host_ptbs_form_or_a_template() -> None:
 
 # -- sending ---------------------------------------------------------------------------------
 
+
 async def test_send_works_without_start_and_sends_plain_text_with_an_inline_keyboard(
     fake: FakeTelegram, channel: Telegram
 ) -> None:
-    message = Outbound(MINA, "Hi <b>&amp; you", (Button("My link", "LINK"), Button("Count",
-                                                  "COUNT"), Button("Top", "TOP")), "777")
+    message = Outbound(
+        MINA,
+        "Hi <b>&amp; you",
+        (Button("My link", "LINK"), Button("Count", "COUNT"), Button("Top", "TOP")),
+        "777",
+    )
     provider_id = await channel.send(message)
     assert [c.method for c in fake.calls] == ["getMe", "sendMessage"]  # initialized lazily
     params = fake.sent()[0].params
@@ -253,8 +287,11 @@ async def test_chat_not_found_and_other_bad_requests_are_permanent(
 async def test_a_rejected_token_is_an_auth_failure_that_does_not_quote_the_token(
     fake: FakeTelegram,
 ) -> None:
-    wrong = Telegram(token="999:WRONG-secret-token", public_base_url="https://ref.example",
-                     api_base_url=fake.base_url)
+    wrong = Telegram(
+        token="999:WRONG-secret-token",
+        public_base_url="https://ref.example",
+        api_base_url=fake.base_url,
+    )
     failure = await failure_of(wrong)
     await wrong.stop()
     assert (failure.reason, failure.permanent) == ("auth", True)
@@ -286,6 +323,7 @@ async def test_the_fake_answers_401_for_an_unknown_token_and_404_for_an_unknown_
 
 # -- lifecycle -------------------------------------------------------------------------------
 
+
 async def test_start_learns_the_username_and_registers_the_webhook_with_the_secret(
     fake: FakeTelegram, channel: Telegram
 ) -> None:
@@ -295,17 +333,23 @@ async def test_start_learns_the_username_and_registers_the_webhook_with_the_secr
     assert channel.username == USERNAME
     assert channel.deep_link("K7Q2M9XA") == f"https://t.me/{USERNAME}?start=K7Q2M9XA"
     assert channel.deep_link("not a payload") is None
-    assert fake.webhook == {"url": "https://ref.example/telegram/webhook",
-                            "secret_token": "hook-S3cret_token",
-                            "allowed_updates": list(ALLOWED_UPDATES)}
+    assert fake.webhook == {
+        "url": "https://ref.example/telegram/webhook",
+        "secret_token": "hook-S3cret_token",
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
     assert not fake.called("getUpdates")
 
 
 async def test_a_webhook_telegram_refuses_is_logged_and_startup_goes_on(
     fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    plain_http = Telegram(token=fake.token, public_base_url="http://localhost:8000",
-                          webhook_secret="s", api_base_url=fake.base_url)
+    plain_http = Telegram(
+        token=fake.token,
+        public_base_url="http://localhost:8000",
+        webhook_secret="s",
+        api_base_url=fake.base_url,
+    )
     with caplog.at_level(logging.ERROR):
         await plain_http.start()
     await plain_http.stop()
@@ -315,8 +359,13 @@ async def test_a_webhook_telegram_refuses_is_logged_and_startup_goes_on(
 
 async def test_a_webhook_registration_that_fails_for_now_is_retried(fake: FakeTelegram) -> None:
     fake.fail("setWebhook", 502, "Bad Gateway")
-    channel = Telegram(token=fake.token, public_base_url="https://ref.example",
-                       webhook_secret="s", api_base_url=fake.base_url, poll_pause=0.01)
+    channel = Telegram(
+        token=fake.token,
+        public_base_url="https://ref.example",
+        webhook_secret="s",
+        api_base_url=fake.base_url,
+        poll_pause=0.01,
+    )
     await channel.start()
     await fake.wait_for(lambda: bool(fake.webhook))
     await channel.stop()

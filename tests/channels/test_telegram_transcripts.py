@@ -17,6 +17,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound, Profile
+from bot.core.qr import qr_png
 from tests.channels.fake_telegram import (
     USERNAME,
     FakeTelegram,
@@ -54,8 +55,13 @@ async def polling(fake: FakeTelegram, sqlite_url: str, clock: FakeClock) -> Asyn
 
 async def say_on_console(tg: Wired, who: str, text: str) -> list[str]:
     before = len(tg.console.sent)
-    inbound = Inbound(Address("console", who), text, f"c-{who}-{len(tg.console.sent)}-{text}",
-                      tg.bot.clock.now(), Profile(name=who.title()))
+    inbound = Inbound(
+        Address("console", who),
+        text,
+        f"c-{who}-{len(tg.console.sent)}-{text}",
+        tg.bot.clock.now(),
+        Profile(name=who.title()),
+    )
     await tg.bot.engine.handle(inbound)
     await tg.bot.dispatcher.dispatch_due()
     return [m.text for m in tg.console.sent[before:]]
@@ -77,6 +83,7 @@ async def counted(tg: Wired, address: Address) -> int:
 
 # -- webhook transcripts -------------------------------------------------------------------
 
+
 async def test_a_friend_taps_the_deep_link_of_a_console_customer_and_is_counted_once(
     tg: Wired,
 ) -> None:
@@ -85,8 +92,9 @@ async def test_a_friend_taps_the_deep_link_of_a_console_customer_and_is_counted_
     assert link is not None and link.startswith(f"https://t.me/{USERNAME}?start=")
     # Telegram opens the chat; pressing Start sends "/start <payload>" as an ordinary message.
     (payload,) = parse_qs(urlsplit(link).query)["start"]
-    press_start = tg.driver.message(f"/start {payload}", sender=user(888, "Jun",
-                                                                     language_code="en"))
+    press_start = tg.driver.message(
+        f"/start {payload}", sender=user(888, "Jun", language_code="en")
+    )
     assert (await tg.driver.post(press_start)).status_code == 200
     await tg.driver.redeliver(press_start)  # Telegram did not hear our 200 the first time
     await tg.bot.dispatcher.dispatch_due()
@@ -134,14 +142,16 @@ async def test_a_telegram_user_asks_for_the_link_and_gets_the_web_and_deep_links
 
 
 async def test_a_korean_telegram_user_is_answered_in_korean(tg: Wired) -> None:
-    await tg.driver.post(tg.driver.message("LINK", sender=user(555, "민지",
-                                                               language_code="ko-KR")))
+    await tg.driver.post(tg.driver.message("LINK", sender=user(555, "민지", language_code="ko-KR")))
     await tg.bot.dispatcher.dispatch_due()
     code = await participant_code(tg, Address("telegram", "555"))
     (reply,) = tg.fake.texts(555)
     assert reply == tg.bot.catalogs.text(
-        "ko", "link.reply_telegram", link=f"https://ref.example/r/{code}",
-        deep_link=f"https://t.me/{USERNAME}?start={code}", code=code,
+        "ko",
+        "link.reply_telegram",
+        link=f"https://ref.example/r/{code}",
+        deep_link=f"https://t.me/{USERNAME}?start={code}",
+        code=code,
     )
 
 
@@ -174,11 +184,15 @@ async def test_the_app_lifespan_registers_the_webhook_and_shuts_the_bot_down(
 
 # -- long polling ------------------------------------------------------------------------------
 
+
 async def handled(fake: FakeTelegram, update_id: int) -> None:
     """Until the loop asks for the updates after this one: it has handled it."""
-    await fake.wait_for(lambda: any(
-        c.method == "getUpdates" and int(c.params.get("offset") or 0) > update_id
-        for c in fake.calls))
+    await fake.wait_for(
+        lambda: any(
+            c.method == "getUpdates" and int(c.params.get("offset") or 0) > update_id
+            for c in fake.calls
+        )
+    )
 
 
 async def test_long_polling_handles_a_queued_update_once_and_the_reply_is_sent(
@@ -308,20 +322,28 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     await say_on_console(tg, "alice", "LINK")
     start = payload("start_deep_link")
     start["message"]["text"] = f"/start {await participant_code(tg, ALICE)}"
-    for name, update in [("start_deep_link", start), ("text_message", payload("text_message")),
-                         ("edited_message", payload("edited_message")),
-                         ("group_message", payload("group_message")),
-                         ("channel_post", payload("channel_post"))]:
+    for name, update in [
+        ("start_deep_link", start),
+        ("text_message", payload("text_message")),
+        ("edited_message", payload("edited_message")),
+        ("group_message", payload("group_message")),
+        ("channel_post", payload("channel_post")),
+    ]:
         assert (await tg.driver.post(update)).status_code == 200, name
     tap = await tg.driver.post(payload("callback_query"))
-    assert tap.json() == {"method": "answerCallbackQuery",
-                          "callback_query_id": "3337502993481275390"}
+    assert tap.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": "3337502993481275390",
+    }
     await tg.bot.dispatcher.dispatch_due()
     welcome, count, tapped = tg.fake.texts(777)  # nothing for the edit, group or channel post
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])
     assert count == tapped
     assert tg.console.sent[-1].text == tg.bot.catalogs.text(
-        "en", "thanks.signup", count=1, friend="Mina Park"
+        "en",
+        "thanks.signup",
+        count=1,
+        friend="Mina",  # issue #12: a first name only
     )
     assert await counted(tg, ALICE) == 1
 
@@ -329,3 +351,30 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     await tg.driver.post(tg.driver.message("TOP"))
     await tg.bot.dispatcher.dispatch_due()
     assert len(tg.fake.texts(777)) == 3  # blocked: the answer to TOP is skipped, not sent
+
+
+async def test_telegram_link_reply_has_a_share_button_and_a_qr_photo(tg: Wired) -> None:
+    await tg.driver.post(tg.driver.message("my link", sender=user(777, "Mina")))
+    await tg.bot.dispatcher.dispatch_due()
+    async with tg.bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("telegram", "777"))
+    assert found is not None
+    deep = f"https://t.me/{USERNAME}?start={found[0].code}"
+    (reply,) = tg.fake.sent(777)
+    rows = reply.params["reply_markup"]["inline_keyboard"]
+    share = rows[-1][0]
+    assert share["text"] == "Share"
+    shared = urlsplit(share["url"])
+    assert (shared.netloc, shared.path) == ("t.me", "/share/url")
+    assert parse_qs(shared.query)["url"] == [deep]
+    [(chat, png, caption)] = tg.fake.photos
+    assert chat == "777" and caption == deep
+    assert png == qr_png(deep)
+
+
+async def test_a_refused_qr_photo_loses_nothing(tg: Wired) -> None:
+    tg.fake.fail("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED")
+    await tg.driver.post(tg.driver.message("LINK", sender=user(777, "Mina")))
+    await tg.bot.dispatcher.dispatch_due()
+    assert len(tg.fake.sent(777)) == 1  # the link went out once, and is not sent again
+    assert tg.fake.photos == []
