@@ -17,7 +17,7 @@ from bot.core.normalize import clean, fold
         ("\ufeffhelp", "help"),  # byte-order mark
         ("JOIN\x00 K7Q2M9XA\x07", "JOIN K7Q2M9XA"),  # NUL and BEL
         ("  how\tmany\n\nfriends  ", "how many friends"),
-        ("what’s my “code”", 'what\'s my "code"'),  # smart punctuation
+        ("what’s my “code”", "what's my \"code\""),  # smart punctuation
         ("\u3164 hi", "hi"),  # Hangul filler, a favourite invisible character
         ("", ""),
     ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.app import Bot
+from bot.app import ReferralBot as Bot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.store import Store

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Bot
+from bot.app import ReferralBot as Bot
 from bot.core.messages import Address
 from tests.fakes import Conversation
 
