@@ -18,6 +18,7 @@ OutboxKind = Literal[
     "reward",  # news of a reward: earned, approved, voided, a milestone, a cap
     "reminder",  # the nudge to share a link nobody clicked yet
     "ask",  # the referral ask after a purchase, or an account manager's to a client
+    "webhook",  # an event to the business's CRM: a machine, no quiet hours, no cap
 ]
 OUTBOX_KINDS: Final[frozenset[str]] = frozenset(get_args(OutboxKind))
 
@@ -29,8 +30,11 @@ THANKS: Final = "thanks"
 REWARD: Final = "reward"
 REMINDER: Final = "reminder"
 ASK: Final = "ask"
+WEBHOOK: Final = "webhook"
 
-DIRECT_KINDS: Final[frozenset[str]] = frozenset({REPLY, OPTOUT_CONFIRMATION, STAFF, CLARIFY})
+DIRECT_KINDS: Final[frozenset[str]] = frozenset(
+    {REPLY, OPTOUT_CONFIRMATION, STAFF, CLARIFY, WEBHOOK}
+)
 
 # Kinds that may reach an opted-out address: the confirmation that STOP worked.
 PAST_OPT_OUT: Final[frozenset[str]] = frozenset({OPTOUT_CONFIRMATION})

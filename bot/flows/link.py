@@ -15,7 +15,9 @@ from bot.flows.offer import deal_line
 
 async def my_link(ctx: Context, turn: Turn) -> Effects:
     cat, lang, code = ctx.catalogs, turn.lang, turn.participant.code
-    await turn.tx.participants.mark_link_sent(turn.participant.id, turn.now)
+    await turn.tx.participants.mark_link_sent(
+        turn.participant.id, turn.now, channel=turn.inbound.sender.channel
+    )
     web = ctx.links.web(code)
     deep = ctx.links.deep(turn.inbound.sender.channel, code)
     if deep is not None:

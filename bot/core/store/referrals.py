@@ -12,9 +12,17 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection, Row
-from bot.core.store.records import COUNTED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.records import COUNTED, QUALIFIED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
-_COLUMNS = "id, referrer_id, friend_id, code, channel, status, reason, created_at"
+_COLUMNS = (
+    "id, referrer_id, friend_id, code, channel, status, reason, created_at, updated_at, "
+    "referred_at, qualified_at"
+)
+
+
+def _micros(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
 def _referral(row: Row) -> Referral:
@@ -27,6 +35,9 @@ def _referral(row: Row) -> Referral:
         status=row[5],
         reason=row[6],
         created_at=from_micros(row[7]),
+        updated_at=from_micros(row[8]),
+        referred_at=_micros(row[9]),
+        qualified_at=_micros(row[10]),
     )
 
 
@@ -58,8 +69,9 @@ class ExportLine:
 
 
 class Referrals:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
 
     async def create(
         self,
@@ -71,11 +83,16 @@ class Referrals:
         at: datetime,
         status: str = "signed_up",
         reason: str | None = None,
+        referred_at: datetime | None = None,
     ) -> Referral | None:
-        """Record a referral; None when the friend is already referred (or this pair exists)."""
+        """Record a referral; None when the friend is already referred (or this pair exists).
+
+        `referred_at`: when the friend got the code (their first click), when known."""
+        qualified = status in QUALIFIED
         row = await self._conn.fetchone(
             "INSERT INTO referrals (referrer_id, friend_id, code, channel, status, reason, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+            "created_at, updated_at, referred_at, qualified_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
             f"RETURNING {_COLUMNS}",
             referrer_id,
             friend_id,
@@ -85,12 +102,21 @@ class Referrals:
             reason,
             to_micros(at),
             to_micros(at),
+            None if referred_at is None else to_micros(referred_at),
+            to_micros(at) if qualified else None,
         )
         if row is None:
             return None
         if status in COUNTED:
             await self._bump(referrer_id, 1)
-        return _referral(row)
+        referral = _referral(row)
+        if status == "rejected":
+            await self._events.referral("referral.rejected", referral, at=at)
+            return referral
+        await self._events.referral("referral.created", referral, at=at)
+        if qualified:
+            await self._events.referral("referral.qualified", referral, at=at)
+        return referral
 
     async def get(self, referral_id: int) -> Referral | None:
         row = await self._conn.fetchone(
@@ -112,19 +138,29 @@ class Referrals:
         before = await self.get(referral_id)
         if before is None or before.status == status:
             return before
+        # qualified_at: set when it qualifies, kept when rewarded, cleared when it falls back.
+        qualified_at = None
+        if status in QUALIFIED:
+            qualified_at = before.qualified_at if before.status in QUALIFIED else at
         row = await self._conn.fetchone(
-            "UPDATE referrals SET status = ?, reason = ?, updated_at = ? WHERE id = ? "
-            f"RETURNING {_COLUMNS}",
+            "UPDATE referrals SET status = ?, reason = ?, updated_at = ?, qualified_at = ? "
+            f"WHERE id = ? RETURNING {_COLUMNS}",
             status,
             reason,
             to_micros(at),
+            None if qualified_at is None else to_micros(qualified_at),
             referral_id,
         )
         assert row is not None
         delta = (status in COUNTED) - (before.status in COUNTED)
         if delta:
             await self._bump(before.referrer_id, delta)
-        return _referral(row)
+        after = _referral(row)
+        if status == "qualified" and before.status not in QUALIFIED:
+            await self._events.referral("referral.qualified", after, at=at)
+        elif status == "rejected":
+            await self._events.referral("referral.rejected", after, at=at)
+        return after
 
     async def counts(self, referrer_id: int) -> ReferralCounts:
         rows = await self._conn.fetchall(
