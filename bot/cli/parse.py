@@ -29,4 +29,4 @@ def parse(
     if lang is not None and lang not in LANGUAGES:
         raise fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     grammar, _ = load_language()
-    typer.echo(grammar.read(text, lang).to_json())
+    typer.echo(grammar.read(text, lang).to_json(explain=True))
