@@ -123,6 +123,7 @@ def create_app(
             clock=bot.clock,
             token=bot.settings.referral_api_token,
             kick=bot.dispatcher.kick,
+            context=bot.context,
         )
     )
     routes.extend(extra_routes)

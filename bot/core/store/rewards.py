@@ -182,13 +182,39 @@ class Rewards:
         )
         return [reward_of(r) for r in rows]
 
-    async def listing(self, *, status: str | None = None, limit: int = 100) -> list[Reward]:
-        where = "" if status is None else "WHERE status = ? "
-        params: list[object] = [] if status is None else [status]
+    async def listing(
+        self, *, status: str | None = None, limit: int = 100, before: int | None = None
+    ) -> list[Reward]:
+        """Newest first; `before` pages by id, so pages stay put while rewards are added."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
         rows = await self._conn.fetchall(
-            f"SELECT {COLUMNS} FROM rewards {where}ORDER BY id DESC LIMIT ?", *params, limit
+            f"SELECT {COLUMNS} FROM rewards WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
         )
         return [reward_of(r) for r in rows]
+
+    async def of_referrals(self, referral_ids: list[int]) -> dict[int, list[Reward]]:
+        """The rewards of a page of referrals, in one query."""
+        found: dict[int, list[Reward]] = {i: [] for i in referral_ids}
+        if not referral_ids:
+            return found
+        marks = ", ".join("?" for _ in referral_ids)
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE referral_id IN ({marks}) ORDER BY id",
+            *referral_ids,
+        )
+        for row in rows:
+            reward = reward_of(row)
+            found[reward.referral_id].append(reward)
+        return found
 
     async def entries(self, reward_id: int) -> list[tuple[str, Decimal, str | None, str]]:
         """(status, amount, reason, actor) in the order they happened."""
