@@ -16,11 +16,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot
-from bot.core.conversions import Intake
-from bot.core.scheduler import Scheduler
 from bot.http.api import api_routes
 from bot.http.links import link_routes
-from bot.http.ratelimit import RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +110,15 @@ def create_app(
             catalogs=bot.catalogs,
             program=bot.program,
             clock=bot.clock,
-            limit=RateLimit(clock=bot.clock, rate=1.0, burst=30),
+            limit=bot.link_limit,
         )
     )
     routes.extend(
         api_routes(
             store=bot.store,
-            intake=Intake(context=bot.context),
-            clock=bot.clock,
+            intake=bot.intake,
+            work=bot.work,
             token=bot.settings.referral_api_token,
-            kick=bot.dispatcher.kick,
             context=bot.context,
         )
     )
@@ -135,9 +131,7 @@ def create_app(
             if isinstance(channel, Lifecycle):
                 await channel.start()
                 started.append(channel)
-        scheduler = Scheduler(bot.dispatcher) if run_background else None
-        if scheduler is not None:
-            bot.sweeps.schedule(scheduler)
+        scheduler = bot.clockwork() if run_background else None
         if scheduler is not None:
             scheduler.start()
         try:

@@ -19,7 +19,7 @@ import httpx
 from standardwebhooks import Webhook
 from starlette.routing import BaseRoute
 
-from bot.channels.base import DeliveryFailed, Inbox
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.config import Settings
 from bot.core.messages import Outbound
 from bot.core.store.webhook_events import CHANNEL

@@ -1,1 +1,2 @@
-"""Services: one module per story, each opening its transaction and calling flows and core."""
+"""Services tell one story each, start to end: they open the transaction, call flows and core,
+and hand the effects to the outbox."""

@@ -14,15 +14,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.clock import Clock
-from bot.core.conversions import Intake
+from bot.core.context import Context
 from bot.core.store import Store
-from bot.flows.base import Context
 from bot.http.api.decisions import Decisions
 from bot.http.api.events import Events
 from bot.http.api.guard import Refusal, bearer
 from bot.http.api.openapi import openapi_document
 from bot.http.api.reads import Reads
+from bot.services.conversions import Intake
+from bot.services.unit_of_work import UnitOfWork
 
 Handler = Callable[[Request], Awaitable[Mapping[str, Any]]]
 
@@ -33,9 +33,8 @@ def api_routes(
     *,
     store: Store,
     intake: Intake,
-    clock: Clock,
+    work: UnitOfWork,
     token: str | None,
-    kick: Callable[[], None],
     context: Context,
 ) -> list[BaseRoute]:
     check = bearer(token)
@@ -50,9 +49,9 @@ def api_routes(
 
         return endpoint
 
-    events = Events(store=store, intake=intake, clock=clock, kick=kick)
+    events = Events(intake=intake, clock=work.clock)
     reads = Reads(store=store, links=context.links)
-    decide = Decisions(store=store, context=context, clock=clock, kick=kick)
+    decide = Decisions(work=work, context=context)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())

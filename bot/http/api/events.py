@@ -5,7 +5,6 @@ JSON validated with pydantic (422 names the field), idempotent by key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
@@ -14,12 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from starlette.requests import Request
 
 from bot.core.clock import Clock
-from bot.core.conversions import Conversion, Friend, Intake
-from bot.core.enqueue import enqueue_scheduled
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
-from bot.core.store import Store
 from bot.http.api.guard import Refusal, parse, read_json
+from bot.services.conversions import Conversion, Friend, Intake, KeyReused
 
 
 class FriendIn(BaseModel):
@@ -92,13 +89,9 @@ class EventOut(BaseModel):
 
 
 class Events:
-    def __init__(
-        self, *, store: Store, intake: Intake, clock: Clock, kick: Callable[[], None]
-    ) -> None:
-        self._store = store
+    def __init__(self, *, intake: Intake, clock: Clock) -> None:
         self._intake = intake
         self._clock = clock
-        self._kick = kick
 
     async def post(self, request: Request) -> dict[str, object]:
         event = parse(EventIn, await read_json(request), error="invalid event")
@@ -124,18 +117,14 @@ class Events:
                 mode="json", exclude={"occurred_at", *(("referred",) if event.referred else ())}
             ),
         )
-        async with self._store.transaction() as tx:
-            previous = await tx.conversions.payload_of(event.idempotency_key)
-            if previous is not None and previous != conversion.payload:
-                raise Refusal(
-                    409,
-                    "idempotency_key was used for a different event",
-                    [("idempotency_key", "used before, for another event")],
-                )
-            outcome, effects = await self._intake.record(tx, conversion, now=now)
-            queued = await enqueue_scheduled(tx, effects, at=now)
-        if queued:
-            self._kick()
+        try:
+            outcome = await self._intake.report(conversion)
+        except KeyReused as exc:
+            raise Refusal(
+                409,
+                "idempotency_key was used for a different event",
+                [("idempotency_key", "used before, for another event")],
+            ) from exc
         return EventOut(
             idempotency_key=event.idempotency_key,
             type=event.type,

@@ -7,10 +7,10 @@ from typing import Any
 
 from starlette.requests import Request
 
+from bot.core.context import Links
 from bot.core.resources import ParticipantOut, participant_out, referral_out, reward_out
 from bot.core.store import Store, Tx
 from bot.core.store.records import Participant
-from bot.flows.base import Links
 from bot.http.api.guard import Refusal, path_id, query
 from bot.http.api.shapes import (
     DetailQuery,
