@@ -16,8 +16,9 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 async def alice_code(bot: Bot, clock: FakeClock) -> str:
-    await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now(),
-                                    Profile(name="alice")))
+    await bot.engine.handle(
+        Inbound(Address("console", "alice"), "LINK", "e1", clock.now(), Profile(name="alice"))
+    )
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
     assert found is not None
@@ -55,8 +56,9 @@ async def test_the_same_event_twice_changes_nothing(
     again = await web.post("/api/v1/events", json=signup(code), headers=AUTH)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["referral_id"] == first.json()["referral_id"]
-    other = await web.post("/api/v1/events", json=signup(code, email="carol@example.com"),
-                           headers=AUTH)
+    other = await web.post(
+        "/api/v1/events", json=signup(code, email="carol@example.com"), headers=AUTH
+    )
     assert other.status_code == 409
     async with web_bot.store.transaction() as tx:
         alice = await tx.participants.by_code(code)
@@ -68,10 +70,14 @@ async def test_the_same_friend_by_another_identifier_is_not_counted_twice(
     web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
-    await web.post("/api/v1/events", json=signup(code, "k1", email="bob@example.com",
-                                                  phone="+14155550123"), headers=AUTH)
-    second = await web.post("/api/v1/events", json=signup(code, "k2", phone="+1 415 555 0123"),
-                            headers=AUTH)
+    await web.post(
+        "/api/v1/events",
+        json=signup(code, "k1", email="bob@example.com", phone="+14155550123"),
+        headers=AUTH,
+    )
+    second = await web.post(
+        "/api/v1/events", json=signup(code, "k2", phone="+1 415 555 0123"), headers=AUTH
+    )
     assert second.json()["outcome"] == "rejected:already_referred"
 
 

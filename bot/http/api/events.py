@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.requests import Request
@@ -16,13 +16,31 @@ from bot.core.clock import Clock
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
 from bot.http.api.guard import Refusal, parse, read_json
+from bot.http.api.shapes import Written
 from bot.services.conversions import Conversion, Friend, Intake, KeyReused
+
+IDENTIFIERS = ("phone", "email", "external_id", "telegram_id", "slack_id")
 
 
 class FriendIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # The schema says what the check below does: at least one identifier, as a string.
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+                for name in IDENTIFIERS
+            ]
+        },
+    )
 
-    phone: str | None = Field(default=None, max_length=32, description="E.164, e.g. +14155550100")
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=r"^\+[0-9][0-9 ().-]{1,30}$",
+        description="E.164, e.g. +14155550100",
+    )
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
@@ -58,13 +76,27 @@ class OriginIn(BaseModel):
 
 
 class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # A signup names its code, unless it came through no referral (`referred: false`).
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"type": {"enum": ["purchase", "refund"]}}},
+                {
+                    "required": ["code"],
+                    "properties": {"code": {"type": "string", "pattern": r"\S"}},
+                },
+                {"required": ["referred"], "properties": {"referred": {"const": False}}},
+            ]
+        },
+    )
 
     type: Literal["signup", "purchase", "refund"]
     idempotency_key: str = Field(min_length=1, max_length=200)
     friend: FriendIn
     code: str | None = Field(default=None, max_length=64)
-    occurred_at: datetime | None = None
+    occurred_at: Annotated[datetime | None, Written] = None
     amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=4)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     origin: OriginIn | None = None

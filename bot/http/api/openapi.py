@@ -109,7 +109,7 @@ def openapi_document() -> dict[str, Any]:
             "get": _operation(
                 "Participants, newest first",
                 ParticipantPage,
-                query=(ParticipantsQuery, DetailQuery),
+                query=(ParticipantsQuery,),
             )
         },
         "/api/v1/participants/{id}": {

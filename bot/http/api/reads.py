@@ -50,7 +50,7 @@ class Reads:
 
     async def participants(self, request: Request) -> dict[str, Any]:
         q = query(ParticipantsQuery, request)
-        reveal = query(DetailQuery, request).reveal
+        reveal = q.reveal
         async with self._store.transaction() as tx:
             found = await tx.participants.page(query=q.query, before=q.before(), limit=q.limit)
             items = [await self._person(tx, p, reveal=reveal) for p in found]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from bot.core.resources import ParticipantOut, ReferralOut, RewardOut, RewardStatus
 from bot.core.resources import ReferralStatus as ReferralStatus
@@ -17,8 +18,22 @@ MAX_ID = 2**63 - 1
 Channel = Literal["sms", "telegram", "slack", "console", "web", "api"]
 
 
+DAY_FIRST = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def written_date(value: object) -> object:
+    """A date or time as RFC 3339 text; pydantic alone would also read `0` as 1970-01-01."""
+    if value is not None and not (isinstance(value, str) and DAY_FIRST.match(value)):
+        raise ValueError("a date as YYYY-MM-DD, or a time as RFC 3339 (2026-11-30T09:00:00Z)")
+    return value
+
+
+Written = BeforeValidator(written_date)
+
+
 class Query(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, frozen=True)
+    # Unknown parameters are refused, naming them: a typo must not silently widen a query.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
 class PageQuery(Query):
@@ -46,12 +61,15 @@ def cursor_after(last_id: int) -> str:
 
 class ParticipantsQuery(PageQuery):
     query: str | None = Field(default=None, max_length=200, description="name, code or address")
+    reveal: bool = Field(default=False, description="show phone numbers unmasked")
 
 
 class ReferralsQuery(PageQuery):
     status: ReferralStatus | None = None
     referrer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    since: datetime | None = Field(default=None, description="created at or after (RFC 3339)")
+    since: Annotated[datetime | None, Written] = Field(
+        default=None, description="created at or after (RFC 3339)"
+    )
 
     @field_validator("since")
     @classmethod
@@ -69,10 +87,12 @@ class DetailQuery(Query):
 
 
 class FunnelQuery(Query):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from", description="first day (UTC)")
-    to: date | None = Field(default=None, description="last day, included")
+    from_: Annotated[date | None, Written] = Field(
+        default=None, alias="from", description="first day (UTC)"
+    )
+    to: Annotated[date | None, Written] = Field(default=None, description="last day, included")
     channel: Channel | None = None
 
 
