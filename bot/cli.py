@@ -18,6 +18,7 @@ from bot.channels.console import Console, converse
 from bot.cli_business import export_command, import_command
 from bot.cli_report import report_command
 from bot.cli_rewards import rewards_app
+from bot.cli_webhooks import webhooks_app
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
 from bot.core.messages import Profile
@@ -30,6 +31,7 @@ outbox_app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(rewards_app, name="rewards")
+app.add_typer(webhooks_app, name="webhooks")
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("report")(report_command)
