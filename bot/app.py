@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from bot.core.business_metrics import BusinessMetrics
 from bot.core.channel import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -54,6 +55,7 @@ class Bot:
     context: Context
     clock: Clock
     metrics: Metrics
+    business: BusinessMetrics  # the program's numbers, read from the database at scrape time
     inbox: CoreInbox
     intake: Intake
     desk: StaffDesk
@@ -129,6 +131,9 @@ async def build(
     store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
     program, grammar, catalogs = _program_and_catalogs(settings)
     by_name = {channel.name: channel for channel in channels}
+    metrics = Metrics()
+    business = BusinessMetrics(store=store, clock=clock)
+    metrics.registry.register(business)
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
@@ -136,6 +141,7 @@ async def build(
         policy=DeliveryPolicy.of(program),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
+        observe=lambda channel, outcome: metrics.outbound.labels(channel, outcome).inc(),
     )
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
@@ -155,7 +161,6 @@ async def build(
         context=context,
         routes=routes(join=friend_joined.from_chat),
     )
-    metrics = Metrics()
     desk = StaffDesk(work=work, context=context)
     _hand_staff_to_slack(channels, desk)
     return Bot(
@@ -170,6 +175,7 @@ async def build(
         context=context,
         clock=clock,
         metrics=metrics,
+        business=business,
         inbox=CoreInbox(engine=engine, work=work, metrics=metrics),
         intake=Intake(context=context, work=work),
         desk=desk,

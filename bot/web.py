@@ -96,6 +96,7 @@ def create_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     async def metrics(request: Request) -> Response:
+        await bot.business.refresh()
         return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [
