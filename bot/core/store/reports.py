@@ -90,10 +90,9 @@ class Reports:
 
     async def visitors(self, window: Window) -> dict[str | None, int]:
         """Unique visitors who clicked a link, by the channel their referrer got it on."""
-        where, params = window.where("c.created_at")
+        where, params = window.where("created_at")
         rows = await self._conn.fetchall(
-            "SELECT p.link_channel, COUNT(DISTINCT c.visitor) FROM clicks c "
-            f"JOIN participants p ON p.id = c.referrer_id WHERE {where} GROUP BY p.link_channel",
+            f"SELECT channel, COUNT(DISTINCT visitor) FROM clicks WHERE {where} GROUP BY channel",
             *params,
         )
         return {row[0]: int(row[1]) for row in rows}
@@ -119,12 +118,11 @@ class Reports:
 
     async def rewards(self, window: Window) -> list[RewardGroup]:
         """Rewards promised in the period, by their referral's channel, state, unit and rule."""
-        where, params = window.where("w.created_at")
+        where, params = window.where("created_at")
         rows = await self._conn.fetchall(
-            "SELECT r.channel, w.status, w.unit, w.measure, w.rule_id, w.rule_version, "
-            "COUNT(*), SUM(w.amount) FROM rewards w JOIN referrals r ON r.id = w.referral_id "
-            f"WHERE {where} GROUP BY r.channel, w.status, w.unit, w.measure, w.rule_id, "
-            "w.rule_version",
+            "SELECT channel, status, unit, measure, rule_id, rule_version, COUNT(*), SUM(amount) "
+            f"FROM rewards WHERE {where} "
+            "GROUP BY channel, status, unit, measure, rule_id, rule_version",
             *params,
         )
         return [

@@ -46,9 +46,9 @@ class Rewards:
         """A pending promise; None when this referral, side and rule already have one."""
         row = await self._conn.fetchone(
             "INSERT INTO rewards (referral_id, participant_id, side, kind, rule_id, rule_version, "
-            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-            "RETURNING id",
+            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, "
+            "(SELECT channel FROM referrals WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
             referral_id,
             participant_id,
             side,
@@ -63,6 +63,7 @@ class Rewards:
             to_micros(hold_until),
             to_micros(at),
             to_micros(at),
+            referral_id,  # its referral's channel, copied for the reports
         )
         if row is None:
             return None
