@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.webhook import Webhooks
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
@@ -38,7 +38,7 @@ async def zapier() -> AsyncIterator[FakeReceiver]:
 @pytest.fixture
 async def hooked(
     database_url: str, clock: FakeClock, crm: FakeReceiver, zapier: FakeReceiver
-) -> AsyncIterator[tuple[Bot, Conversation]]:
+) -> AsyncIterator[tuple[ReferralBot, Conversation]]:
     targets = WebhookTargets((crm.url, zapier.url), base_url="https://ref.example")
     store = await open_store(database_url, webhooks=targets)
     channel = CollectingChannel("console")
@@ -50,7 +50,7 @@ async def hooked(
     await store.close()
 
 
-async def code_of(bot: Bot, who: str) -> str:
+async def code_of(bot: ReferralBot, who: str) -> str:
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", who))
     assert found is not None
@@ -58,7 +58,7 @@ async def code_of(bot: Bot, who: str) -> str:
 
 
 async def test_a_friend_joining_reaches_the_crm_signed_and_in_order(
-    hooked: tuple[Bot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
 ) -> None:
     bot, chat = hooked
     await chat.say("alice", "LINK")
@@ -77,7 +77,7 @@ async def test_a_friend_joining_reaches_the_crm_signed_and_in_order(
 
 
 async def test_a_receiver_that_is_down_gets_the_event_when_it_recovers(
-    hooked: tuple[Bot, Conversation], crm: FakeReceiver, clock: FakeClock
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, clock: FakeClock
 ) -> None:
     bot, chat = hooked
     await chat.say("alice", "LINK")
@@ -100,7 +100,7 @@ async def test_a_receiver_that_is_down_gets_the_event_when_it_recovers(
 
 
 async def test_410_gone_stops_that_endpoint_and_only_that_one(
-    hooked: tuple[Bot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
 ) -> None:
     bot, chat = hooked
     zapier.gone = True
@@ -121,7 +121,7 @@ async def test_410_gone_stops_that_endpoint_and_only_that_one(
 
 
 async def test_stop_and_start_tell_the_crm(
-    hooked: tuple[Bot, Conversation], crm: FakeReceiver
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver
 ) -> None:
     bot, chat = hooked
     await chat.say("alice", "LINK")
@@ -136,7 +136,7 @@ async def test_stop_and_start_tell_the_crm(
 
 
 async def test_an_event_is_queued_only_if_its_cause_commits(
-    hooked: tuple[Bot, Conversation], crm: FakeReceiver
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver
 ) -> None:
     bot, chat = hooked
     await chat.say("alice", "LINK")

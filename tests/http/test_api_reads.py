@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.store.records import Participant
 from tests.fakes import CollectingChannel
 from tests.http.conftest import TOKEN
@@ -17,7 +17,7 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-async def people(web_bot: Bot) -> dict[str, Participant]:
+async def people(web_bot: ReferralBot) -> dict[str, Participant]:
     return await november(web_bot.store)
 
 
@@ -75,7 +75,7 @@ async def test_unknown_and_malformed_ids_are_json_errors_naming_the_field(
 
 
 async def test_referral_pages_stay_put_while_referrals_are_added(
-    web: httpx.AsyncClient, web_bot: Bot, people: dict[str, Participant]
+    web: httpx.AsyncClient, web_bot: ReferralBot, people: dict[str, Participant]
 ) -> None:
     first = await get(web, "/api/v1/referrals", limit=4)
     assert [r["id"] for r in first["items"]] == [6, 5, 4, 3]
@@ -105,7 +105,7 @@ async def test_referral_pages_stay_put_while_referrals_are_added(
 
 async def test_rewards_are_approved_voided_and_issued_as_in_the_cli(
     web: httpx.AsyncClient,
-    web_bot: Bot,
+    web_bot: ReferralBot,
     channel: CollectingChannel,
     people: dict[str, Participant],
 ) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound
 from tests.services.test_reports import november
@@ -28,7 +28,7 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 
 
 async def test_business_numbers_and_sends_are_on_metrics(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     people = await november(web_bot.store)
     await web_bot.engine.handle(Inbound(Address("console", "zoe"), "LINK", "m1", clock.now()))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from starlette.requests import Request
 
 from bot.core.clock import Clock
+from bot.core.customers import EMAIL_PATTERN
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
 from bot.http.api.guard import Refusal, parse, read_json
@@ -41,7 +42,7 @@ class FriendIn(BaseModel):
         pattern=r"^\+[0-9][0-9 ().-]{1,30}$",
         description="E.164, e.g. +14155550100",
     )
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
     slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]+:[A-Z0-9]+$")
