@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.business_metrics import BusinessMetrics
 from bot.core.channel import Channel, DeepLinking
@@ -37,6 +38,9 @@ from bot.services.staff_desk import StaffDesk
 from bot.services.sweeps import Sweeps
 from bot.services.unit_of_work import UnitOfWork
 
+if TYPE_CHECKING:
+    from bot.channels.web import WebChat
+
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +64,8 @@ class ReferralBot:
     intake: Intake
     desk: StaffDesk
     sweeps: Sweeps
+    pages: Catalogs  # the landing page's and the web chat's texts
+    secret: str  # signs dashboard sessions and web-chat cookies
     link_limit: RateLimit
     channels: dict[str, Channel] = field(default_factory=dict)
 
@@ -99,6 +105,33 @@ def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
     return Grammar.load(folder), Catalogs.load(folder)
 
 
+def load_pages() -> Catalogs:
+    return Catalogs.load(default_locales_dir(), "pages")
+
+
+async def signing_secret(store: Store, clock: Clock) -> str:
+    """SESSION_SECRET unset: one made once and kept in the database, shared by every process."""
+    async with store.transaction() as tx:
+        return await tx.staff_users.signing_key("cookies", at=clock.now())
+
+
+def web_channel(
+    settings: Settings, pages: Catalogs, program: Program, secret: str, clock: Clock
+) -> WebChat:
+    from bot.channels.web import WebChat
+    from bot.channels.web_page import ChatPage
+    from bot.core.signing import Signer
+
+    limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
+    return WebChat(
+        signer=Signer(secret, "web-chat-visitor", clock),
+        page=ChatPage(pages=pages, title=program.name),
+        clock=clock,
+        allow=limit.allow,
+        secure=settings.public_base_url.startswith("https://"),
+    )
+
+
 def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalogs]:
     program = load_program(settings.referral_program)
     grammar, catalogs = load_language()
@@ -125,11 +158,16 @@ async def build(
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
+    web_chat: bool = False,
 ) -> ReferralBot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
     program, grammar, catalogs = _program_and_catalogs(settings)
+    pages = load_pages()
+    secret = settings.session_secret or await signing_secret(store, clock)
+    web = web_channel(settings, pages, program, secret, clock) if web_chat else None
+    channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
     metrics = Metrics()
     business = BusinessMetrics(store=store, clock=clock)
@@ -143,6 +181,8 @@ async def build(
         hold=timedelta(seconds=1) if realtime else timedelta(0),
         observe=lambda channel, outcome: metrics.outbound.labels(channel, outcome).inc(),
     )
+    if web is not None:
+        web.wake_with(dispatcher.kick)
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
@@ -181,5 +221,7 @@ async def build(
         desk=desk,
         sweeps=Sweeps(work=work, context=context),
         link_limit=RateLimit(clock=clock, rate=1.0, burst=30),
+        pages=pages,
+        secret=secret,
         channels=by_name,
     )

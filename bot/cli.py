@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
+from bot.cli_admin import admin_app
 from bot.cli_business import export_command, import_command
 from bot.cli_report import report_command
 from bot.cli_rewards import rewards_app
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(rewards_app, name="rewards")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(admin_app, name="admin")
 app.command("import")(import_command)
 app.command("export")(export_command)
 app.command("report")(report_command)
@@ -122,7 +124,18 @@ def serve(
     """Run the web server, the channels, the dispatcher and the clock."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_serve(settings, host, port or settings.port))
+    port = port or settings.port
+    asyncio.run(_serve(follow_port(settings, host, port), host, port))
+
+
+def follow_port(settings: Settings, host: str, port: int) -> Settings:
+    """With PUBLIC_BASE_URL unset, links and the landing page point at where we listen."""
+    import os
+
+    if os.environ.get("PUBLIC_BASE_URL"):
+        return settings
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+    return settings.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -131,11 +144,11 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.app import channels_from_settings
     from bot.web import create_app
 
-    bot = await build(settings, channels=channels_from_settings(settings))
-    if not bot.channels:
+    bot = await build(settings, channels=channels_from_settings(settings), web_chat=True)
+    if set(bot.channels) == {"web"}:
         logging.getLogger("bot").warning(
-            "no chat channel is configured: the web endpoints run, and `referral-bot chat` "
-            "talks to the bot in the terminal"
+            "no provider channel is configured: the web chat runs at /chat, and "
+            "`referral-bot chat` talks to the bot in the terminal"
         )
     config = uvicorn.Config(
         create_app(bot),

@@ -13,6 +13,8 @@ import hanzidentifier
 from bot.core.normalize import clean
 
 LANGUAGES = ("en", "ko", "zh-Hant", "zh-Hans")
+# Each language in its own words, for language switchers.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
 SCRIPTS = {"en": "latin", "ko": "hangul", "zh-Hant": "han", "zh-Hans": "han"}
 
 _LATIN = re.compile("[0-9A-Za-z]")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console")
+CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console", "web")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.core.store.referrals import Referrals
 from bot.core.store.reports import Reports
 from bot.core.store.rewards import Rewards
 from bot.core.store.staff import StaffViews
+from bot.core.store.staff_users import StaffUsers
 from bot.core.store.webhook_endpoints import WebhookEndpoints
 from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
@@ -40,6 +41,7 @@ class Tx:
     rewards: Rewards
     asks: Asks
     staff: StaffViews
+    staff_users: StaffUsers
     reports: Reports
     webhook_endpoints: WebhookEndpoints
 
@@ -59,6 +61,7 @@ class Tx:
             rewards=Rewards(conn, events),
             asks=Asks(conn),
             staff=StaffViews(conn),
+            staff_users=StaffUsers(conn),
             reports=Reports(conn),
             webhook_endpoints=WebhookEndpoints(conn),
         )
