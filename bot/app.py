@@ -28,6 +28,7 @@ from bot.core.store.webhook_events import WebhookTargets
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.scheduler import Scheduler
+from bot.flows.held_thanks import HeldThanks
 from bot.flows.routes import routes
 from bot.http.ratelimit import RateLimit
 from bot.services import friend_joined
@@ -177,6 +178,7 @@ async def build(
         channels=by_name,
         clock=clock,
         policy=DeliveryPolicy.of(program),
+        renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
         observe=lambda channel, outcome: metrics.outbound.labels(channel, outcome).inc(),

@@ -58,7 +58,7 @@ def parse(
     if lang is not None and lang not in LANGUAGES:
         raise _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     grammar, _ = load_language()
-    typer.echo(grammar.read(text, lang).to_json())
+    typer.echo(grammar.read(text, lang).to_json(explain=True))
 
 
 async def _stdin_lines(interactive: bool) -> AsyncIterator[str]:

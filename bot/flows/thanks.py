@@ -17,6 +17,7 @@ from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
 from bot.flows.fit import SEGMENTS
+from bot.flows.names import first_name
 from bot.flows.reward_news import Note, schedule
 
 
@@ -35,7 +36,7 @@ async def thank_referrer(
     if referrer is None or identity is None:
         return Effects()
     count = (await tx.referrals.counts(referrer.id)).counted
-    name = friend.display_name.strip()
+    name = first_name(friend.display_name)  # never a URL, a phone or "Reply STOP" from a profile
     if name:
         text = catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)
     else:

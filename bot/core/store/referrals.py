@@ -210,31 +210,32 @@ class Referrals:
         return [FriendLine(int(r[0]), r[1], r[2], r[3], from_micros(r[4])) for r in rows]
 
     async def board(self, limit: int = 10) -> list[BoardEntry]:
+        """The top of the board with standard competition ranks: equal counts share a rank
+        and the next rank skips (1, 2, 2, 4)."""
         rows = await self._conn.fetchall(
             "SELECT id, display_name, referral_count FROM participants "
             "WHERE referral_count > 0 ORDER BY referral_count DESC, id LIMIT ?",
             limit,
         )
-        return [
-            BoardEntry(rank=i + 1, participant_id=int(r[0]), display_name=r[1], count=int(r[2]))
-            for i, r in enumerate(rows)
-        ]
+        entries: list[BoardEntry] = []
+        for i, r in enumerate(rows):
+            count = int(r[2])
+            tied = entries and entries[-1].count == count
+            rank = entries[-1].rank if tied else i + 1
+            entries.append(
+                BoardEntry(rank=rank, participant_id=int(r[0]), display_name=r[1], count=count)
+            )
+        return entries
 
     async def rank(self, participant_id: int) -> int | None:
-        """Board position with the board's tie order (count, then who came first)."""
+        """Competition rank: one more than the number of people with more referrals."""
         row = await self._conn.fetchone(
             "SELECT referral_count FROM participants WHERE id = ?", participant_id
         )
         if row is None or int(row[0]) == 0:
             return None
-        count = int(row[0])
-        # Two index range counts; an OR of the two would scan the table.
         ahead = await self._conn.fetchval(
-            "SELECT (SELECT COUNT(*) FROM participants WHERE referral_count > ?) + "
-            "(SELECT COUNT(*) FROM participants WHERE referral_count = ? AND id < ?)",
-            count,
-            count,
-            participant_id,
+            "SELECT COUNT(*) FROM participants WHERE referral_count > ?", int(row[0])
         )
         return int(ahead) + 1
 
