@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.core.business_metrics import BusinessMetrics
 from bot.core.channel import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -59,6 +60,7 @@ class ReferralBot:
     context: Context
     clock: Clock
     metrics: Metrics
+    business: BusinessMetrics  # the program's numbers, read from the database at scrape time
     inbox: CoreInbox
     intake: Intake
     desk: StaffDesk
@@ -168,6 +170,9 @@ async def build(
     web = web_channel(settings, pages, program, secret, clock) if web_chat else None
     channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
+    metrics = Metrics()
+    business = BusinessMetrics(store=store, clock=clock)
+    metrics.registry.register(business)
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
@@ -176,6 +181,7 @@ async def build(
         renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
+        observe=lambda channel, outcome: metrics.outbound.labels(channel, outcome).inc(),
     )
     if web is not None:
         web.wake_with(dispatcher.kick)
@@ -197,7 +203,6 @@ async def build(
         context=context,
         routes=routes(join=friend_joined.from_chat),
     )
-    metrics = Metrics()
     desk = StaffDesk(work=work, context=context)
     _hand_staff_to_slack(channels, desk)
     return ReferralBot(
@@ -212,6 +217,7 @@ async def build(
         context=context,
         clock=clock,
         metrics=metrics,
+        business=business,
         inbox=CoreInbox(engine=engine, work=work, metrics=metrics),
         intake=Intake(context=context, work=work),
         desk=desk,

@@ -97,6 +97,7 @@ def create_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     async def metrics(request: Request) -> Response:
+        await bot.business.refresh()
         return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [
@@ -134,7 +135,13 @@ def create_app(
         )
     )
     routes.extend(
-        api_routes(intake=bot.intake, clock=bot.clock, token=bot.settings.referral_api_token)
+        api_routes(
+            store=bot.store,
+            intake=bot.intake,
+            work=bot.work,
+            token=bot.settings.referral_api_token,
+            context=bot.context,
+        )
     )
     routes.extend(extra_routes)
 

@@ -21,6 +21,7 @@ from bot.cli import (
     rewards,
     serve,
     setup,
+    webhooks,
 )
 from bot.cli.common import err
 from bot.cli.plain_help import PlainGroup
@@ -67,6 +68,7 @@ app.add_typer(setup.twilio_app, name="twilio")
 app.command()(doctor.doctor)
 app.command("report")(report.report_command)
 app.add_typer(admin.admin_app, name="admin")
+app.add_typer(webhooks.webhooks_app, name="webhooks")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from bot.core.store.records import OutboxRow
 from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.delivery.pacing import Pacer
-from bot.delivery.sending import Sender
+from bot.delivery.sending import Observe, Sender
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class Dispatcher:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         max_in_flight: int = 1000,
+        observe: Observe | None = None,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
@@ -72,6 +73,7 @@ class Dispatcher:
             hold=hold,
             lease=lease,
             max_attempts=max_attempts,
+            observe=observe,
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -16,7 +16,7 @@ import heapq
 import itertools
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.core.channel import Channel, DeliveryFailed
@@ -33,6 +33,17 @@ PREPARE = timedelta(milliseconds=20)  # take the claim this long before the slot
 SPIN = 0.002  # seconds: the last stretch before a tight slot is waited without a timer's slack
 TURN_TIMEOUT = 1.0  # seconds; a send waiting its turn looks again at least this often
 DEFAULT_RETRY_AFTER = 1.0
+
+
+Observe = Callable[[str, str], None]
+
+
+def _outcome(failure: DeliveryFailed, *, dead: bool) -> str:
+    if failure.reason == "rate_limited":
+        return "rate_limited"
+    if failure.reason in ("opted_out", "blocked"):
+        return "skipped"
+    return "dead" if failure.permanent or dead else "retry"
 
 
 def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0) -> timedelta:
@@ -52,7 +63,10 @@ class Sender:
         hold: timedelta,
         lease: timedelta,
         max_attempts: int,
+        observe: Observe | None = None,
     ) -> None:
+        # metrics: (channel, sent | retry | dead | skipped | rate_limited) for each send
+        self._observe: Observe = observe or (lambda channel, outcome: None)
         self._store = store
         self._channels = channels
         self._clock = clock
@@ -100,6 +114,7 @@ class Sender:
             await self._failed(row, fault, pace)
             return
         self._sent.append((row.id, provider_id, self._clock.now()))
+        self._observe(row.to.channel, "sent")
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
 
@@ -195,6 +210,7 @@ class Sender:
 
     async def _failed(self, row: OutboxRow, failure: DeliveryFailed, pace: Pace) -> None:
         now = self._clock.now()
+        self._observe(row.to.channel, _outcome(failure, dead=row.attempts >= self._max_attempts))
         async with self._store.transaction() as tx:
             if failure.reason == "rate_limited":
                 # Not the message's fault: the scope pauses and the row waits, attempt refunded.

@@ -184,6 +184,8 @@ class Intake:
 
     async def _signup(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
         friend, _ = await find_or_create(tx, event.friend, at=now)
+        if event.code is None:  # the CRM reports its other signups too: the reports' baseline
+            return Outcome("not_referred", friend.id), Effects()
         return await self._through_code(tx, friend, event, now=now)
 
     async def _purchase(

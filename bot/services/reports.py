@@ -87,7 +87,10 @@ class Period:
         """Calendar days in UTC, both ends included."""
         return cls(
             start=None if start is None else datetime.combine(start, time(), tzinfo=UTC),
-            end=None if end is None else datetime.combine(end + timedelta(days=1), time(), UTC),
+            # the last calendar day has no day after it: an open end is the same period
+            end=None
+            if end is None or end == date.max
+            else datetime.combine(end + timedelta(days=1), time(), UTC),
             channel=channel,
         )
 

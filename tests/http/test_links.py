@@ -42,9 +42,13 @@ async def test_link_previews_are_not_clicks(
     web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
-    for agent in ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-                  "TelegramBot (like TwitterBot)", "facebookexternalhit/1.1",
-                  "Twitterbot/1.0", "WhatsApp/2.23.20.0"]:
+    for agent in [
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "TelegramBot (like TwitterBot)",
+        "facebookexternalhit/1.1",
+        "Twitterbot/1.0",
+        "WhatsApp/2.23.20.0",
+    ]:
         response = await web.get(f"/r/{code}", headers={"user-agent": agent})
         assert response.status_code == 302
     assert await clicks(web_bot, code) == 0

@@ -79,6 +79,29 @@ class Participants:
         )
         return None if row is None else _participant(row)
 
+    async def page(self, *, query: str | None, before: int | None, limit: int) -> list[Participant]:
+        """Newest first, `id < before`: pages stay put while participants are added.
+        `query` matches a name (prefix, any case), a code, or an identity's address."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if before is not None:
+            where.append("p.id < ?")
+            params.append(before)
+        if query:
+            where.append(
+                "(LOWER(p.display_name) LIKE ? ESCAPE '\\' OR p.code = ? OR p.id IN "
+                "(SELECT participant_id FROM identities WHERE address = ?))"
+            )
+            escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params += [f"{escaped}%", query.upper(), query]
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM participants p WHERE {' AND '.join(where)} "
+            "ORDER BY p.id DESC LIMIT ?",
+            *params,
+            limit,
+        )
+        return [_participant(row) for row in rows]
+
     async def by_code(self, code: str) -> Participant | None:
         row = await self._conn.fetchone(
             f"SELECT {_COLUMNS} FROM participants p WHERE p.code = ?", code

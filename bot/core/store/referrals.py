@@ -162,6 +162,36 @@ class Referrals:
             await self._events.referral("referral.rejected", after, at=at)
         return after
 
+    async def page(
+        self,
+        *,
+        status: str | None,
+        referrer_id: int | None,
+        since: datetime | None,
+        before: int | None,
+        limit: int,
+    ) -> list[Referral]:
+        """Newest first, `id < before`: pages stay put while referrals are added."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        for column, value in (("status", status), ("referrer_id", referrer_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_micros(since))
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM referrals WHERE {' AND '.join(where)} "
+            "ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
+        )
+        return [_referral(row) for row in rows]
+
     async def counts(self, referrer_id: int) -> ReferralCounts:
         rows = await self._conn.fetchall(
             "SELECT status, COUNT(*) FROM referrals WHERE referrer_id = ? GROUP BY status",

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from bot.core.clock import to_micros
+from bot.core.clock import from_micros, to_micros
 from bot.core.reward_rules import from_units
 from bot.core.store.database import Connection
 
@@ -90,10 +90,9 @@ class Reports:
 
     async def visitors(self, window: Window) -> dict[str | None, int]:
         """Unique visitors who clicked a link, by the channel their referrer got it on."""
-        where, params = window.where("c.created_at")
+        where, params = window.where("created_at")
         rows = await self._conn.fetchall(
-            "SELECT p.link_channel, COUNT(DISTINCT c.visitor) FROM clicks c "
-            f"JOIN participants p ON p.id = c.referrer_id WHERE {where} GROUP BY p.link_channel",
+            f"SELECT channel, COUNT(DISTINCT visitor) FROM clicks WHERE {where} GROUP BY channel",
             *params,
         )
         return {row[0]: int(row[1]) for row in rows}
@@ -119,12 +118,11 @@ class Reports:
 
     async def rewards(self, window: Window) -> list[RewardGroup]:
         """Rewards promised in the period, by their referral's channel, state, unit and rule."""
-        where, params = window.where("w.created_at")
+        where, params = window.where("created_at")
         rows = await self._conn.fetchall(
-            "SELECT r.channel, w.status, w.unit, w.measure, w.rule_id, w.rule_version, "
-            "COUNT(*), SUM(w.amount) FROM rewards w JOIN referrals r ON r.id = w.referral_id "
-            f"WHERE {where} GROUP BY r.channel, w.status, w.unit, w.measure, w.rule_id, "
-            "w.rule_version",
+            "SELECT channel, status, unit, measure, rule_id, rule_version, COUNT(*), SUM(amount) "
+            f"FROM rewards WHERE {where} "
+            "GROUP BY channel, status, unit, measure, rule_id, rule_version",
             *params,
         )
         return [
@@ -209,3 +207,44 @@ class Reports:
                 *params,
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """The whole program at one moment, for /metrics: every label value comes from a CHECK
+    constraint or a fixed set in the code (statuses, reasons, units, kinds, channels)."""
+
+    clicks: int
+    referrals: list[tuple[str, str | None, int]]  # status, reason, count
+    rewards: list[tuple[str, str, int]]  # status, unit, count
+    outbox: list[tuple[str, str, str, int]]  # channel, status, kind, count
+    webhooks: list[tuple[str, bool, int]]  # status, tried before, count
+    oldest_due: datetime | None  # the longest-waiting row that is due and not sent
+
+
+async def totals(conn: Connection, *, now: datetime) -> Totals:
+    rows = await conn.fetchall(
+        "SELECT status, reason, COUNT(*) FROM referrals GROUP BY status, reason"
+    )
+    rewards = await conn.fetchall(
+        "SELECT status, unit, COUNT(*) FROM rewards GROUP BY status, unit"
+    )
+    outbox = await conn.fetchall(
+        "SELECT channel, status, kind, COUNT(*) FROM outbox GROUP BY channel, status, kind"
+    )
+    webhooks = await conn.fetchall(
+        "SELECT status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END, COUNT(*) FROM outbox "
+        "WHERE channel = 'webhook' GROUP BY status, CASE WHEN attempts > 0 THEN 1 ELSE 0 END"
+    )
+    oldest = await conn.fetchval(
+        "SELECT MIN(due_at) FROM outbox WHERE status = 'scheduled' AND due_at <= ?",
+        to_micros(now),
+    )
+    return Totals(
+        clicks=int(await conn.fetchval("SELECT COUNT(*) FROM clicks")),
+        referrals=[(r[0], r[1], int(r[2])) for r in rows],
+        rewards=[(r[0], r[1], int(r[2])) for r in rewards],
+        outbox=[(r[0], r[1], r[2], int(r[3])) for r in outbox],
+        webhooks=[(r[0], bool(r[1]), int(r[2])) for r in webhooks],
+        oldest_due=None if oldest is None else from_micros(int(oldest)),
+    )

@@ -46,9 +46,9 @@ class Rewards:
         """A pending promise; None when this referral, side and rule already have one."""
         row = await self._conn.fetchone(
             "INSERT INTO rewards (referral_id, participant_id, side, kind, rule_id, rule_version, "
-            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-            "RETURNING id",
+            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, "
+            "(SELECT channel FROM referrals WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
             referral_id,
             participant_id,
             side,
@@ -63,6 +63,7 @@ class Rewards:
             to_micros(hold_until),
             to_micros(at),
             to_micros(at),
+            referral_id,  # its referral's channel, copied for the reports
         )
         if row is None:
             return None
@@ -182,13 +183,39 @@ class Rewards:
         )
         return [reward_of(r) for r in rows]
 
-    async def listing(self, *, status: str | None = None, limit: int = 100) -> list[Reward]:
-        where = "" if status is None else "WHERE status = ? "
-        params: list[object] = [] if status is None else [status]
+    async def listing(
+        self, *, status: str | None = None, limit: int = 100, before: int | None = None
+    ) -> list[Reward]:
+        """Newest first; `before` pages by id, so pages stay put while rewards are added."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
         rows = await self._conn.fetchall(
-            f"SELECT {COLUMNS} FROM rewards {where}ORDER BY id DESC LIMIT ?", *params, limit
+            f"SELECT {COLUMNS} FROM rewards WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
         )
         return [reward_of(r) for r in rows]
+
+    async def of_referrals(self, referral_ids: list[int]) -> dict[int, list[Reward]]:
+        """The rewards of a page of referrals, in one query."""
+        found: dict[int, list[Reward]] = {i: [] for i in referral_ids}
+        if not referral_ids:
+            return found
+        marks = ", ".join("?" for _ in referral_ids)
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE referral_id IN ({marks}) ORDER BY id",
+            *referral_ids,
+        )
+        for row in rows:
+            reward = reward_of(row)
+            found[reward.referral_id].append(reward)
+        return found
 
     async def entries(self, reward_id: int) -> list[tuple[str, Decimal, str | None, str]]:
         """(status, amount, reason, actor) in the order they happened."""
