@@ -15,6 +15,7 @@ from bot.core.context import Context, Flow, Turn
 from bot.core.intents import Grammar, Intent, Reading
 from bot.core.language import LANGUAGES, detect_language, is_decisive
 from bot.core.messages import Inbound
+from bot.core.normalize import clean
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
 from bot.services.unit_of_work import Done, Sender, UnitOfWork
@@ -107,7 +108,7 @@ class Engine:
         profile = inbound.profile
         known = profile.lang if profile.lang in LANGUAGES else None
         participant = await tx.participants.create(
-            display_name=profile.name.strip()[:80],
+            display_name=clean(profile.name)[:80],  # no NULs or bidi tricks in a name
             lang=detect_language(inbound.text[:MAX_TEXT], known),
             time_zone=profile.time_zone,
             at=now,
