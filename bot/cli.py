@@ -13,6 +13,7 @@ import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
+from bot import event_loop
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
 from bot.cli_business import export_command, import_command
@@ -119,7 +120,7 @@ def serve(
     """Run the web server, the channels, the dispatcher and the clock."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_serve(settings, host, port or settings.port))
+    event_loop.run(_serve(settings, host, port or settings.port))
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -141,6 +142,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         lifespan="on",
         log_config=None,
         timeout_graceful_shutdown=10,
+        ws="none",  # no websocket routes; "auto" would import the websockets package for nothing
     )
     try:
         await uvicorn.Server(config).serve()
@@ -153,7 +155,7 @@ def worker() -> None:
     """Run only the dispatcher and the clock (scale-out: web processes take the webhooks)."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_worker(settings))
+    event_loop.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:
