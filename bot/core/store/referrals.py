@@ -15,6 +15,8 @@ from bot.core.store.database import Connection, Row
 from bot.core.store.records import COUNTED, BoardEntry, Referral, ReferralCounts
 
 _COLUMNS = "id, referrer_id, friend_id, code, channel, status, reason, created_at"
+# Participant ids per rank_buckets row (migration 0060 keeps the table with the same width).
+RANK_BLOCK = 4096
 
 
 def _referral(row: Row) -> Referral:
@@ -155,22 +157,29 @@ class Referrals:
         ]
 
     async def rank(self, participant_id: int) -> int | None:
-        """Board position with the board's tie order (count, then who came first)."""
+        """Board position with the board's tie order (count, then who came first).
+
+        Those ahead are summed from rank_buckets (participants per count and block of ids):
+        every higher count, the earlier blocks at the same count, and only within one block
+        are participants counted one by one; a few hundred index entries at most, however
+        many referrers there are."""
         row = await self._conn.fetchone(
-            "SELECT referral_count FROM participants WHERE id = ?", participant_id
+            "SELECT p.referral_count, "
+            "(SELECT COALESCE(SUM(b.participants), 0) FROM rank_buckets b "
+            " WHERE b.referral_count > p.referral_count) + "
+            "(SELECT COALESCE(SUM(b.participants), 0) FROM rank_buckets b "
+            " WHERE b.referral_count = p.referral_count AND b.bucket < p.id / ?) + "
+            "(SELECT COUNT(*) FROM participants q WHERE q.referral_count = p.referral_count "
+            " AND q.id >= (p.id / ?) * ? AND q.id < p.id) "
+            "FROM participants p WHERE p.id = ?",
+            RANK_BLOCK,
+            RANK_BLOCK,
+            RANK_BLOCK,
+            participant_id,
         )
         if row is None or int(row[0]) == 0:
             return None
-        count = int(row[0])
-        # Two index range counts; an OR of the two would scan the table.
-        ahead = await self._conn.fetchval(
-            "SELECT (SELECT COUNT(*) FROM participants WHERE referral_count > ?) + "
-            "(SELECT COUNT(*) FROM participants WHERE referral_count = ? AND id < ?)",
-            count,
-            count,
-            participant_id,
-        )
-        return int(ahead) + 1
+        return int(row[1]) + 1
 
     async def export_page(self, *, after_id: int, limit: int) -> list[ExportLine]:
         """Referrals in id order for the CRM export, a page at a time."""
