@@ -16,11 +16,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import Bot
-from bot.core.conversions import Intake
-from bot.core.scheduler import Scheduler
 from bot.http.api import api_routes
 from bot.http.links import link_routes
-from bot.http.ratelimit import RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -113,17 +110,11 @@ def create_app(
             catalogs=bot.catalogs,
             program=bot.program,
             clock=bot.clock,
-            limit=RateLimit(clock=bot.clock, rate=1.0, burst=30),
+            limit=bot.link_limit,
         )
     )
     routes.extend(
-        api_routes(
-            store=bot.store,
-            intake=Intake(context=bot.context),
-            clock=bot.clock,
-            token=bot.settings.referral_api_token,
-            kick=bot.dispatcher.kick,
-        )
+        api_routes(intake=bot.intake, clock=bot.clock, token=bot.settings.referral_api_token)
     )
     routes.extend(extra_routes)
 
@@ -134,9 +125,7 @@ def create_app(
             if isinstance(channel, Lifecycle):
                 await channel.start()
                 started.append(channel)
-        scheduler = Scheduler(bot.dispatcher) if run_background else None
-        if scheduler is not None:
-            bot.sweeps.schedule(scheduler)
+        scheduler = bot.clockwork() if run_background else None
         if scheduler is not None:
             scheduler.start()
         try:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from starlette.routing import BaseRoute
 
 from bot.app import Bot
-from bot.channels.base import DeliveryFailed, Inbox
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound, Outbound
+from bot.core.messages import Address, Inbound, Outbound, Profile
 
 
 class CollectingChannel:
@@ -48,14 +48,14 @@ class Conversation:
     clock: FakeClock
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def say(self, who: str, text: str, **profile: object) -> str:
+    async def say(self, who: str, text: str, lang: str | None = None) -> str:
         before = len(self.channel.sent)
         inbound = Inbound(
             sender=Address(self.channel.name, who),
             text=text,
             event_id=f"evt-{next(self._events)}",
             received_at=self.clock.now(),
-            profile={"name": who, **profile},
+            profile=Profile(name=who, lang=lang),
         )
         await self.bot.engine.handle(inbound)
         await self.bot.dispatcher.dispatch_due()

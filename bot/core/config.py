@@ -32,6 +32,3 @@ class Settings(BaseSettings):
     slack_api_base_url: str | None = None
     slack_staff_users: str = Field(default="")
     slack_notify_channel: str | None = None
-
-    def link_for(self, code: str) -> str:
-        return f"{self.public_base_url.rstrip('/')}/r/{code}"

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack import Slack, from_settings
 from bot.channels.slack_outbound import LABEL_LIMIT, SECTION_LIMIT, escape, sections
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address, Button, Inbound, Outbound

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.channels.base import Inbox
 from bot.core.clock import FakeClock
 from tests.channels.fake_slack import FakeSlack, SlackHarness
 
 seen: list[str] = []
 
 
-def staff_commands(bolt: AsyncApp, inbox: Inbox) -> None:
+def staff_commands(bolt: AsyncApp) -> None:
     async def is_clients(body: dict[str, Any]) -> bool:
         return str(body.get("text", "")).strip().startswith("clients")
 

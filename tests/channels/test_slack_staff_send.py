@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack import Slack
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
 from tests.channels.fake_slack import DM, SECRET, TOKEN, FakeSlack

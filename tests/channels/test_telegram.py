@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from telegram import Update, User
 
-from bot.channels.base import DeepLinking, DeliveryFailed
 from bot.channels.telegram import Telegram, api_url, from_settings
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
@@ -19,8 +18,9 @@ from bot.channels.telegram_updates import (
     language_hint,
     read_update,
 )
+from bot.core.channel import DeepLinking, DeliveryFailed
 from bot.core.config import Settings
-from bot.core.messages import Address, Button, Inbound, Outbound
+from bot.core.messages import Address, Button, Inbound, Outbound, Profile
 from tests.channels.fake_telegram import (
     TOKEN,
     USERNAME,
@@ -84,7 +84,7 @@ def test_a_private_message_becomes_an_inbound_with_identity_and_profile() -> Non
     assert inbound.text == "/start K7Q2M9XA"
     assert inbound.event_id == f"{body['update_id']}:777:1"
     assert inbound.received_at == NOW
-    assert inbound.profile == {"name": "Mina Park", "reply_to": "777", "lang": "ko"}
+    assert inbound.profile == Profile(name="Mina Park", reply_to="777", lang="ko")
 
 
 def test_the_mention_of_our_bot_is_dropped_from_a_command_but_not_another_bots() -> None:
@@ -107,9 +107,9 @@ def test_a_photo_without_caption_is_media_only_and_a_captioned_one_reads_its_cap
     photo = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 90, "height": 90}]
     bare = read(driver.message(None, photo=photo))
     captioned = read(driver.message(None, photo=photo, caption="LINK"))
-    assert isinstance(bare, Inbound) and bare.profile["media_only"] is True and bare.text == ""
+    assert isinstance(bare, Inbound) and bare.profile.media_only is True and bare.text == ""
     assert isinstance(captioned, Inbound) and captioned.text == "LINK"
-    assert "media_only" not in captioned.profile
+    assert captioned.profile.media_only is False
 
 
 def test_updates_that_are_not_a_person_writing_to_us_read_as_nothing() -> None:
@@ -134,7 +134,7 @@ def test_a_button_tap_reads_as_its_keyword_and_block_updates_as_reachability() -
     tap = read(driver.callback("LINK", query_id="4400123"))
     assert isinstance(tap, Inbound)
     assert (tap.sender, tap.text, tap.event_id) == (MINA, "LINK", "cb:4400123")
-    assert tap.profile["reply_to"] == "777"
+    assert tap.profile.reply_to == "777"
     assert read(driver.my_chat_member("kicked")) == Reachability(MINA, reachable=False)
     assert read(driver.my_chat_member("member")) == Reachability(MINA, reachable=True)
 

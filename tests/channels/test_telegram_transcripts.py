@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from tests.channels.fake_telegram import (
     USERNAME,
     FakeTelegram,
@@ -55,7 +55,7 @@ async def polling(fake: FakeTelegram, sqlite_url: str, clock: FakeClock) -> Asyn
 async def say_on_console(tg: Wired, who: str, text: str) -> list[str]:
     before = len(tg.console.sent)
     inbound = Inbound(Address("console", who), text, f"c-{who}-{len(tg.console.sent)}-{text}",
-                      tg.bot.clock.now(), {"name": who.title()})
+                      tg.bot.clock.now(), Profile(name=who.title()))
     await tg.bot.engine.handle(inbound)
     await tg.bot.dispatcher.dispatch_due()
     return [m.text for m in tg.console.sent[before:]]

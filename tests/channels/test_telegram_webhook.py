@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.messages import Address
+from bot.core.messages import Address, Profile
 from tests.channels.fake_telegram import (
     WEBHOOK_SECRET,
     FakeTelegram,
@@ -495,7 +495,7 @@ def _console_inbound(tg: Wired, who: str, text: str) -> Any:
     from bot.core.messages import Inbound
 
     return Inbound(Address("console", who), text, f"console-{who}-{text}", tg.bot.clock.now(),
-                   {"name": who})
+                   Profile(name=who))
 
 
 async def _unreachable(tg: Wired, address: Address) -> bool:

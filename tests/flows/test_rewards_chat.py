@@ -9,11 +9,8 @@ import pytest
 
 from bot.app import Bot
 from bot.core.clock import FakeClock
-from bot.core.enqueue import enqueue_scheduled
 from bot.core.program import ProgramError
-from bot.core.signups import sign_up
 from bot.core.store import Store
-from bot.flows.thanks import thank_and_tell
 from tests.fakes import CollectingChannel, Conversation
 from tests.flows.rewards_kit import (
     EXAMPLES,
@@ -22,7 +19,7 @@ from tests.flows.rewards_kit import (
     refund,
     release,
     running,
-    who,
+    signup,
 )
 
 NOON_IN_CALIFORNIA = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
@@ -121,24 +118,8 @@ async def test_a_signup_reported_by_the_business_tells_both_sides_in_the_brands_
     bot, chat = cash
     await chat.say("alice", "LINK")
     await chat.say("bob", "hi")
-    now = bot.clock.now()
-    async with bot.store.transaction() as tx:
-        alice, bob = await who(tx, "alice"), await who(tx, "bob")
-        signup = await sign_up(
-            tx,
-            program=bot.program,
-            referrer=alice,
-            friend=bob,
-            code=alice.code,
-            channel="api",
-            at=now,
-        )
-        assert signup.referral is not None
-        effects = await thank_and_tell(
-            bot.context, tx, referral=signup.referral, friend=bob, news=signup.news, now=now
-        )
-        await enqueue_scheduled(tx, effects, at=now)
-    await bot.dispatcher.dispatch_due()
+    outcome = await signup(bot, "bob", await code_of(bot, "alice"))
+    assert outcome.outcome == "counted"
     # The program file's own words for the friend (examples/two_sided_cash.toml):
     assert chat.inbox("bob")[-1] == "Welcome aboard! $20.00 is on its way to your account."
     assert chat.inbox("alice")[-1].endswith("\nYou earned $20.00, pending until Dec 7, 2026.")

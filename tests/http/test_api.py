@@ -8,7 +8,7 @@ import httpx
 
 from bot.app import Bot
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from tests.fakes import CollectingChannel
 from tests.http.conftest import TOKEN
 
@@ -17,7 +17,7 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 async def alice_code(bot: Bot, clock: FakeClock) -> str:
     await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now(),
-                                    {"name": "alice"}))
+                                    Profile(name="alice")))
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
     assert found is not None

@@ -13,7 +13,7 @@ import pytest
 from bot.app import Bot, build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
@@ -56,7 +56,7 @@ async def shop(
 
 async def alice(bot: Bot) -> str:
     await bot.engine.handle(
-        Inbound(Address("console", "alice"), "LINK", "e1", bot.clock.now(), {"name": "alice"})
+        Inbound(Address("console", "alice"), "LINK", "e1", bot.clock.now(), Profile(name="alice"))
     )
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))

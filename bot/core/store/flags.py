@@ -12,8 +12,6 @@ from datetime import datetime
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
 
-FLAG_REASONS = ("velocity", "network", "device")
-
 
 @dataclass(frozen=True, slots=True)
 class Click:

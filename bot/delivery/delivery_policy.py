@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, is_proactive
 from bot.core.program import Program, QuietHours
-from bot.core.quiet_hours import allowed_from, recipient_zones
 from bot.core.store import Tx
 from bot.core.store.records import OutboxRow
+from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
 

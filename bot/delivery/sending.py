@@ -19,13 +19,13 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.base import Channel, DeliveryFailed
+from bot.core.channel import Channel, DeliveryFailed
 from bot.core.clock import Clock
-from bot.core.delivery_policy import opted_out
-from bot.core.dispatch_plan import outbound
-from bot.core.pacing import Pace, Pacer
 from bot.core.store import Store
 from bot.core.store.records import OutboxRow
+from bot.delivery.delivery_policy import opted_out
+from bot.delivery.dispatch_plan import outbound
+from bot.delivery.pacing import Pace, Pacer
 
 log = logging.getLogger(__name__)
 

@@ -20,16 +20,16 @@ from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.base import Channel
+from bot.core.channel import Channel
 from bot.core.clock import Clock, to_micros
-from bot.core.delivery_policy import DeliveryPolicy, Verdict
-from bot.core.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.core.messages import Address
-from bot.core.pacing import Pacer
 from bot.core.program import Pacing
-from bot.core.sending import Sender
 from bot.core.store import Store
 from bot.core.store.records import OutboxRow
+from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
+from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
+from bot.delivery.pacing import Pacer
+from bot.delivery.sending import Sender
 
 log = logging.getLogger(__name__)
 
