@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,12 +82,16 @@ def fresh_database(postgres_url: str | None) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(run(f"CREATE SCHEMA {schema}"))
+    def now(sql: str) -> None:  # in a thread of its own: callers may be inside a running loop
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, run(sql)).result()
+
+    now(f"CREATE SCHEMA {schema}")
     sep = "&" if "?" in postgres_url else "?"
     try:
         yield f"{postgres_url}{sep}search_path={schema}"
     finally:
-        asyncio.run(run(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        now(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 @dataclass

@@ -23,7 +23,7 @@ from bench.serving import fresh_database
 from bot.app import build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.store import Store
 from bot.core.store.database import open_database
 from bot.core.store.migrate import upgrade
@@ -55,7 +55,7 @@ async def measure(url: str) -> list[tuple[str, int, int]]:
         for n, (label, who, text) in enumerate(SCRIPT):
             counting.tally.reset()
             inbound = Inbound(Address("console", who), text.format(code=code), f"e{n}",
-                              clock.now(), {"name": who})
+                              clock.now(), Profile(name=who))
             await bot.engine.handle(inbound)
             rows.append((label, counting.tally.statements, counting.tally.commits))
             if not code:

@@ -71,14 +71,15 @@ class Bot:
 
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
-    """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, sms, telegram
+    """Every channel whose credentials are set; the log says what turns on the others. A
+    channel's module (and its SDK) is imported only when it is on."""
+    from bot.channels.switches import SWITCHES
 
     channels: list[Channel] = []
-    for module in (sms, telegram, slack):
-        channel = module.from_settings(settings)
+    for switch in SWITCHES:
+        channel = switch.build(settings) if switch.on(settings) else None
         if channel is None:
-            log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
+            log.info("%s is off: set %s to turn it on", switch.channel, switch.required)
         else:
             channels.append(channel)
     return channels
