@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,13 +33,18 @@ def test_each_switch_agrees_with_its_channel(values: dict[str, str]) -> None:
     assert SLACK.on(settings) == (slack.from_settings(settings) is not None)
 
 
-def test_a_telegram_only_process_never_imports_the_twilio_or_slack_sdk() -> None:
+def test_a_telegram_only_process_never_imports_the_twilio_or_slack_sdk(tmp_path: Path) -> None:
     probe = (
-        "import sys\n"
-        "from bot.app import channels_from_settings\n"
+        "import asyncio, sys\n"
+        "from bot.app import build, channels_from_settings\n"
         "from bot.core.config import Settings\n"
-        "found = channels_from_settings(Settings(telegram_bot_token='123:abc'))\n"
-        "print([c.name for c in found], sorted({m.split('.')[0] for m in sys.modules\n"
+        f"settings = Settings(telegram_bot_token='123:abc', database_url='sqlite:///{tmp_path}/b.db')\n"
+        "async def main():\n"
+        "    bot = await build(settings, channels=channels_from_settings(settings))\n"
+        "    await bot.close()\n"
+        "    return list(bot.channels)\n"
+        "names = asyncio.run(main())\n"
+        "print(names, sorted({m.split('.')[0] for m in sys.modules\n"
         "      if m.startswith(('twilio', 'slack_sdk', 'slack_bolt'))}))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
