@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, kw_only=True)
-class Bot:
+class ReferralBot:
     """Everything one process runs, wired once."""
 
     settings: Settings
@@ -118,7 +118,7 @@ async def build(
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
-) -> Bot:
+) -> ReferralBot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url)
@@ -153,7 +153,7 @@ async def build(
     metrics = Metrics()
     desk = StaffDesk(work=work, context=context)
     _hand_staff_to_slack(channels, desk)
-    return Bot(
+    return ReferralBot(
         settings=settings,
         store=store,
         work=work,

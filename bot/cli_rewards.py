@@ -16,7 +16,7 @@ import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.config import Settings
 from bot.core.rewards import release_holds
 from bot.core.store import Tx
@@ -36,7 +36,7 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _run(work: Callable[[Bot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, int]:
+def _run(work: Callable[[ReferralBot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, int]:
     """Run `work` in one unit of work of a bot built from the environment: its result, and
     how many messages it queued."""
 
@@ -54,7 +54,7 @@ def _run(work: Callable[[Bot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, in
 
 
 def _decide(reward_id: int, decision: Decision, reason: str | None = None) -> int:
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[None]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[None]:
         effects = await decide(
             bot.context, tx, reward_id, decision, actor=ACTOR, now=now, reason=reason
         )
@@ -94,7 +94,7 @@ def rewards_list(
     if status is not None and status not in STATUSES:
         raise _fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[list[Reward]]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[list[Reward]]:
         return Done(await tx.rewards.listing(status=status, limit=limit))
 
     rows, _ = _run(work)
@@ -150,7 +150,7 @@ def rewards_void(
 def rewards_release() -> None:
     """Approve every reward whose hold has ended now (the worker does this periodically)."""
 
-    async def work(bot: Bot, tx: Tx, now: datetime) -> Done[int]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[int]:
         news = await release_holds(tx, bot.program, now=now)
         return Done(len(news.approved), await announce(bot.context, tx, news, now=now))
 

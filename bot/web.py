@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.http.api import api_routes
 from bot.http.links import link_routes
 
@@ -79,7 +79,7 @@ class BodyLimit:
 
 
 def create_app(
-    bot: Bot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
+    bot: ReferralBot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
 ) -> ASGIApp:
     async def healthz(request: Request) -> Response:
         try:

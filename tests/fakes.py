@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound, Outbound, Profile
@@ -43,7 +43,7 @@ class CollectingChannel:
 class Conversation:
     """Push a message in, read the replies out: tests read like transcripts."""
 
-    bot: Bot
+    bot: ReferralBot
     channel: CollectingChannel
     clock: FakeClock
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))

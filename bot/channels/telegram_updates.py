@@ -13,6 +13,7 @@ from datetime import datetime
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 
+from bot.core.language import language_of_tag
 from bot.core.messages import Address, Inbound, Profile
 from bot.core.normalize import clean
 
@@ -20,8 +21,6 @@ CHANNEL = "telegram"
 
 # Update types we ask Telegram for (setWebhook / getUpdates `allowed_updates`).
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
-
-_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +38,7 @@ def language_hint(code: str | None) -> str | None:
     """Telegram's IETF `language_code` as one of our languages; None when Telegram sent none."""
     if not code:
         return None
-    tag = code.strip().lower().replace("_", "-")
-    if tag == "ko" or tag.startswith("ko-"):
-        return "ko"
-    if tag == "zh" or tag.startswith("zh-"):
-        return "zh-Hant" if tag.startswith(_TRADITIONAL) else "zh-Hans"
-    return "en"
+    return language_of_tag(code) or "en"
 
 
 def display_name(user: User) -> str:

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.clock import Clock
+from bot.core.customers import EMAIL_PATTERN
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
 from bot.services.conversions import Conversion, Friend, Intake, KeyReused
@@ -33,7 +34,7 @@ class FriendIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str | None = Field(default=None, max_length=32, description="E.164, e.g. +14155550100")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
     slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]+:[A-Z0-9]+$")

@@ -32,14 +32,13 @@ def staff_commands(bolt: AsyncApp) -> None:
 
 
 @pytest.fixture
-async def slack(sqlite_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
-    fake = FakeSlack()
-    await fake.start()
-    harness = await SlackHarness.open(sqlite_url, clock, fake, staff=[staff_commands])
+async def slack(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    harness = await SlackHarness.open(sqlite_url, clock, slack_api, staff=[staff_commands])
     seen.clear()
     yield harness
     await harness.close()
-    await fake.stop()
 
 
 async def test_a_staff_subcommand_goes_to_the_staff_listener(slack: SlackHarness) -> None:

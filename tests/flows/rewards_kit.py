@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address
@@ -26,7 +26,7 @@ _KEYS = itertools.count(1)
 
 async def running(
     program: Path, *, store: Store, clock: FakeClock, channel: CollectingChannel
-) -> tuple[Bot, Conversation]:
+) -> tuple[ReferralBot, Conversation]:
     """The bot as `app.py` wires it, with REFERRAL_PROGRAM=`program`."""
     settings = Settings(
         database_url=store.db.url,
@@ -57,12 +57,12 @@ class LedgerChange:
     approved: list[Reward]  # rows the event moved to approved
 
 
-async def _ledger(bot: Bot) -> dict[int, Reward]:
+async def _ledger(bot: ReferralBot) -> dict[int, Reward]:
     async with bot.store.transaction() as tx:
         return {r.id: r for r in await tx.rewards.listing(limit=1_000_000)}
 
 
-async def _observed(bot: Bot, event: Awaitable[object]) -> LedgerChange:
+async def _observed(bot: ReferralBot, event: Awaitable[object]) -> LedgerChange:
     before = await _ledger(bot)
     await event
     await bot.dispatcher.dispatch_due()
@@ -77,7 +77,7 @@ async def _observed(bot: Bot, event: Awaitable[object]) -> LedgerChange:
     )
 
 
-async def _crm_id(bot: Bot, name: str) -> Friend:
+async def _crm_id(bot: ReferralBot, name: str) -> Friend:
     """The customer as the business's CRM knows them: by its own id for them."""
     async with bot.store.transaction() as tx:
         person = await who(tx, name)
@@ -86,7 +86,7 @@ async def _crm_id(bot: Bot, name: str) -> Friend:
 
 
 async def _report(
-    bot: Bot, kind: EventType, name: str, amount: str | None = None, code: str | None = None
+    bot: ReferralBot, kind: EventType, name: str, amount: str | None = None, code: str | None = None
 ) -> Outcome:
     conversion = Conversion(
         type=kind,
@@ -99,33 +99,33 @@ async def _report(
     return await bot.intake.report(conversion)
 
 
-async def signup(bot: Bot, name: str, code: str) -> Outcome:
+async def signup(bot: ReferralBot, name: str, code: str) -> Outcome:
     """The business reports that `name` signed up with `code`, as the events API does."""
     outcome = await _report(bot, "signup", name, code=code)
     await bot.dispatcher.dispatch_due()
     return outcome
 
 
-async def purchase(bot: Bot, name: str, amount: str) -> LedgerChange:
+async def purchase(bot: ReferralBot, name: str, amount: str) -> LedgerChange:
     """The business reports a purchase through the intake, as the events API does."""
     return await _observed(bot, _report(bot, "purchase", name, amount))
 
 
-async def refund(bot: Bot, name: str) -> LedgerChange:
+async def refund(bot: ReferralBot, name: str) -> LedgerChange:
     return await _observed(bot, _report(bot, "refund", name))
 
 
-async def release(bot: Bot) -> LedgerChange:
+async def release(bot: ReferralBot) -> LedgerChange:
     """The worker's periodic release of holds that ended."""
     return await _observed(bot, bot.sweeps.release_holds())
 
 
-async def code_of(bot: Bot, name: str) -> str:
+async def code_of(bot: ReferralBot, name: str) -> str:
     async with bot.store.transaction() as tx:
         return (await who(tx, name)).code
 
 
-async def queued(bot: Bot, name: str) -> list[str]:
+async def queued(bot: ReferralBot, name: str) -> list[str]:
     """Every message for this person in the outbox, sent or still waiting (quiet hours, caps)."""
     async with bot.store.transaction() as tx:
         rows = await tx.outbox.for_address(Address("console", name))

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.slack import Slack
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
@@ -37,6 +37,7 @@ from tests.channels.fake_slack import (
     sign,
 )
 from tests.fakes import CollectingChannel
+from tests.flows.rewards_kit import program_file
 
 REVIEWER = "U0REV"  # named in SLACK_STAFF_USERS
 MANAGER = "U0AM"  # Acme's account manager, named by the import
@@ -89,7 +90,7 @@ def dm_of(user: str) -> str:
 
 @dataclass
 class Rig:
-    bot: Bot
+    bot: ReferralBot
     fake: FakeSlack
     clock: FakeClock
     http: httpx.AsyncClient
@@ -101,8 +102,7 @@ class Rig:
     async def open(
         cls, store: Store, clock: FakeClock, fake: FakeSlack, folder: Path, *, staff: str
     ) -> Rig:
-        program = folder / "program.toml"
-        program.write_text(PROGRAM, encoding="utf-8")
+        program = program_file(folder, PROGRAM)
         settings = Settings(
             database_url=store.db.url,
             public_base_url="https://ref.example",
