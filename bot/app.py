@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.core.channel import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
@@ -22,9 +23,11 @@ from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
 from bot.core.staffing import Staffing
 from bot.core.store import Store, open_store
+from bot.core.store.webhook_events import WebhookTargets
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.scheduler import Scheduler
+from bot.flows.held_thanks import HeldThanks
 from bot.flows.routes import routes
 from bot.http.ratelimit import RateLimit
 from bot.services import friend_joined
@@ -34,6 +37,9 @@ from bot.services.inbox import CoreInbox
 from bot.services.staff_desk import StaffDesk
 from bot.services.sweeps import Sweeps
 from bot.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.channels.web import WebChat
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,8 @@ class ReferralBot:
     intake: Intake
     desk: StaffDesk
     sweeps: Sweeps
+    pages: Catalogs  # the landing page's and the web chat's texts
+    secret: str  # signs dashboard sessions and web-chat cookies
     link_limit: RateLimit
     channels: dict[str, Channel] = field(default_factory=dict)
 
@@ -85,9 +93,43 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
     return channels
 
 
+def webhook_targets(settings: Settings) -> WebhookTargets:
+    """Events are queued only when they can be sent: both the URL and the secret are set."""
+    if not settings.webhook_secret:
+        return WebhookTargets()
+    return WebhookTargets.parse(settings.webhook_url, base_url=settings.public_base_url)
+
+
 def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
     folder = Path(locales_dir) if locales_dir else default_locales_dir()
     return Grammar.load(folder), Catalogs.load(folder)
+
+
+def load_pages() -> Catalogs:
+    return Catalogs.load(default_locales_dir(), "pages")
+
+
+async def signing_secret(store: Store, clock: Clock) -> str:
+    """SESSION_SECRET unset: one made once and kept in the database, shared by every process."""
+    async with store.transaction() as tx:
+        return await tx.staff_users.signing_key("cookies", at=clock.now())
+
+
+def web_channel(
+    settings: Settings, pages: Catalogs, program: Program, secret: str, clock: Clock
+) -> WebChat:
+    from bot.channels.web import WebChat
+    from bot.channels.web_page import ChatPage
+    from bot.core.signing import Signer
+
+    limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
+    return WebChat(
+        signer=Signer(secret, "web-chat-visitor", clock),
+        page=ChatPage(pages=pages, title=program.name),
+        clock=clock,
+        allow=limit.allow,
+        secure=settings.public_base_url.startswith("https://"),
+    )
 
 
 def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalogs]:
@@ -118,20 +160,28 @@ async def build(
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
+    web_chat: bool = False,
 ) -> ReferralBot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
-    store = store or await open_store(settings.database_url)
+    store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
     program, grammar, catalogs = _program_and_catalogs(settings)
+    pages = load_pages()
+    secret = settings.session_secret or await signing_secret(store, clock)
+    web = web_channel(settings, pages, program, secret, clock) if web_chat else None
+    channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
         clock=clock,
         policy=DeliveryPolicy.of(program),
+        renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
     )
+    if web is not None:
+        web.wake_with(dispatcher.kick)
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
@@ -170,5 +220,7 @@ async def build(
         desk=desk,
         sweeps=Sweeps(work=work, context=context),
         link_limit=RateLimit(clock=clock, rate=1.0, burst=30),
+        pages=pages,
+        secret=secret,
         channels=by_name,
     )

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import ReferralBot
 from bot.http.api import api_routes
 from bot.http.links import link_routes
+from bot.http.public_pages import Site, page_routes
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,25 @@ def create_app(
             program=bot.program,
             clock=bot.clock,
             limit=bot.link_limit,
+            public_base_url=bot.settings.public_base_url,
+        )
+    )
+    routes.extend(
+        page_routes(
+            Site(
+                store=bot.store,
+                program=bot.program,
+                catalogs=bot.catalogs,
+                pages=bot.pages,
+                context=bot.context,
+                clock=bot.clock,
+                work=bot.work,
+                kick=bot.dispatcher.kick,
+                secret=bot.secret,
+                channels=frozenset(bot.channels),
+                sms_number=bot.settings.twilio_from_number,
+                public_base_url=bot.settings.public_base_url,
+            )
         )
     )
     routes.extend(

@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
-from bot.channels.slack_outbound import blocks, escape, failure
+from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
 from bot.channels.switches import SLACK
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
@@ -193,6 +193,8 @@ class Slack:
             raise failure(exc) from exc
         except _NETWORK_ERRORS as exc:
             raise DeliveryFailed("transient", permanent=False, detail=repr(exc)) from exc
+        for share in (b for b in message.buttons if b.is_share):
+            await upload_qr(self.client, _text(response.get("channel")) or channel, share)
         return _text(response.get("ts"))
 
 

@@ -26,7 +26,7 @@ from bot.channels.switches import SMS
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.messages import Outbound
+from bot.core.messages import Outbound, typed
 from bot.core.sms_text import sms_segments
 
 CHANNEL = "sms"
@@ -46,10 +46,11 @@ NOT_FOUND = frozenset({20404})
 def render(message: Outbound) -> str:
     """The text, then the buttons as keywords to text back, clipped to one Twilio body."""
     text = message.text
-    if message.buttons:
+    buttons = typed(message.buttons)  # a share button's link is in the text already
+    if buttons:
         choices = " / ".join(
             b.value if b.label.casefold() == b.value.casefold() else f"{b.value}: {b.label}"
-            for b in message.buttons
+            for b in buttons
         )
         text = f"{text}\n{choices}" if text else choices
     return clip(text)

@@ -35,6 +35,7 @@ STATUS_PATH = "/twilio/status"
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 200  # a real inbound SMS has ~20 fields plus 2 per media item (at most 10)
 
+
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""

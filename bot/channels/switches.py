@@ -33,6 +33,12 @@ def _telegram(settings: Settings) -> Channel | None:
     return telegram.from_settings(settings)
 
 
+def _webhook(settings: Settings) -> Channel | None:
+    from bot.channels import webhook
+
+    return webhook.from_settings(settings)
+
+
 def _slack(settings: Settings) -> Channel | None:
     from bot.channels import slack
 
@@ -61,4 +67,10 @@ SLACK = Switch(
     lambda s: bool(s.slack_bot_token and s.slack_signing_secret),
     _slack,
 )
-SWITCHES = (SMS, TELEGRAM, SLACK)
+WEBHOOK = Switch(
+    "webhook",
+    "WEBHOOK_URL and WEBHOOK_SECRET (whsec_ followed by base64)",
+    lambda s: bool(s.webhook_url and s.webhook_secret),
+    _webhook,
+)
+SWITCHES = (SMS, TELEGRAM, SLACK, WEBHOOK)

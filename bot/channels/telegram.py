@@ -43,7 +43,8 @@ from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability
 from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.messages import Outbound
+from bot.core.messages import Button, Outbound
+from bot.core.qr import qr_png
 
 __all__ = ["CHANNEL", "REQUIRED", "SECRET_HEADER", "WEBHOOK_PATH", "Telegram", "from_settings"]
 
@@ -142,7 +143,18 @@ class Telegram:
             )
         except TelegramError as exc:
             raise delivery_failure(exc) from None
+        for share in (b for b in message.buttons if b.is_share):
+            await self._send_qr(message.reply_to or message.to.id, share)
         return str(sent.message_id)
+
+    async def _send_qr(self, chat_id: str, share: Button) -> None:
+        """The shared link as a QR code photo. The text is already delivered, so a refusal is
+        logged and not retried (a retry would send the text twice)."""
+        try:
+            bot = await self._initialized()
+            await bot.send_photo(chat_id=chat_id, photo=qr_png(share.value), caption=share.value)
+        except TelegramError as exc:
+            log.warning("telegram: QR code photo failed: %r", exc)
 
     async def start(self) -> None:
         if self._secret is None:
@@ -212,8 +224,9 @@ class Telegram:
         try:
             return Update.de_json(data, self._bot)
         except Exception:
-            log.warning("telegram webhook: update %d is not an Update; ignored", update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram webhook: update %d is not an Update; ignored", update_id, exc_info=True
+            )
             return None
 
     async def _handle(self, update: Update, inbox: Inbox) -> str | None:
@@ -221,8 +234,9 @@ class Telegram:
         try:
             reading = read_update(update, bot_username=self._username, now=self._clock.now())
         except Exception:  # odd field types PTB let through: skip it, don't stall the queue
-            log.warning("telegram update %s not understood; ignored", update.update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram update %s not understood; ignored", update.update_id, exc_info=True
+            )
             reading = None
         if isinstance(reading, Reachability):
             await inbox.reachability(reading.address, reachable=reading.reachable)
@@ -239,8 +253,11 @@ class Telegram:
                 url=self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
             )
         except (InvalidToken, BadRequest) as exc:
-            log.error("telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
-                      "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)", exc)
+            log.error(
+                "telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
+                "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)",
+                exc,
+            )
             return True
         except TelegramError as exc:
             log.warning("telegram webhook not registered yet: %s; retrying", exc)

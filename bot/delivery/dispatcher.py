@@ -24,7 +24,8 @@ from bot.core.channel import Channel
 from bot.core.clock import Clock, to_micros
 from bot.core.messages import Address
 from bot.core.program import Pacing
-from bot.core.store import Store
+from bot.core.rendering import COALESCED, Renderer
+from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
@@ -44,6 +45,7 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         clock: Clock,
         policy: DeliveryPolicy | None = None,
+        renderer: Renderer | None = None,
         pacing: Pacing | None = None,
         hold: timedelta = timedelta(0),
         batch: int = 100,
@@ -55,6 +57,7 @@ class Dispatcher:
         self._channels = dict(channels)
         self._clock = clock
         self._policy = policy
+        self._renderer = renderer
         self._pacing = pacing
         self._pacer = Pacer() if pacing is not None else None
         self._hold = hold
@@ -206,8 +209,23 @@ class Dispatcher:
                         error=f"deferred: {verdict.why}",
                         count_attempt=False,
                     )
-        go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+            go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+            if self._renderer is not None and go:
+                go = await self._rendered(tx, go, now)
         return go, len(rows), more
+
+    async def _rendered(self, tx: Tx, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
+        """Words that depend on when they are sent, rendered now (see bot/core/rendering.py)."""
+        assert self._renderer is not None
+        out = []
+        for rendered in await self._renderer.render(tx, rows, now):
+            for absorbed in rendered.absorbs:
+                await tx.outbox.mark_skipped(absorbed, reason=COALESCED)
+            before = next((r for r in rows if r.id == rendered.row.id), None)
+            if before is not None and before.text != rendered.row.text:
+                await tx.outbox.set_text(rendered.row.id, rendered.row.text)
+            out.append(rendered.row)
+        return out
 
     def _start(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(job)

@@ -205,7 +205,7 @@ class Sender:
                     row.id, due_at=now + wait, error=str(failure), count_attempt=False
                 )
             elif failure.reason == "opted_out":
-                await tx.participants.set_opted_out(row.to, True)
+                await tx.participants.set_opted_out(row.to, True, at=now)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
             elif failure.reason == "blocked":
                 await tx.participants.set_unreachable(row.to, True)

@@ -54,7 +54,9 @@ class Engine:
             if not await tx.events.first_time(inbound.sender.channel, inbound.event_id, now):
                 return Done(Handled(duplicate=True))
             participant, identity, is_new = await self._participant(tx, inbound, now)
-            reading = self._reading(inbound, participant)
+            reading = await self._answer_to_question(tx, participant, inbound) or self._reading(
+                inbound, participant
+            )
             if is_decisive(inbound.text) and reading.lang != participant.lang:
                 # Someone writing Hangul or Han characters wants answers in that language.
                 await tx.participants.set_language(participant.id, reading.lang, chosen=False)
@@ -82,6 +84,18 @@ class Engine:
             # A photo with no words: the channel said so; there is no text to read.
             return Reading("media", participant.lang, {})
         return self.read(inbound.text, participant.lang)
+
+    async def _answer_to_question(
+        self, tx: Tx, participant: Participant, inbound: Inbound
+    ) -> Reading | None:
+        """ "2" after "Did you mean 1) ... or 2) ...?" means the second choice's keyword."""
+        choice = inbound.text.strip().rstrip(").")
+        if choice not in ("1", "2"):
+            return None
+        asked = await tx.outbox.last_answer(participant.id)
+        if asked is None or asked.kind != "clarify" or len(asked.buttons) < int(choice):
+            return None
+        return self.read(asked.buttons[int(choice) - 1].value, participant.lang)
 
     async def _participant(
         self, tx: Tx, inbound: Inbound, now: datetime

@@ -162,8 +162,9 @@ async def test_board_and_rank(store: Store) -> None:
 
 async def test_rank_across_id_blocks_follows_every_count_change(store: Store) -> None:
     """Ranks come from rank_buckets (counts per block of ids, kept by triggers): referrers far
-    apart in id, ties, friends rejected and restored; each rank is checked against one worked
-    out from the referral rows, and the buckets against COUNT(*) over the participants."""
+    apart in id, ties (competition ranks: equal counts share a rank), friends rejected and
+    restored; each rank is checked against one worked out from the referral rows, and the
+    buckets against COUNT(*) over the participants."""
     from bot.core.store.referrals import RANK_BLOCK
 
     ids = [3, RANK_BLOCK - 1, RANK_BLOCK, RANK_BLOCK + 5, 3 * RANK_BLOCK + 7, 5 * RANK_BLOCK]
@@ -195,8 +196,9 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
                 "SELECT referrer_id, COUNT(*) FROM referrals WHERE status <> 'rejected' "
                 "GROUP BY referrer_id"
             )
-            ordered = sorted(((int(r[1]), int(r[0])) for r in rows), key=lambda c: (-c[0], c[1]))
-            return {pid: place + 1 for place, (_, pid) in enumerate(ordered)}
+            counts = {int(r[0]): int(r[1]) for r in rows}
+            return {pid: 1 + sum(1 for n in counts.values() if n > mine)
+                    for pid, mine in counts.items()}
 
         ranks = {pid: await tx.referrals.rank(pid) for pid in ids}
         buckets = await tx.conn.fetchall(
@@ -208,10 +210,10 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
             f"WHERE referral_count > 0 GROUP BY referral_count, id / {RANK_BLOCK} ORDER BY 1, 2"
         )
         expected = await truth()
-    # 3-count: ids[1] then ids[4]; 2-count: ids[0], ids[2]; 1-count: ids[3]; none: ids[5]
-    assert ranks == {ids[1]: 1, ids[4]: 2, ids[0]: 3, ids[2]: 4, ids[3]: 5, ids[5]: None}
+    # 3 friends: ids[1], ids[4]; 2: ids[0], ids[2]; 1: ids[3]; none: ids[5]
+    assert ranks == {ids[1]: 1, ids[4]: 1, ids[0]: 3, ids[2]: 3, ids[3]: 5, ids[5]: None}
     assert ranks == {pid: expected.get(pid) for pid in ids}
-    assert during == 3  # with two friends it stood behind ids[4] (3) and tied ids[0] first
+    assert during == 2  # with two friends it stood behind ids[4] alone
     assert [tuple(int(x) for x in row) for row in buckets] == [
         tuple(int(x) for x in row) for row in counted
     ]

@@ -30,7 +30,8 @@ async def test_a_friend_follows_the_link_to_the_landing_page(
     code = await alice_code(web_bot, clock)
     response = await web.get(f"/r/{code.lower()}")
     assert response.status_code == 302
-    assert response.headers["location"] == f"http://localhost:8000/welcome?ref={code}"
+    # No landing page in the program: the built-in one on this server (PUBLIC_BASE_URL), #11.
+    assert response.headers["location"] == f"https://ref.example/welcome?ref={code}"
     assert "rb_vid=" in response.headers["set-cookie"]
     assert await clicks(web_bot, code) == 1
     again = await web.get(f"/r/{code}")  # same browser (cookie kept), same day

@@ -16,11 +16,13 @@ from bot.core.store.database import Connection
 from bot.core.store.flags import Flags
 from bot.core.store.reward_record import COLUMNS, STATUSES, Reward, reward_of
 from bot.core.store.reward_totals import Totals
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 
 class Rewards:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
         self.flags = Flags(conn)
         self.totals = Totals(conn)
 
@@ -64,7 +66,7 @@ class Rewards:
         )
         if row is None:
             return None
-        return Reward(
+        reward = Reward(
             id=int(row[0]),
             referral_id=referral_id,
             participant_id=participant_id,
@@ -83,6 +85,8 @@ class Rewards:
             created_at=at,
             updated_at=at,
         )
+        await self._events.reward("reward.created", reward, at=at)
+        return reward
 
     async def shrink(self, reward_id: int, amount: Decimal) -> Reward:
         """A grant cut down to what fit under the cap, before anyone has seen it."""
@@ -103,8 +107,10 @@ class Rewards:
         at: datetime,
         actor: str,
         reason: str | None = None,
+        note: str | None = None,
     ) -> Reward | None:
-        """Change state only from the given ones (None otherwise), and append the entry."""
+        """Change state only from the given ones (None otherwise), and append the entry;
+        `note` goes on the entry alone (a payout's reference)."""
         marks = ", ".join("?" for _ in only_from)
         row = await self._conn.fetchone(
             "UPDATE rewards SET status = ?, reason = ?, held = CASE WHEN ? = 'voided' THEN held "
@@ -120,7 +126,9 @@ class Rewards:
         if row is None:
             return None
         reward = reward_of(row)
-        await self.append(reward, actor=actor, at=at)
+        await self.append(reward, actor=actor, at=at, note=note)
+        if to in ("approved", "voided", "issued"):
+            await self._events.reward(f"reward.{to}", reward, at=at)  # type: ignore[arg-type]
         return reward
 
     async def unhold(self, reward_id: int, *, at: datetime) -> Reward | None:
@@ -132,14 +140,16 @@ class Rewards:
         )
         return None if row is None else reward_of(row)
 
-    async def append(self, reward: Reward, *, actor: str, at: datetime) -> None:
+    async def append(
+        self, reward: Reward, *, actor: str, at: datetime, note: str | None = None
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO reward_entries (reward_id, status, amount, reason, actor, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             reward.id,
             reward.status,
             to_units(reward.amount),
-            reward.reason or reward.held,
+            note or reward.reason or reward.held,
             actor,
             to_micros(at),
         )
