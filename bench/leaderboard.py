@@ -4,7 +4,7 @@
         [--asks 2000] [--repeat 3] [--db seeded.db]
 
 Seeds as bench/engine.py does (random referrers, so counts spread like a Poisson), then times
-`Referrals.rank` (where one referrer stands, ties broken by who came first) for random
+`Referrals.rank` (where one referrer stands; equal counts share a rank) for random
 referrers, and the whole "who's on top?" message through the engine. Each rank is checked
 against a rank computed in Python from the same rows, so a fast wrong answer cannot pass.
 """
@@ -39,8 +39,13 @@ def expected_ranks(path: Path) -> dict[int, int]:
         "GROUP BY referrer_id"
     ).fetchall()
     db.close()
-    ordered = sorted(rows, key=lambda r: (-r[1], r[0]))
-    return {pid: i + 1 for i, (pid, _) in enumerate(ordered)}
+    # Competition ranks: one more than the number of referrers with more friends.
+    more: dict[int, int] = {}
+    seen = 0
+    for count in sorted({n for _, n in rows}, reverse=True):
+        more[count] = seen
+        seen += sum(1 for _, n in rows if n == count)
+    return {pid: more[n] + 1 for pid, n in rows}
 
 
 async def run(args: argparse.Namespace) -> None:
