@@ -13,6 +13,7 @@ import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
+from bot import event_loop
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
 from bot.cli_admin import admin_app
@@ -125,7 +126,7 @@ def serve(
     settings = _settings()
     _log_to_stderr()
     port = port or settings.port
-    asyncio.run(_serve(follow_port(settings, host, port), host, port))
+    event_loop.run(_serve(follow_port(settings, host, port), host, port))
 
 
 def follow_port(settings: Settings, host: str, port: int) -> Settings:
@@ -157,6 +158,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         lifespan="on",
         log_config=None,
         timeout_graceful_shutdown=10,
+        ws="none",  # no websocket routes; "auto" would import the websockets package for nothing
     )
     try:
         await uvicorn.Server(config).serve()
@@ -169,7 +171,7 @@ def worker() -> None:
     """Run only the dispatcher and the clock (scale-out: web processes take the webhooks)."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_worker(settings))
+    event_loop.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:

@@ -113,10 +113,19 @@ class Engine:
             time_zone=profile.time_zone,
             at=now,
         )
-        await tx.participants.attach(
+        if await tx.participants.attach(
             inbound.sender, participant.id, at=now, reply_to=profile.reply_to
-        )
-        identity = await tx.participants.identity(inbound.sender)
+        ):
+            # Just written, so known without reading it back (one statement fewer a newcomer).
+            identity: Identity | None = Identity(
+                inbound.sender,
+                participant.id,
+                profile.reply_to,
+                opted_out=False,
+                unreachable=False,
+            )
+        else:  # another transaction attached the address first: theirs stands
+            identity = await tx.participants.identity(inbound.sender)
         assert identity is not None
         return participant, identity, True
 
