@@ -81,14 +81,15 @@ class ReferralBot:
 
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
-    """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, sms, telegram, webhook
+    """Every channel whose credentials are set; the log says what turns on the others. A
+    channel's module (and its SDK) is imported only when it is on."""
+    from bot.channels.switches import SWITCHES
 
     channels: list[Channel] = []
-    for module in (sms, telegram, slack, webhook):
-        channel = module.from_settings(settings)
+    for switch in SWITCHES:
+        channel = switch.build(settings) if switch.on(settings) else None
         if channel is None:
-            log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
+            log.info("%s is off: set %s to turn it on", switch.channel, switch.required)
         else:
             channels.append(channel)
     return channels
@@ -145,6 +146,8 @@ def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalog
 
 def _hand_staff_to_slack(channels: Sequence[Channel], desk: StaffDesk) -> None:
     """Account managers' and reviewers' commands, ahead of the customers' ones."""
+    if not any(channel.name == "slack" for channel in channels):
+        return  # no Slack here: its SDK (~9 MB) stays unimported
     from bot.channels import slack_staff
     from bot.channels.slack import Slack
 

@@ -28,6 +28,7 @@ from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
 from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
+from bot.channels.switches import SLACK
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -37,7 +38,7 @@ __all__ = ["CHANNEL", "REQUIRED", "Slack", "StaffHandlers", "from_settings"]
 
 log = logging.getLogger(__name__)
 
-REQUIRED = "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+REQUIRED = SLACK.required
 PATH = "/slack/events"
 DEFAULT_API = "https://slack.com/api/"
 # Headers Bolt reads; the others (its own x-slack-bolt-lazy-* among them) stay out.

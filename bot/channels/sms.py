@@ -22,6 +22,7 @@ from twilio.rest import Client
 
 from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
+from bot.channels.switches import SMS
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -29,9 +30,7 @@ from bot.core.messages import Outbound, typed
 from bot.core.sms_text import sms_segments
 
 CHANNEL = "sms"
-REQUIRED = (
-    "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
-)
+REQUIRED = SMS.required
 
 MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
 SEND_TIMEOUT = 20.0  # seconds; well inside the dispatcher's lease

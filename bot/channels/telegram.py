@@ -36,6 +36,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
 
+from bot.channels.switches import TELEGRAM
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
@@ -47,7 +48,7 @@ from bot.core.qr import qr_png
 
 __all__ = ["CHANNEL", "REQUIRED", "SECRET_HEADER", "WEBHOOK_PATH", "Telegram", "from_settings"]
 
-REQUIRED = "TELEGRAM_BOT_TOKEN (with TELEGRAM_WEBHOOK_SECRET for webhook mode; without it, polling)"
+REQUIRED = TELEGRAM.required
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 DEFAULT_API = "https://api.telegram.org/bot"

@@ -19,12 +19,13 @@ import httpx
 from standardwebhooks import Webhook
 from starlette.routing import BaseRoute
 
+from bot.channels.switches import WEBHOOK
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.config import Settings
 from bot.core.messages import Outbound
 from bot.core.store.webhook_events import CHANNEL
 
-REQUIRED = "WEBHOOK_URL and WEBHOOK_SECRET (whsec_ followed by base64)"
+REQUIRED = WEBHOOK.required
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "referral-bot-webhooks/1"
 

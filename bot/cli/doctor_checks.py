@@ -10,9 +10,6 @@ from typing import Literal
 
 import httpx
 
-from bot.channels.slack import PATH as SLACK_PATH
-from bot.channels.sms_webhook import INBOUND_PATH, STATUS_PATH
-from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.core.config import Settings
 from bot.core.program import ProgramError, load_program
 from bot.core.store import open_database
@@ -88,6 +85,8 @@ async def public_url(settings: Settings, client: httpx.AsyncClient) -> Finding:
 
 
 def sms(settings: Settings) -> Finding:
+    from bot.channels.sms_webhook import INBOUND_PATH, STATUS_PATH  # the SDKs load on demand
+
     base = settings.public_base_url.rstrip("/")
     sender = settings.twilio_from_number or settings.twilio_messaging_service_sid
     have = {
@@ -108,6 +107,8 @@ def sms(settings: Settings) -> Finding:
 
 
 def telegram(settings: Settings) -> Finding:
+    from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
+
     if not settings.telegram_bot_token:
         return Finding("telegram", "off", "set TELEGRAM_BOT_TOKEN (docs/telegram.md)")
     if settings.telegram_webhook_secret:
@@ -119,6 +120,8 @@ def telegram(settings: Settings) -> Finding:
 
 
 def slack(settings: Settings) -> Finding:
+    from bot.channels.slack import PATH as SLACK_PATH
+
     have = {"SLACK_BOT_TOKEN": settings.slack_bot_token,
             "SLACK_SIGNING_SECRET": settings.slack_signing_secret}  # fmt: skip
     missing = [name for name, value in have.items() if not value]

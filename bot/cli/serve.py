@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bot import event_loop
 from bot.app import build
 from bot.cli.common import settings
 from bot.core.config import Settings
@@ -28,7 +29,7 @@ def serve(
     env = settings()
     _log_to_stderr()
     port = port or env.port
-    asyncio.run(_serve(follow_port(env, host, port), host, port))
+    event_loop.run(_serve(follow_port(env, host, port), host, port))
 
 
 def follow_port(settings: Settings, host: str, port: int) -> Settings:
@@ -60,6 +61,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         lifespan="on",
         log_config=None,
         timeout_graceful_shutdown=10,
+        ws="none",  # no websocket routes; "auto" would import the websockets package for nothing
     )
     try:
         await uvicorn.Server(config).serve()
@@ -76,7 +78,7 @@ def worker() -> None:
     """
     env = settings()
     _log_to_stderr()
-    asyncio.run(_worker(env))
+    event_loop.run(_worker(env))
 
 
 async def _worker(settings: Settings) -> None:

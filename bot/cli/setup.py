@@ -9,8 +9,6 @@ from typing import Annotated, Literal
 import typer
 
 from bot.app import load_language
-from bot.channels import sms_setup, telegram_setup
-from bot.channels.slack_manifest import manifest_yaml
 from bot.cli.common import fail, settings
 from bot.core.program import load_program
 
@@ -38,6 +36,8 @@ def slack_manifest(
     Example:
       PUBLIC_BASE_URL=https://referrals.example.com referral-bot slack manifest > manifest.yml
     """
+    from bot.channels.slack_manifest import manifest_yaml  # provider SDKs load on demand
+
     typer.echo(manifest_yaml(public_base_url=settings().public_base_url, name=name), nl=False)
 
 
@@ -59,6 +59,8 @@ def telegram_set_up(
     Example:
       TELEGRAM_BOT_TOKEN=123:abc TELEGRAM_WEBHOOK_SECRET=s3cret referral-bot telegram setup
     """
+    from bot.channels import telegram_setup
+
     env = settings()
     script = chinese or _chinese_default(env.referral_program)
     _, catalogs = load_language()
@@ -89,6 +91,8 @@ def twilio_set_up() -> None:
       TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=... TWILIO_FROM_NUMBER=+14155550199 \\
         referral-bot twilio setup
     """
+    from bot.channels import sms_setup
+
     try:
         done = asyncio.run(sms_setup.point_twilio(settings()))
     except sms_setup.SetupError as exc:

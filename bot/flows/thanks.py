@@ -35,7 +35,9 @@ async def thank_referrer(
     identity = await tx.participants.reachable_identity(referral.referrer_id)
     if referrer is None or identity is None:
         return Effects()
-    count = (await tx.referrals.counts(referrer.id)).counted
+    # referral_count is kept with every status change in this transaction (the store contract
+    # checks it against COUNT(*)): the friends who count, without counting them again.
+    count = referrer.referral_count
     name = first_name(friend.display_name)  # never a URL, a phone or "Reply STOP" from a profile
     if name:
         text = catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)

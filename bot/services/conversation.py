@@ -15,6 +15,7 @@ from bot.core.context import Context, Flow, Turn
 from bot.core.intents import Grammar, Intent, Reading
 from bot.core.language import LANGUAGES, detect_language, is_decisive
 from bot.core.messages import Inbound
+from bot.core.normalize import clean
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
 from bot.services.unit_of_work import Done, Sender, UnitOfWork
@@ -107,15 +108,24 @@ class Engine:
         profile = inbound.profile
         known = profile.lang if profile.lang in LANGUAGES else None
         participant = await tx.participants.create(
-            display_name=profile.name.strip()[:80],
+            display_name=clean(profile.name)[:80],  # no NULs or bidi tricks in a name
             lang=detect_language(inbound.text[:MAX_TEXT], known),
             time_zone=profile.time_zone,
             at=now,
         )
-        await tx.participants.attach(
+        if await tx.participants.attach(
             inbound.sender, participant.id, at=now, reply_to=profile.reply_to
-        )
-        identity = await tx.participants.identity(inbound.sender)
+        ):
+            # Just written, so known without reading it back (one statement fewer a newcomer).
+            identity: Identity | None = Identity(
+                inbound.sender,
+                participant.id,
+                profile.reply_to,
+                opted_out=False,
+                unreachable=False,
+            )
+        else:  # another transaction attached the address first: theirs stands
+            identity = await tx.participants.identity(inbound.sender)
         assert identity is not None
         return participant, identity, True
 

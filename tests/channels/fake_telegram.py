@@ -49,6 +49,7 @@ class Call:
     method: str
     params: dict[str, Any]
     answer: list[int] = field(default_factory=list)  # the HTTP status, once answered
+    at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks read it)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,7 @@ class FakeTelegram:
     max_wait: float = 5.0  # cap on getUpdates `timeout`, so a test never waits long
     enforce_flood_limits: bool = False  # 429 past 1 msg/s per chat or 30 msg/s in all
     base_url: str = ""
+    backlog: int = 128  # connections the listening socket lets wait (a bench shrinks it)
     _updates: deque[dict[str, Any]] = field(default_factory=deque)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
@@ -125,7 +127,7 @@ class FakeTelegram:
         await self._runner.setup()
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-        site = web.SockSite(self._runner, sock)
+        site = web.SockSite(self._runner, sock, backlog=self.backlog)
         await site.start()
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
         return self.base_url
