@@ -21,6 +21,8 @@ from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
 from bot.core.store import Store, open_store
 from bot.core.sweeps import Sweeps
+from bot.delivery.breaker import Breakers
+from bot.delivery.retry_policy import RetryPolicy
 from bot.flows.base import Context
 from bot.staff.access import Staffing
 from bot.staff.desk import StaffDesk
@@ -92,6 +94,8 @@ async def build(
     except ValueError as exc:  # the program file's [messages.<lang>] tables
         raise ProgramError(f"{settings.referral_program}: messages: {exc}") from exc
     by_name = {channel.name: channel for channel in channels}
+    metrics = Metrics()
+    delivery = program.delivery
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
@@ -99,6 +103,13 @@ async def build(
         policy=DeliveryPolicy.of(program),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
+        retry=RetryPolicy.of(delivery),
+        breakers=Breakers(
+            failures=delivery.breaker_failures,
+            pause=timedelta(seconds=delivery.breaker_pause_seconds),
+            max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
+        ),
+        outcome=metrics.delivery_outcome,
     )
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
@@ -114,7 +125,6 @@ async def build(
     engine = Engine(
         store=store, grammar=grammar, context=context, clock=clock, on_enqueued=dispatcher.kick
     )
-    metrics = Metrics()
     return Bot(
         settings=settings,
         store=store,

@@ -48,17 +48,36 @@ class DeliveryFailed(Exception):
     """A send that did not go out, with what the dispatcher should do about it.
 
     `reason` is one of: opted_out, blocked, invalid_address, not_found, auth, rate_limited,
-    transient. Permanent failures are never retried; `retry_after` (seconds) pauses the scope.
+    transient, uncertain. Permanent failures are never retried; `retry_after` (seconds) pauses
+    the scope: the whole channel's (the Telegram bot, the SMS sender) when `wide`, else the
+    address's. `uncertain`: the request was written and no answer came (a read timeout, a reset
+    after sending), so the message may have arrived; transient means it surely did not.
     """
 
     def __init__(
-        self, reason: str, *, permanent: bool, detail: str = "", retry_after: float | None = None
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        detail: str = "",
+        retry_after: float | None = None,
+        wide: bool = False,
     ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.permanent = permanent
         self.detail = detail
         self.retry_after = retry_after
+        self.wide = wide
+
+
+@runtime_checkable
+class Bounded(Protocol):
+    """A channel whose HTTP client holds a limited pool of connections: the dispatcher keeps
+    at most `max_in_flight` of its sends going, so none waits for (and times out on) the pool;
+    a provider slow to accept slows us down instead of failing sends."""
+
+    max_in_flight: int
 
 
 @runtime_checkable

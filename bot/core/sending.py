@@ -1,10 +1,12 @@
-"""One row's send: wait for its slot, take the claim for the send (re-checking opt-out), send at
-the exact moment the pacer allows, and record what came of it.
+"""One row's send: wait for its slot, check the claim is still ours (and STOP, with a read: the
+claim's lease already covers the send, so no commit), send at the exact moment the pacer
+allows, and record what came of it.
 
 Failures: a 429 pauses the scope for its retry-after and the row waits without losing an
 attempt; opted-out and blocked mark the address and skip the row; other permanent failures
 (invalid number, channel not found, auth) make the row dead at once; transient ones back off
-exponentially with jitter until the row is dead after `max_attempts`.
+exponentially with jitter for the retry window (24 h by default, retry_policy.py) and count
+against the channel's circuit breaker; an unknown outcome is retried once, late, at most.
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ import gc
 import heapq
 import itertools
 import logging
-import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.channels.base import Channel, DeliveryFailed
@@ -24,8 +25,10 @@ from bot.core.clock import Clock
 from bot.core.delivery_policy import opted_out
 from bot.core.dispatch_plan import outbound
 from bot.core.pacing import Pace, Pacer
-from bot.core.store import Store
+from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
+from bot.delivery.breaker import Breakers
+from bot.delivery.retry_policy import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,7 @@ SPIN = 0.002  # seconds: the last stretch before a tight slot is waited without 
 TURN_TIMEOUT = 1.0  # seconds; a send waiting its turn looks again at least this often
 DEFAULT_RETRY_AFTER = 1.0
 
-
-def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0) -> timedelta:
-    """Exponential backoff with jitter, so retries of many rows do not land together."""
-    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+Outcome = Callable[[str, str], None]  # (channel, outcome): counted in the metrics
 
 
 class Sender:
@@ -50,8 +49,11 @@ class Sender:
         clock: Clock,
         pacer: Pacer | None,
         hold: timedelta,
-        lease: timedelta,
-        max_attempts: int,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int | None = None,
+        retry: RetryPolicy | None = None,
+        breakers: Breakers | None = None,
+        outcome: Outcome | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
@@ -59,7 +61,9 @@ class Sender:
         self._pacer = pacer
         self._hold = hold
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._retry = retry or RetryPolicy(max_attempts=max_attempts)
+        self._breakers = breakers or Breakers()
+        self._outcome = outcome or (lambda channel, outcome: None)
         # Sends waiting for an earlier booking to go, per scope, in slot order.
         self._waiting: dict[str, list[tuple[datetime, int, asyncio.Future[None]]]] = {}
         self._order = itertools.count()
@@ -99,6 +103,8 @@ class Sender:
             fault = DeliveryFailed("transient", permanent=False, detail=repr(exc))
             await self._failed(row, fault, pace)
             return
+        self._breakers.succeeded(row.to.channel)
+        self._outcome(row.to.channel, "sent")
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
@@ -115,11 +121,10 @@ class Sender:
                 log.exception("could not record %d sent rows", len(sent))
 
     async def _take(self, row: OutboxRow, token: int) -> bool:
-        """The claim becomes a send lease, unless another dispatcher took the row meanwhile or
-        the person said STOP since it was claimed."""
-        now = self._clock.now()
+        """Go ahead unless another dispatcher took the row meanwhile (our lease ran out) or the
+        person said STOP since it was claimed. Reads only: nothing to commit in the common case."""
         async with self._store.transaction() as tx:
-            if not await tx.outbox.hold(row.id, lease=token, until=now + self._lease):
+            if not await tx.outbox.still_ours(row.id, lease=token):
                 return False
             reason = await opted_out(tx, row)
             if reason is not None:
@@ -195,25 +200,59 @@ class Sender:
 
     async def _failed(self, row: OutboxRow, failure: DeliveryFailed, pace: Pace) -> None:
         now = self._clock.now()
+        channel = row.to.channel
         async with self._store.transaction() as tx:
             if failure.reason == "rate_limited":
                 # Not the message's fault: the scope pauses and the row waits, attempt refunded.
                 wait = timedelta(seconds=failure.retry_after or DEFAULT_RETRY_AFTER)
                 if self._pacer is not None and pace.scopes:
-                    self._pacer.pause(pace.scopes[-1], now + wait)
+                    scope = pace.scopes[0] if failure.wide else pace.scopes[-1]
+                    self._pacer.pause(scope, now + wait)
                 await tx.outbox.reschedule(
                     row.id, due_at=now + wait, error=str(failure), count_attempt=False
                 )
+                self._outcome(channel, "rate_limited")
             elif failure.reason == "opted_out":
                 await tx.participants.set_opted_out(row.to, True)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
+                self._outcome(channel, "skipped")
             elif failure.reason == "blocked":
                 await tx.participants.set_unreachable(row.to, True)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
-            elif failure.permanent or row.attempts >= self._max_attempts:
-                await tx.outbox.mark_dead(row.id, error=str(failure))
+                self._outcome(channel, "skipped")
+            elif failure.permanent:
+                await self._dead(tx, row, now, str(failure))
+            elif failure.reason == "uncertain":
+                await self._uncertain(tx, row, now, failure)
             else:
-                wait = backoff(row.attempts)
+                paused = self._breakers.failed(channel, now)
+                if paused is not None:
+                    log.warning("%s: %s; channel paused until %s", channel, failure, paused)
+                wait = self._retry.backoff(row.attempts)
                 if failure.retry_after is not None:
                     wait = max(wait, timedelta(seconds=failure.retry_after))
-                await tx.outbox.reschedule(row.id, due_at=now + wait, error=str(failure))
+                again = self._retry.next_try(row, now, wait)
+                if again is None:
+                    await self._dead(tx, row, now, str(failure))
+                else:
+                    await tx.outbox.reschedule(row.id, due_at=again, error=str(failure))
+                    self._outcome(channel, "retry")
+
+    async def _uncertain(
+        self, tx: Tx, row: OutboxRow, now: datetime, failure: DeliveryFailed
+    ) -> None:
+        """It may have arrived: once more at most, after a long wait (retry_policy.py)."""
+        self._outcome(row.to.channel, "uncertain")
+        await tx.outbox.note(row.id, "uncertain", at=now, detail=str(failure))
+        if row.uncertain >= self._retry.uncertain_retries:
+            why = f"outcome unknown {row.uncertain + 1} times, not sent again: {failure}"
+            await self._dead(tx, row, now, why)
+            return
+        await tx.outbox.mark_uncertain(
+            row.id, due_at=now + self._retry.uncertain_wait, error=f"uncertain: {failure}"
+        )
+
+    async def _dead(self, tx: Tx, row: OutboxRow, now: datetime, why: str) -> None:
+        await tx.outbox.mark_dead(row.id, error=why)
+        await tx.outbox.note(row.id, "dead", at=now, detail=why)
+        self._outcome(row.to.channel, "dead")
