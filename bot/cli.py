@@ -264,20 +264,38 @@ def outbox_list(
 
 
 @outbox_app.command("retry")
-def outbox_retry(row_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
-    """Send a dead or skipped row again, now."""
+def outbox_retry(
+    row_id: Annotated[int | None, typer.Argument(metavar="[ID]")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every row with --status.")] = False,
+    status: Annotated[str, typer.Option(help="With --all: dead or skipped.")] = "dead",
+    channel: Annotated[str | None, typer.Option(help="With --all: only this channel.")] = None,
+) -> None:
+    """Send a dead or skipped row again, now; or, with --all, every dead row (after an outage)."""
+    if every == (row_id is not None):
+        raise _fail("give a row ID, or --all (with --status dead and maybe --channel C)")
+    if status not in ("dead", "skipped"):
+        raise _fail(f"--status {status}: only dead or skipped rows can be retried")
 
-    async def run() -> bool:
+    async def run() -> list[int]:
         bot = await build(_settings())
         try:
             async with bot.store.transaction() as tx:
-                return await tx.outbox.retry(row_id, now=bot.clock.now())
+                if row_id is None:
+                    return await tx.outbox.retry_all(
+                        status=status, channel=channel, now=bot.clock.now()
+                    )
+                return [row_id] if await tx.outbox.retry(row_id, now=bot.clock.now()) else []
         finally:
             await bot.close()
 
-    if not asyncio.run(run()):
+    retried = asyncio.run(run())
+    if row_id is not None and not retried:
         raise _fail(f"outbox row {row_id} is not dead or skipped (or does not exist)")
-    typer.echo(f"outbox row {row_id} is due again")
+    if row_id is not None:
+        typer.echo(f"outbox row {row_id} is due again")
+    else:
+        where = f" on {channel}" if channel else ""
+        typer.echo(f"{len(retried)} {status} rows{where} are due again")
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from bot.core.delivery_policy import DeliveryPolicy, Verdict
 from bot.core.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.core.messages import Address
 from bot.core.pacing import Pacer
-from bot.core.program import Pacing
+from bot.core.program import Delivery, Pacing
 from bot.core.sending import Outcome, Sender
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
@@ -71,7 +71,7 @@ class Dispatcher:
         self._batch = batch
         self._claim_lease = hold + lease + CLAIM_MARGIN
         self._max_in_flight = max_in_flight
-        self._retry = retry or RetryPolicy(max_attempts=max_attempts)
+        self._retry = retry or RetryPolicy.of(Delivery(), max_attempts=max_attempts)
         self._breakers = breakers or Breakers()
         self._in_flight: Counter[str] = Counter()
         self._sender = Sender(
@@ -216,7 +216,7 @@ class Dispatcher:
                     await tx.outbox.hold_back(address, until=due)
         token = to_micros(now + self._claim_lease)
         for held in sends.held:
-            self._breakers.probing(held.row.to.channel)
+            self._breakers.probing(held.row.to.channel, now)
             job = self._sender.send(held.row, held.pace, held.slot, token)
             if inline:
                 await job

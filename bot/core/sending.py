@@ -86,6 +86,13 @@ class Sender:
     async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
+        if self._breakers.paused(row.to.channel, self._clock.now()):
+            # The channel paused since this row was claimed: back, at no cost to the row.
+            async with self._store.transaction() as tx:
+                await tx.outbox.reschedule(
+                    row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
+                )
+            return
         if not await self._take(row, token):
             return
         if self._pacer is not None and not await self._wait_ready(row, pace, slot):

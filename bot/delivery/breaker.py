@@ -36,9 +36,14 @@ class Breakers:
             return 0
         return 1
 
-    def probing(self, channel: str) -> None:
+    def paused(self, channel: str, now: datetime) -> bool:
         state = self._states.get(channel)
-        if state is not None and state.until is not None:
+        return state is not None and state.until is not None and now < state.until
+
+    def probing(self, channel: str, now: datetime) -> None:
+        """A row goes out to test a channel whose pause is over (half-open)."""
+        state = self._states.get(channel)
+        if state is not None and state.until is not None and now >= state.until:
             state.probing = True
 
     def opens_at(self, channel: str) -> datetime | None:

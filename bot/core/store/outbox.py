@@ -220,12 +220,13 @@ class Outbox:
         return sorted(from_micros(int(r[0])) for r in rows)
 
     async def replies_ahead(self, row: OutboxRow) -> int:
-        """Older replies to the same address that were still unsent when this one was queued:
-        the person wrote again without waiting for our answer."""
+        """Older replies to the same address that were still unsent when this one was queued
+        (or were coalesced themselves): the person wrote again without waiting for our answer."""
         value = await self._conn.fetchval(
             "SELECT COUNT(*) FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
             "AND id < ? AND (status IN ('scheduled', 'sending') "
-            "OR (status = 'sent' AND sent_at > ?))",
+            "OR (status = 'sent' AND sent_at > ?) "
+            "OR (status = 'skipped' AND last_error LIKE 'coalesced%'))",
             row.to.channel,
             row.to.id,
             row.id,
