@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.referee
 
 from bot.core.clock import SystemClock
-from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Address, Button, Outbound
 from bot.core.program import Pacing
 from bot.core.store import Store, open_store
+from bot.delivery.dispatcher import Dispatcher
 from tests.referee import Limits, Referee, RefereeChannel
 
 TEXTS = (

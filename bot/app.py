@@ -1,4 +1,7 @@
-"""The composition root: settings -> store -> channels -> engine -> dispatcher (-> ASGI app)."""
+"""The composition root: settings -> store -> channels -> services -> dispatcher (-> ASGI app).
+
+The only place where objects are wired together; everything else receives what it needs.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +9,44 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
-from bot.channels.base import Channel, DeepLinking
+from bot.core.channel import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.delivery_policy import DeliveryPolicy
-from bot.core.dispatcher import Dispatcher
-from bot.core.engine import Engine
+from bot.core.context import Context
 from bot.core.i18n import Catalogs
-from bot.core.inbox import CoreInbox
 from bot.core.intents import Grammar, default_locales_dir
 from bot.core.links import DeepLink, ShareLinks
 from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
+from bot.core.staffing import Staffing
 from bot.core.store import Store, open_store
-from bot.core.sweeps import Sweeps
 from bot.delivery.breaker import Breakers
+from bot.delivery.delivery_policy import DeliveryPolicy
+from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.retry_policy import RetryPolicy
-from bot.flows.base import Context
-from bot.staff.access import Staffing
-from bot.staff.desk import StaffDesk
+from bot.delivery.scheduler import Scheduler
+from bot.flows.routes import routes
+from bot.http.ratelimit import RateLimit
+from bot.services import friend_joined
+from bot.services.conversation import Engine
+from bot.services.conversions import Intake
+from bot.services.inbox import CoreInbox
+from bot.services.staff_desk import StaffDesk
+from bot.services.sweeps import Sweeps
+from bot.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True, kw_only=True)
-class Bot:
+class ReferralBot:
     """Everything one process runs, wired once."""
 
     settings: Settings
     store: Store
+    work: UnitOfWork
     engine: Engine
     dispatcher: Dispatcher
     catalogs: Catalogs
@@ -45,8 +56,17 @@ class Bot:
     clock: Clock
     metrics: Metrics
     inbox: CoreInbox
+    intake: Intake
+    desk: StaffDesk
     sweeps: Sweeps
+    link_limit: RateLimit
     channels: dict[str, Channel] = field(default_factory=dict)
+
+    def clockwork(self) -> Scheduler:
+        """The clock for this process: it ticks the dispatcher and runs the periodic jobs."""
+        scheduler = Scheduler(self.dispatcher)
+        self.sweeps.schedule(scheduler)
+        return scheduler
 
     async def close(self) -> None:
         await self.store.close()
@@ -54,15 +74,11 @@ class Bot:
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
     """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, slack_staff, sms, telegram
+    from bot.channels import slack, sms, telegram
 
     channels: list[Channel] = []
     for module in (sms, telegram, slack):
-        if module is slack:
-            # Account managers' and reviewers' commands, ahead of the customers' ones.
-            channel = slack.from_settings(settings, staff=[slack_staff.listen])
-        else:
-            channel = module.from_settings(settings)
+        channel = module.from_settings(settings)
         if channel is None:
             log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
         else:
@@ -71,10 +87,28 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
 
 
 def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
-    from pathlib import Path
-
     folder = Path(locales_dir) if locales_dir else default_locales_dir()
     return Grammar.load(folder), Catalogs.load(folder)
+
+
+def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalogs]:
+    program = load_program(settings.referral_program)
+    grammar, catalogs = load_language()
+    try:
+        catalogs = catalogs.with_overrides(program.messages)
+    except ValueError as exc:  # the program file's [messages.<lang>] tables
+        raise ProgramError(f"{settings.referral_program}: messages: {exc}") from exc
+    return program, grammar, catalogs
+
+
+def _hand_staff_to_slack(channels: Sequence[Channel], desk: StaffDesk) -> None:
+    """Account managers' and reviewers' commands, ahead of the customers' ones."""
+    from bot.channels import slack_staff
+    from bot.channels.slack import Slack
+
+    for channel in channels:
+        if isinstance(channel, Slack):
+            channel.add_staff(slack_staff.listener(desk))
 
 
 async def build(
@@ -83,16 +117,11 @@ async def build(
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
-) -> Bot:
+) -> ReferralBot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url)
-    program = load_program(settings.referral_program)
-    grammar, catalogs = load_language()
-    try:
-        catalogs = catalogs.with_overrides(program.messages)
-    except ValueError as exc:  # the program file's [messages.<lang>] tables
-        raise ProgramError(f"{settings.referral_program}: messages: {exc}") from exc
+    program, grammar, catalogs = _program_and_catalogs(settings)
     by_name = {channel.name: channel for channel in channels}
     metrics = Metrics()
     delivery = program.delivery
@@ -122,12 +151,19 @@ async def build(
             staff_users=settings.slack_staff_users, notify_channel=settings.slack_notify_channel
         ),
     )
+    work = UnitOfWork(store=store, clock=clock, kick=dispatcher.kick)
     engine = Engine(
-        store=store, grammar=grammar, context=context, clock=clock, on_enqueued=dispatcher.kick
+        work=work,
+        grammar=grammar,
+        context=context,
+        routes=routes(join=friend_joined.from_chat),
     )
-    return Bot(
+    desk = StaffDesk(work=work, context=context)
+    _hand_staff_to_slack(channels, desk)
+    return ReferralBot(
         settings=settings,
         store=store,
+        work=work,
         engine=engine,
         dispatcher=dispatcher,
         catalogs=catalogs,
@@ -136,12 +172,10 @@ async def build(
         context=context,
         clock=clock,
         metrics=metrics,
-        inbox=CoreInbox(
-            engine=engine,
-            store=store,
-            metrics=metrics,
-            staff=StaffDesk(store=store, context=context, clock=clock, kick=dispatcher.kick),
-        ),
-        sweeps=Sweeps(store=store, context=context, clock=clock, kick=dispatcher.kick),
+        inbox=CoreInbox(engine=engine, work=work, metrics=metrics),
+        intake=Intake(context=context, work=work),
+        desk=desk,
+        sweeps=Sweeps(work=work, context=context),
+        link_limit=RateLimit(clock=clock, rate=1.0, burst=30),
         channels=by_name,
     )

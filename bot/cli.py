@@ -19,6 +19,7 @@ from bot.cli_business import export_command, import_command
 from bot.cli_rewards import rewards_app
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
+from bot.core.messages import Profile
 from bot.core.store import open_database
 from bot.core.store.migrate import upgrade
 
@@ -96,9 +97,7 @@ async def _chat(settings: Settings, user: str, lang: str | None, interactive: bo
                 found = await tx.participants.by_address(console.address)
                 if found is not None:
                     await tx.participants.set_language(found[0].id, lang, chosen=True)
-        profile: dict[str, object] = {"name": user}
-        if lang is not None:
-            profile["lang"] = lang
+        profile = Profile(name=user, lang=lang)
         await converse(
             console,
             lines=_stdin_lines(interactive),
@@ -160,12 +159,10 @@ async def _worker(settings: Settings) -> None:
     import signal
 
     from bot.app import channels_from_settings
-    from bot.core.scheduler import Scheduler
     from bot.web import Lifecycle
 
     bot = await build(settings, channels=channels_from_settings(settings))
-    scheduler = Scheduler(bot.dispatcher)
-    bot.sweeps.schedule(scheduler)
+    scheduler = bot.clockwork()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -17,8 +17,8 @@ from bot.core.customers import StaffDirectory
 from bot.core.i18n import Catalogs
 from bot.core.importer import Summary, import_customers
 from bot.core.messages import Address
+from bot.core.reward_text import reward_text
 from bot.core.store.rewards import Reward
-from bot.flows.reward_text import reward_text
 
 EXPORT_COLUMNS = (
     "referral_id", "code", "referrer", "referrer_company", "referrer_ids", "friend", "friend_ids",

@@ -9,20 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.config import Settings
-from bot.core.enqueue import enqueue_scheduled
-from bot.core.rewards import RewardNews, release_holds
-from bot.core.rewards.review import ReviewError, approve_reward, issue_reward, void_reward
+from bot.core.rewards import release_holds
 from bot.core.store import Tx
 from bot.core.store.rewards import STATUSES, Reward
-from bot.flows.reward_news import tell
+from bot.services.announce import announce
+from bot.services.reward_decisions import Decision, ReviewError, decide
+from bot.services.unit_of_work import Done
 
 rewards_app = typer.Typer(help="Rewards owed, approved, paid or voided.", no_args_is_help=True)
 _err = RichConsole(stderr=True)
@@ -35,14 +36,14 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _in_tx(work: Callable[[Bot, Tx], Awaitable[T]]) -> T:
-    """Run `work` in one transaction of a bot built from the environment."""
+def _run(work: Callable[[ReferralBot, Tx, datetime], Awaitable[Done[T]]]) -> tuple[T, int]:
+    """Run `work` in one unit of work of a bot built from the environment: its result, and
+    how many messages it queued."""
 
-    async def run() -> T:
+    async def run() -> tuple[T, int]:
         bot = await build(Settings())
         try:
-            async with bot.store.transaction() as tx:
-                return await work(bot, tx)
+            return await bot.work.run_counted(lambda tx, now: work(bot, tx, now))
         finally:
             await bot.close()
 
@@ -52,9 +53,14 @@ def _in_tx(work: Callable[[Bot, Tx], Awaitable[T]]) -> T:
         raise _fail(str(exc)) from exc
 
 
-async def _told(bot: Bot, tx: Tx, news: RewardNews) -> int:
-    now = bot.clock.now()
-    return await enqueue_scheduled(tx, await tell(bot.context, tx, news, now=now), at=now)
+def _decide(reward_id: int, decision: Decision, reason: str | None = None) -> int:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[None]:
+        effects = await decide(
+            bot.context, tx, reward_id, decision, actor=ACTOR, now=now, reason=reason
+        )
+        return Done(None, effects)
+
+    return _run(work)[1]
 
 
 def _row(r: Reward) -> dict[str, object]:
@@ -88,10 +94,10 @@ def rewards_list(
     if status is not None and status not in STATUSES:
         raise _fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: Bot, tx: Tx) -> list[Reward]:
-        return await tx.rewards.listing(status=status, limit=limit)
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[list[Reward]]:
+        return Done(await tx.rewards.listing(status=status, limit=limit))
 
-    rows = _in_tx(work)
+    rows, _ = _run(work)
     if as_json:
         for r in rows:
             typer.echo(json.dumps(_row(r), ensure_ascii=False))
@@ -117,11 +123,7 @@ def rewards_list(
 def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Approve a pending reward now (a held one: the reviewer vouches for its referral)."""
 
-    async def work(bot: Bot, tx: Tx) -> int:
-        news = await approve_reward(tx, bot.program, reward_id, at=bot.clock.now(), actor=ACTOR)
-        return await _told(bot, tx, news)
-
-    told = _in_tx(work)
+    told = _decide(reward_id, "approve")
     typer.echo(f"reward {reward_id} approved; {told} message(s) queued")
 
 
@@ -129,10 +131,7 @@ def rewards_approve(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> 
 def rewards_issue(reward_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
     """Record that an approved reward was paid out."""
 
-    async def work(bot: Bot, tx: Tx) -> Reward:
-        return await issue_reward(tx, reward_id, at=bot.clock.now(), actor=ACTOR)
-
-    _in_tx(work)
+    _decide(reward_id, "issue")
     typer.echo(f"reward {reward_id} issued")
 
 
@@ -143,11 +142,7 @@ def rewards_void(
 ) -> None:
     """Void a pending or approved reward, for a reason the customer is told."""
 
-    async def work(bot: Bot, tx: Tx) -> int:
-        news = await void_reward(tx, reward_id, reason=reason, at=bot.clock.now(), actor=ACTOR)
-        return await _told(bot, tx, news)
-
-    told = _in_tx(work)
+    told = _decide(reward_id, "void", reason)
     typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
 
 
@@ -155,9 +150,9 @@ def rewards_void(
 def rewards_release() -> None:
     """Approve every reward whose hold has ended now (the worker does this periodically)."""
 
-    async def work(bot: Bot, tx: Tx) -> tuple[int, int]:
-        news = await release_holds(tx, bot.program, now=bot.clock.now())
-        return len(news.approved), await _told(bot, tx, news)
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[int]:
+        news = await release_holds(tx, bot.program, now=now)
+        return Done(len(news.approved), await announce(bot.context, tx, news, now=now))
 
-    approved, told = _in_tx(work)
+    approved, told = _run(work)
     typer.echo(f"{approved} reward(s) approved; {told} message(s) queued")

@@ -15,12 +15,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bot.app import Bot
-from bot.core.conversions import Intake
-from bot.core.scheduler import Scheduler
+from bot.app import ReferralBot
 from bot.http.api import api_routes
 from bot.http.links import link_routes
-from bot.http.ratelimit import RateLimit
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +79,7 @@ class BodyLimit:
 
 
 def create_app(
-    bot: Bot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
+    bot: ReferralBot, *, extra_routes: Sequence[BaseRoute] = (), run_background: bool = True
 ) -> ASGIApp:
     async def healthz(request: Request) -> Response:
         try:
@@ -119,17 +116,11 @@ def create_app(
             catalogs=bot.catalogs,
             program=bot.program,
             clock=bot.clock,
-            limit=RateLimit(clock=bot.clock, rate=1.0, burst=30),
+            limit=bot.link_limit,
         )
     )
     routes.extend(
-        api_routes(
-            store=bot.store,
-            intake=Intake(context=bot.context),
-            clock=bot.clock,
-            token=bot.settings.referral_api_token,
-            kick=bot.dispatcher.kick,
-        )
+        api_routes(intake=bot.intake, clock=bot.clock, token=bot.settings.referral_api_token)
     )
     routes.extend(extra_routes)
 
@@ -140,9 +131,7 @@ def create_app(
             if isinstance(channel, Lifecycle):
                 await channel.start()
                 started.append(channel)
-        scheduler = Scheduler(bot.dispatcher) if run_background else None
-        if scheduler is not None:
-            bot.sweeps.schedule(scheduler)
+        scheduler = bot.clockwork() if run_background else None
         if scheduler is not None:
             scheduler.start()
         try:

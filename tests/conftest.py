@@ -19,7 +19,9 @@ from bot.core.config import Settings
 from bot.core.store import Store, open_store
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.app import ReferralBot
+    from tests.channels.fake_slack import FakeSlack
+    from tests.channels.fake_telegram import FakeTelegram
     from tests.fakes import CollectingChannel, Conversation
 
 POSTGRES_URL = os.environ.get(
@@ -115,7 +117,9 @@ def channel() -> CollectingChannel:
 
 
 @pytest.fixture
-async def bot(store: Store, clock: FakeClock, channel: CollectingChannel) -> AsyncIterator[Bot]:
+async def bot(
+    store: Store, clock: FakeClock, channel: CollectingChannel
+) -> AsyncIterator[ReferralBot]:
     from bot.app import build
 
     settings = Settings(database_url=store.db.url, public_base_url="https://ref.example")
@@ -124,7 +128,28 @@ async def bot(store: Store, clock: FakeClock, channel: CollectingChannel) -> Asy
 
 
 @pytest.fixture
-def conversation(bot: Bot, channel: CollectingChannel, clock: FakeClock) -> Conversation:
+def conversation(bot: ReferralBot, channel: CollectingChannel, clock: FakeClock) -> Conversation:
     from tests.fakes import Conversation
 
     return Conversation(bot=bot, channel=channel, clock=clock)
+
+
+# -- one running loopback fake per provider, for every test module that talks to one ---------
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlack]:
+    """Slack's Web API on loopback (tests/channels/fake_slack.py)."""
+    from tests.channels.fake_slack import running_fake
+
+    async with running_fake() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegram]:
+    """Telegram's Bot API on loopback (tests/channels/fake_telegram.py)."""
+    from tests.channels.fake_telegram import running_fake
+
+    async with running_fake() as fake:
+        yield fake

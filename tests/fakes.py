@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 from starlette.routing import BaseRoute
 
-from bot.app import Bot
-from bot.channels.base import DeliveryFailed, Inbox
+from bot.app import ReferralBot
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound, Outbound
+from bot.core.messages import Address, Inbound, Outbound, Profile
 
 
 class CollectingChannel:
@@ -43,19 +43,19 @@ class CollectingChannel:
 class Conversation:
     """Push a message in, read the replies out: tests read like transcripts."""
 
-    bot: Bot
+    bot: ReferralBot
     channel: CollectingChannel
     clock: FakeClock
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def say(self, who: str, text: str, **profile: object) -> str:
+    async def say(self, who: str, text: str, lang: str | None = None) -> str:
         before = len(self.channel.sent)
         inbound = Inbound(
             sender=Address(self.channel.name, who),
             text=text,
             event_id=f"evt-{next(self._events)}",
             received_at=self.clock.now(),
-            profile={"name": who, **profile},
+            profile=Profile(name=who, lang=lang),
         )
         await self.bot.engine.handle(inbound)
         await self.bot.dispatcher.dispatch_due()

@@ -1,6 +1,6 @@
 """A strict referee for provider limits, and channels that answer to it.
 
-The referee works out each send's scopes and cost on its own (not with bot.core.pacing), the way
+The referee works out each send's scopes and cost on its own (not with bot.delivery.pacing), the way
 each provider counts: Twilio per sender, by segments of the body as sent; Telegram overall and
 per chat; Slack per channel. Any send that starts before the previous send in the same scope has
 had its full time (cost / rate) is a violation: no initial burst, no "short bursts allowed".
@@ -20,8 +20,8 @@ from datetime import datetime
 
 from starlette.routing import BaseRoute
 
-from bot.channels.base import DeliveryFailed, Inbox
 from bot.channels.sms import render
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock
 from bot.core.messages import Outbound
 from bot.core.sms_text import sms_segments

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from starlette.routing import BaseRoute
 
-from bot.channels.base import Deliver, Inbox
+from bot.core.channel import Deliver, Inbox
 from bot.core.clock import Clock
-from bot.core.messages import Address, Inbound, Outbound
+from bot.core.messages import Address, Inbound, Outbound, Profile
 
 CHANNEL = "console"
 
@@ -56,7 +56,7 @@ async def converse(
     deliver: Deliver,
     flush: Callable[[], Awaitable[object]],
     clock: Clock,
-    profile: dict[str, object],
+    profile: Profile,
 ) -> int:
     """Feed each line to the engine and show what the outbox then holds for this user."""
     await flush()  # what was queued while they were away (a thank-you, say)
@@ -68,7 +68,7 @@ async def converse(
             text=text,
             event_id=uuid.uuid4().hex,
             received_at=clock.now(),
-            profile=dict(profile),
+            profile=profile,
         )
         await deliver(inbound)
         await flush()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import Inbox
 from bot.channels.send_timeouts import SLACK_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
 from bot.channels.slack_outbound import blocks, escape, failure
+from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound
@@ -79,7 +79,7 @@ class Slack:
         self._signing_secret = signing_secret
         self._base_url = base_url or DEFAULT_API
         self._clock = clock or SystemClock()
-        self._staff = tuple(staff)
+        self._staff = list(staff)
         self._ack_budget = ack_budget
         self._verifier = Verifier(signing_secret, self._clock)
         self._handovers: list[Handover] = []
@@ -97,12 +97,16 @@ class Slack:
     def reach(self) -> frozenset[str] | None:
         return None
 
+    def add_staff(self, register: StaffHandlers) -> None:
+        """More listeners ahead of the customers' ones (the staff desk's, wired by app.py)."""
+        self._staff.append(register)
+
     def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
         bolt = self._bolt()
         handover = Handover(inbox, budget=self._ack_budget)
         self._handovers.append(handover)
         for register in self._staff:
-            register(bolt, inbox)
+            register(bolt)
         listen(bolt, handover=handover, bot=self.identity, clock=self._clock)
 
         async def events(request: Request) -> Response:

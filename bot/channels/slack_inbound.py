@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 
 CHANNEL = "slack"
 COMMAND = "/referrals"
@@ -99,12 +99,10 @@ def from_event(body: Mapping[str, Any], *, bot: BotIdentity, now: datetime) -> I
     raw = event.get("text")
     said = raw if isinstance(raw, str) else ""
     text = plain_text(strip_mentions(said, bots, leading=kind == "app_mention"))
-    profile: dict[str, Any] = {"reply_to": channel if kind == "message" else user}
-    if not text.strip():
-        if event.get("files"):
-            profile["media_only"] = True
-        else:
-            text = "HELP"  # a bare "@bot" asks what it can do
+    media_only = not text.strip() and bool(event.get("files"))
+    if not text.strip() and not media_only:
+        text = "HELP"  # a bare "@bot" asks what it can do
+    profile = Profile(reply_to=channel if kind == "message" else user, media_only=media_only)
     return Inbound(Address(CHANNEL, f"{team}:{user}"), text, event_id, now, profile)
 
 
@@ -123,9 +121,8 @@ def from_command(body: Mapping[str, Any], *, now: datetime) -> Inbound | None:
     raw = body.get("text")
     text = plain_text(raw).strip() if isinstance(raw, str) else ""
     keyword = SUBCOMMANDS.get(text.lower(), text) if text else "HELP"
-    profile: dict[str, Any] = {"reply_to": user}  # channel=<user id> posts in the app's DM
-    if name := _str(body.get("user_name")):
-        profile["name"] = name
+    # channel=<user id> posts in the app's DM
+    profile = Profile(reply_to=user, name=_str(body.get("user_name")) or "")
     return Inbound(Address(CHANNEL, f"{team}:{user}"), keyword, f"command:{trigger}", now, profile)
 
 
@@ -143,9 +140,7 @@ def from_action(body: Mapping[str, Any], *, now: datetime) -> Inbound | None:
         return None  # not a button of ours
     if not isinstance(value, str) or value not in KEYWORDS:
         return None  # a value we never put on a button (injected JSON, a huge string)
-    profile: dict[str, Any] = {"reply_to": user}
-    if name := _str(person.get("name")):
-        profile["name"] = name
+    profile = Profile(reply_to=user, name=_str(person.get("name")) or "")
     # The same click replayed carries the same action_ts: the engine sees the same event id.
     event_id = f"action:{user}:{action_ts}"
     return Inbound(Address(CHANNEL, f"{team}:{user}"), value, event_id, now, profile)

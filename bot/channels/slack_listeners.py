@@ -15,7 +15,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.channels.base import Inbox
 from bot.channels.slack_inbound import (
     ACTION_ID,
     COMMAND,
@@ -24,6 +23,7 @@ from bot.channels.slack_inbound import (
     from_command,
     from_event,
 )
+from bot.core.channel import Inbox
 from bot.core.clock import Clock
 from bot.core.messages import Inbound
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 ACK_BUDGET = 2.5  # seconds: Slack's 3 s, less the time the answer takes to travel
 DRAIN_SECONDS = 5.0
 
-StaffHandlers = Callable[[AsyncApp, Inbox], None]
+StaffHandlers = Callable[[AsyncApp], None]
 """Registers more listeners on the Bolt app, ahead of the customer ones: the account manager's
 `/referrals clients`, `/referrals nudge` and Approve/Void buttons (first match wins in Bolt, so a
 staff `/referrals` listener with a matcher on its subcommand runs before the customer one)."""

@@ -13,8 +13,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack_inbound import ACTION_PREFIX
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Outbound
 
 # Block Kit limits: https://docs.slack.dev/reference/block-kit/blocks

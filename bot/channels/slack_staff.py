@@ -2,8 +2,8 @@
 replies in a draft's thread, translated for the staff desk and acked.
 
 Registered ahead of the customer listeners (in Bolt the first match wins), so these
-subcommands, `staff_*` buttons and draft threads never reach the customer engine. The desk is
-found on the core's inbox; an inbox without one (a bare test inbox) gets no staff listeners.
+subcommands, `staff_*` buttons and draft threads never reach the customer engine. `app.py`
+hands the staff desk in (`listener(desk)`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.channels.base import Inbox
 from bot.channels.slack_inbound import COMMAND, plain_text
-from bot.channels.slack_listeners import ACK_BUDGET
+from bot.channels.slack_listeners import ACK_BUDGET, StaffHandlers
 from bot.staff.requests import ACTIONS, SUBCOMMANDS, Click, Command, ThreadReply
 
 log = logging.getLogger(__name__)
@@ -36,14 +35,6 @@ class StaffRequests(Protocol):
     async def reply(self, request: ThreadReply) -> None: ...
 
     async def is_draft_thread(self, thread: str) -> bool: ...
-
-
-@runtime_checkable
-class Staffed(Protocol):
-    """A core inbox that also takes staff requests."""
-
-    @property
-    def staff(self) -> StaffRequests: ...
 
 
 def _str(value: object) -> str | None:
@@ -118,12 +109,12 @@ def _log_failure(task: asyncio.Future[str]) -> None:
         log.error("staff command failed after the ack", exc_info=task.exception())
 
 
-def listen(bolt: AsyncApp, inbox: Inbox) -> None:
-    """Register the staff listeners (a `StaffHandlers` for `Slack(staff=...)`)."""
-    if not isinstance(inbox, Staffed):
-        log.info("slack staff commands are off: this inbox has no staff desk")
-        return
-    desk = inbox.staff
+def listener(desk: StaffRequests) -> StaffHandlers:
+    """The staff listeners for `Slack.add_staff`, handing every request to `desk`."""
+    return lambda bolt: listen(bolt, desk)
+
+
+def listen(bolt: AsyncApp, desk: StaffRequests) -> None:
     running: set[asyncio.Future[str]] = set()
 
     async def answer(job: Awaitable[str]) -> str:

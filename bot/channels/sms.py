@@ -20,10 +20,10 @@ from starlette.routing import BaseRoute
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 
-from bot.channels.base import DeliveryFailed, Inbox
 from bot.channels.send_timeouts import TWILIO_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
+from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound

@@ -10,7 +10,8 @@ with empty TwiML; replies go out later through the outbox.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -20,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.base import Inbox
+from bot.core.channel import Inbox
 from bot.core.clock import Clock
 from bot.core.messages import Inbound
 from bot.core.phones import number_profile, sms_address
@@ -31,9 +32,6 @@ INBOUND_PATH = "/twilio/sms"
 STATUS_PATH = "/twilio/status"
 FORM = "application/x-www-form-urlencoded"
 MAX_FIELDS = 200  # a real inbound SMS has ~20 fields plus 2 per media item (at most 10)
-
-Handler = Callable[[Request], Awaitable[Response]]
-
 
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
@@ -77,16 +75,16 @@ def _inbound(form: FormData, clock: Clock) -> Inbound | None:
     if sender is None or not event_id:
         return None
     body = _field(form, "Body")
-    profile: dict[str, object] = number_profile(sender.id)
-    if _field(form, "OptOutType"):
-        # Twilio's Advanced Opt-Out matched STOP/START/HELP and has answered the person itself.
-        profile["provider_confirms_optout"] = True
     try:
         media = int(_field(form, "NumMedia") or "0")
     except ValueError:
         media = 0
-    if media > 0 and not body.strip():
-        profile["media_only"] = True
+    profile = replace(
+        number_profile(sender.id),
+        # Twilio's Advanced Opt-Out matched STOP/START/HELP and has answered the person itself.
+        provider_confirms_optout=bool(_field(form, "OptOutType")),
+        media_only=media > 0 and not body.strip(),
+    )
     return Inbound(sender, body, event_id, clock.now(), profile)
 
 

@@ -37,11 +37,11 @@ from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Inbox
 from bot.channels.send_timeouts import TELEGRAM_IN_FLIGHT, TELEGRAM_POOL, SendTimeouts
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
+from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound

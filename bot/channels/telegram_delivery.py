@@ -19,7 +19,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Button
 
 MAX_CALLBACK_DATA = 64  # bytes (https://core.telegram.org/bots/api#inlinekeyboardbutton)

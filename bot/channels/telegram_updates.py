@@ -8,21 +8,19 @@ personal, and a reply in a group would show it to everyone there.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from telegram import CallbackQuery, Chat, Message, Update, User
 
-from bot.core.messages import Address, Inbound
+from bot.core.language import language_of_tag
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.normalize import clean
 
 CHANNEL = "telegram"
 
 # Update types we ask Telegram for (setWebhook / getUpdates `allowed_updates`).
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
-
-_TRADITIONAL = ("zh-hant", "zh-tw", "zh-hk", "zh-mo")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +38,7 @@ def language_hint(code: str | None) -> str | None:
     """Telegram's IETF `language_code` as one of our languages; None when Telegram sent none."""
     if not code:
         return None
-    tag = code.strip().lower().replace("_", "-")
-    if tag == "ko" or tag.startswith("ko-"):
-        return "ko"
-    if tag == "zh" or tag.startswith("zh-"):
-        return "zh-Hant" if tag.startswith(_TRADITIONAL) else "zh-Hans"
-    return "en"
+    return language_of_tag(code) or "en"
 
 
 def display_name(user: User) -> str:
@@ -79,11 +72,9 @@ def _message(update_id: int, message: Message, bot_username: str | None, now: da
     text = message.text or message.caption or ""
     if not isinstance(text, str):  # PTB does not type-check; Telegram always sends a string
         return None
-    profile = _profile(user, message.chat)
-    if not text:
-        if message.effective_attachment is None:
-            return None  # a service message (pinned, payment, ...), not something typed
-        profile["media_only"] = True
+    if not text and message.effective_attachment is None:
+        return None  # a service message (pinned, payment, ...), not something typed
+    profile = replace(_profile(user, message.chat), media_only=not text)
     # update_id alone could repeat: after a quiet week Telegram restarts it at a random number
     # (https://core.telegram.org/bots/api#update); the chat's message id never repeats.
     event_id = f"{update_id}:{message.chat.id}:{message.message_id}"
@@ -113,14 +104,12 @@ def _callback(query: CallbackQuery, now: datetime) -> Reading:
     )
 
 
-def _profile(user: User, chat: Chat | None) -> dict[str, Any]:
-    profile: dict[str, Any] = {"name": display_name(user)}
-    if chat is not None and _valid_id(chat.id):
-        profile["reply_to"] = str(chat.id)
-    lang = language_hint(user.language_code)
-    if lang is not None:
-        profile["lang"] = lang
-    return profile
+def _profile(user: User, chat: Chat | None) -> Profile:
+    return Profile(
+        name=display_name(user),
+        reply_to=str(chat.id) if chat is not None and _valid_id(chat.id) else None,
+        lang=language_hint(user.language_code),
+    )
 
 
 def _strip_mention(text: str, bot_username: str | None) -> str:

@@ -30,7 +30,3 @@ def normalize_code(text: str) -> str | None:
     if not _SHAPE.fullmatch(candidate) or "U" in candidate:
         return None
     return candidate
-
-
-def looks_like_code(token: str) -> bool:
-    return normalize_code(token) is not None

@@ -36,6 +36,3 @@ class Settings(BaseSettings):
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.
     provider_timeout_scale: float = Field(default=1.0, gt=0)
-
-    def link_for(self, code: str) -> str:
-        return f"{self.public_base_url.rstrip('/')}/r/{code}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.core.language import LANGUAGES
+from bot.core.language import LANGUAGES, language_of_tag
 from bot.core.messages import Address
 from bot.core.phones import sms_address
 
@@ -19,13 +19,14 @@ COLUMNS = (
     "name", "phone", "email", "telegram_id", "slack_id", "segment", "company",
     "account_manager", "customer_since", "language", "time_zone",
 )  # fmt: skip
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # one @, a dot after it, no spaces: a typo check
+_EMAIL = re.compile(EMAIL_PATTERN)
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]+:[UW][A-Z0-9]{2,20}$")
 _LANGUAGE_NAMES = {
     "english": "en", "korean": "ko", "한국어": "ko", "kr": "ko",
-    "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "traditional chinese": "zh-Hant", "繁體中文": "zh-Hant",
-    "zh-cn": "zh-Hans", "zh": "zh-Hans", "simplified chinese": "zh-Hans", "简体中文": "zh-Hans",
+    "traditional chinese": "zh-Hant", "繁體中文": "zh-Hant",
+    "simplified chinese": "zh-Hans", "简体中文": "zh-Hans",
 }  # fmt: skip
 
 
@@ -78,9 +79,7 @@ def _language(value: str) -> str | None:
         return None
     if value in LANGUAGES:
         return value
-    found = _LANGUAGE_NAMES.get(value.lower()) or next(
-        (lang for lang in LANGUAGES if lang.lower() == value.lower()), None
-    )
+    found = _LANGUAGE_NAMES.get(value.lower()) or language_of_tag(value)
     if found is None:
         raise Rejected(f"unknown language {value!r}: use en, ko, zh-Hant or zh-Hans")
     return found

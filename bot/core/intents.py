@@ -26,13 +26,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from bot.core.codes import normalize_code
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
 
-INTENTS = (
+# Every intent the engine can read; the route table answers each (a test checks both ways).
+Intent = Literal[
     "link",
     "count",
     "leaderboard",
@@ -43,9 +44,13 @@ INTENTS = (
     "join",
     "language",
     "unknown",
-)
+    "media",  # a photo or sticker with no words, as the channel said
+]
+INTENTS: frozenset[str] = frozenset(get_args(Intent))
 # Equal cues go to the earlier intent: an opt-out must never lose to anything else.
-_PRIORITY = ("stop", "start", "count", "leaderboard", "rewards", "link", "language", "help")
+_PRIORITY: tuple[Intent, ...] = (
+    "stop", "start", "count", "leaderboard", "rewards", "link", "language", "help"
+)
 _LEVELS = ("strong", "medium")
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # A code-like token: 8 characters with hyphens between them, or two halves (K7Q2 M9XA).
@@ -61,7 +66,7 @@ _DIGIT = re.compile(r"[0-9]")
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    intent: str
+    intent: Intent
     lang: str
     args: dict[str, str]
 
@@ -72,7 +77,7 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class _Cue:
-    intent: str
+    intent: Intent
     script: str  # only tried on text containing this script: it cannot match otherwise
     pattern: re.Pattern[str]
 
@@ -81,7 +86,7 @@ class _Cue:
 class Grammar:
     """The four languages' grammars, compiled together: `read` is on every message's path."""
 
-    exact: dict[str, str]
+    exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
     join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
     join_raw: re.Pattern[str]
@@ -94,11 +99,11 @@ class Grammar:
         by_script: dict[str, list[dict[str, Any]]] = {}
         for lang, table in zip(LANGUAGES, tables, strict=True):
             by_script.setdefault(SCRIPTS[lang], []).append(table)
-        exact: dict[str, str] = {}
+        exact: dict[str, Intent] = {}
         for table in tables:
             for intent, words in table.get("exact", {}).items():
                 for word in words:
-                    if exact.setdefault(_key(_fold(word)), intent) != intent:
+                    if exact.setdefault(_key(_fold(word)), cast(Intent, intent)) != intent:
                         raise ValueError(f"{word!r} is an exact keyword of two intents")
         cues = [
             _Cue(intent, script, _compile(group))
@@ -135,7 +140,9 @@ class Grammar:
         intent, args = self._understand(cleaned.casefold(), lang, known_lang)
         return Reading(intent=intent, lang=lang, args=args)
 
-    def _understand(self, folded: str, lang: str, known: str | None) -> tuple[str, dict[str, str]]:
+    def _understand(
+        self, folded: str, lang: str, known: str | None
+    ) -> tuple[Intent, dict[str, str]]:
         deep = _DEEP_LINK.fullmatch(folded)
         if deep is not None:
             # Telegram's Start button after a t.me/<bot>?start=<payload> link: whatever the

@@ -21,6 +21,33 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
+# IETF language tags (browsers, Telegram's language_code, a CRM's column) to our languages.
+_TAGS = {
+    "en": "en",
+    "ko": "ko",
+    "zh-hant": "zh-Hant",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hans": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh": "zh-Hans",
+}
+
+
+def language_of_tag(tag: str) -> str | None:
+    """`ko-KR` -> ko, `zh_TW` -> zh-Hant, `zh-Hant-HK` -> zh-Hant; None for a language we don't
+    speak (or a tag that is no tag)."""
+    parts = tag.strip().lower().replace("_", "-").split("-")
+    for length in (3, 2, 1):
+        candidate = "-".join(parts[:length])
+        if candidate in _TAGS:
+            return _TAGS[candidate]
+    if parts[0] == "zh" and len(parts) > 1:
+        return "zh-Hant" if parts[-1] in ("tw", "hk", "mo", "hant") else "zh-Hans"
+    return None
+
 def scripts(text: str) -> frozenset[str]:
     """The scripts present: "latin" (ASCII letters or digits), "hangul", "han"."""
     if text.isascii():

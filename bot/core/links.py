@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 DeepLink = Callable[[str], str | None]
+LINK_PATH = "/r/{code}"  # the referral link's path, as served and as shared
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +16,7 @@ class ShareLinks:
     deep_links: Mapping[str, DeepLink] = field(default_factory=dict)
 
     def web(self, code: str) -> str:
-        return f"{self.public_base_url.rstrip('/')}/r/{code}"
+        return self.public_base_url.rstrip("/") + LINK_PATH.format(code=code)
 
     def deep(self, channel: str, code: str) -> str | None:
         make = self.deep_links.get(channel)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
 
-ChannelName = Literal["sms", "telegram", "slack", "console"]
 CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console")
 
 
@@ -30,6 +28,18 @@ class Button:
     action: str | None = None  # a staff button's own action id; None for a typed keyword
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """What the channel knows of the sender beyond the text; each field is optional."""
+
+    name: str = ""  # the display name the provider gives (first and last, a username)
+    lang: str | None = None  # a language hint (Telegram's language_code, a phone's country)
+    time_zone: str | None = None  # an IANA zone, when the channel can tell (a phone number)
+    reply_to: str | None = None  # a provider chat or channel id, when it differs from the sender
+    media_only: bool = False  # a photo or sticker with no words: there is no text to read
+    provider_confirms_optout: bool = False  # the carrier already answered STOP/START itself
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a person, already verified and translated by its channel."""
@@ -38,7 +48,7 @@ class Inbound:
     text: str
     event_id: str
     received_at: datetime
-    profile: dict[str, Any] = field(default_factory=dict)
+    profile: Profile = field(default_factory=Profile)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_timezone
 
-from bot.core.messages import Address
+from bot.core.messages import Address, Profile
 
 CHANNEL = "sms"
 
@@ -41,16 +41,16 @@ def sms_address(raw: str) -> Address | None:
     return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-def number_profile(e164: str) -> dict[str, object]:
+def number_profile(e164: str) -> Profile:
     """The `lang` hint and, when the number maps to a single zone, the `time_zone`."""
     number = _parse(e164)
     if number is None:
-        return {"lang": "en"}
-    profile: dict[str, object] = {"lang": LANGUAGE_BY_COUNTRY.get(number.country_code or 0, "en")}
+        return Profile(lang="en")
     zones = number_timezone.time_zones_for_number(number)
-    if len(zones) == 1 and _known_zone(zones[0]):
-        profile["time_zone"] = zones[0]
-    return profile
+    return Profile(
+        lang=LANGUAGE_BY_COUNTRY.get(number.country_code or 0, "en"),
+        time_zone=zones[0] if len(zones) == 1 and _known_zone(zones[0]) else None,
+    )
 
 
 def _known_zone(name: str) -> bool:

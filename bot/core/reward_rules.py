@@ -21,8 +21,7 @@ Side = Literal["referrer", "friend"]
 # A perk in words: one text, or one per language ({ en = "...", ko = "..." }).
 Perk = str | dict[str, str]
 
-SCALE = 10_000  # the ledger stores amounts in 1/10,000ths: exact sums, atomic caps in SQL
-_PLACES = 4
+_PLACES = 4  # the ledger stores amounts in 1/10,000ths: exact sums, atomic caps in SQL
 
 
 def to_units(amount: Decimal) -> int:

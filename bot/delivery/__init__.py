@@ -1,1 +1,1 @@
-"""Delivery: the outbox's dispatcher, its policies and its pace (see DESIGN.md)."""
+"""Delivery: the outbox dispatcher, pacing, quiet hours and the clock's ticks; on core only."""

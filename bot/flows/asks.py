@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.messages import Outbound, Scheduled
 from bot.core.store import Tx
 from bot.core.store.records import Participant
-from bot.flows.base import Context, Effects
 
 
 async def purchase_ask(ctx: Context, tx: Tx, buyer: Participant, *, now: datetime) -> Effects:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.core.i18n import Catalogs
+from bot.core.reward_text import reason_text
 from bot.core.rewards.qualify import qualified_count
-from bot.core.store.flags import Note
-from bot.flows.base import Context, Effects, Turn
+from bot.core.store.flags import NotCounted
 from bot.flows.fit import fit
 from bot.flows.menu import menu
 from bot.flows.names import mask_name
-from bot.flows.reward_text import reason_text
 
 SHOWN = 3  # the most recent friends who did not count; older ones are no news
 
@@ -58,7 +59,7 @@ async def _next_milestone(ctx: Context, turn: Turn) -> str | None:
     )
 
 
-async def _not_counted(cat: Catalogs, turn: Turn, notes: list[Note]) -> list[str]:
+async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> list[str]:
     """Why a friend did not count, in plain words: the question every referrer asks."""
     why: list[tuple[datetime, str, str | None]] = [
         (line.created_at, line.friend_name, line.reason)

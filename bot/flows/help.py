@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.flows.base import Context, Effects, Turn
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 from bot.flows.menu import menu
 
 

@@ -1,18 +1,21 @@
-"""A friend joins through a code ("JOIN K7Q2M9XA", Telegram /start K7Q2M9XA).
+"""What a friend joining through a code ("JOIN K7Q2M9XA", Telegram /start K7Q2M9XA) is told.
 
-The friend hears what they got in the welcome itself; the referrer is thanked, and told of
-any milestone or cap the signup reached.
+The story itself (sign-up, fraud rules, rewards, the referrer's thanks, staff told) is
+`services/friend_joined.py`; this module decides the words: a bad or unknown code, a refusal,
+and the welcome, which says what the friend got.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.codes import normalize_code
-from bot.core.signups import Signup, sign_up
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
+from bot.core.reward_text import reward_text
+from bot.core.rewards import RewardNews
 from bot.core.store.records import Participant
-from bot.flows.base import Context, Effects, Turn
 from bot.flows.menu import menu
-from bot.flows.reward_text import reward_text
-from bot.flows.thanks import thank_and_tell
 
 _REFUSALS = {
     "self_referral": "join.own_code",
@@ -21,7 +24,16 @@ _REFUSALS = {
 }
 
 
-async def join(ctx: Context, turn: Turn) -> Effects:
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A code that names a referrer: what a join needs before the story can start."""
+
+    code: str
+    referrer: Participant
+
+
+async def invite(ctx: Context, turn: Turn) -> Invite | Effects:
+    """The referrer the typed code names, or the answer saying why there is none."""
     cat, lang = ctx.catalogs, turn.lang
     typed = turn.reading.args.get("code", "")
     code = normalize_code(typed)
@@ -30,36 +42,26 @@ async def join(ctx: Context, turn: Turn) -> Effects:
     referrer = await turn.tx.participants.by_code(code)
     if referrer is None:
         return Effects.say(cat.text(lang, "join.unknown_code", code=code))
-    signup = await sign_up(
-        turn.tx,
-        program=ctx.program,
-        referrer=referrer,
-        friend=turn.participant,
-        code=code,
-        channel=turn.inbound.sender.channel,
-        at=turn.now,
-    )
-    if signup.referral is None:
-        key = _REFUSALS.get(signup.reason or "", "join.already_referred")
-        return Effects.say(cat.text(lang, key), *menu(cat, lang, "LINK"))
-    welcome = Effects.say(_welcome(ctx, turn, referrer, signup), *menu(cat, lang, "LINK", "HELP"))
-    thanks = await thank_and_tell(
-        ctx,
-        turn.tx,
-        referral=signup.referral,
-        friend=turn.participant,
-        news=signup.news.without_grants_to(turn.participant.id),  # the welcome says those
-        now=turn.now,
-    )
-    return welcome + thanks
+    return Invite(code, referrer)
 
 
-def _welcome(ctx: Context, turn: Turn, referrer: Participant, signup: Signup) -> str:
+def refused(ctx: Context, turn: Turn, reason: str | None) -> Effects:
+    cat, lang = ctx.catalogs, turn.lang
+    key = _REFUSALS.get(reason or "", "join.already_referred")
+    return Effects.say(cat.text(lang, key), *menu(cat, lang, "LINK"))
+
+
+def welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> Effects:
+    cat, lang = ctx.catalogs, turn.lang
+    return Effects.say(_welcome(ctx, turn, referrer, news), *menu(cat, lang, "LINK", "HELP"))
+
+
+def _welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> str:
     cat, lang = ctx.catalogs, turn.lang
     name = referrer.display_name.strip()
     got = [
         reward_text(cat, lang, r)
-        for r in signup.news.granted_to(turn.participant.id)
+        for r in news.granted_to(turn.participant.id)
         if r.held is None and r.status != "voided"
     ]
     if got:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from bot.flows.base import Context, Effects, Turn
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
 
 
 async def stop(ctx: Context, turn: Turn) -> Effects:
     await turn.tx.participants.set_opted_out(turn.identity.address, True)
-    if turn.inbound.profile.get("provider_confirms_optout"):
+    if turn.inbound.profile.provider_confirms_optout:
         return Effects()  # the carrier already sent its own confirmation (Twilio STOP handling)
     # The one message allowed after STOP: the confirmation, which the dispatcher lets through.
     return Effects.say(ctx.catalogs.text(turn.lang, "stop.confirm"), kind="optout_confirmation")
@@ -15,6 +16,6 @@ async def stop(ctx: Context, turn: Turn) -> Effects:
 
 async def start(ctx: Context, turn: Turn) -> Effects:
     await turn.tx.participants.set_opted_out(turn.identity.address, False)
-    if turn.inbound.profile.get("provider_confirms_optout"):
+    if turn.inbound.profile.provider_confirms_optout:
         return Effects()
     return Effects.say(ctx.catalogs.text(turn.lang, "start.confirm"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.messages import Outbound, Scheduled
 from bot.core.store import Tx
-from bot.flows.base import Context, Effects
 
 _TEXTS = {1: "reminder.share", 2: "reminder.share_second"}
 

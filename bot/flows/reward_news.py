@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.messages import Outbound, Scheduled
+from bot.core.reward_text import describe, local_day, reason_text, reward_text
 from bot.core.rewards import Capped, RewardNews
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
 from bot.core.store.rewards import Reward
-from bot.flows.base import Context, Effects
-from bot.flows.reward_text import describe, local_day, reason_text, reward_text
-from bot.staff.notify import follow_news
 
 KIND = "reward"
 
@@ -42,8 +42,7 @@ async def tell(ctx: Context, tx: Tx, news: RewardNews, *, now: datetime) -> Effe
         if person is None or identity is None:
             continue  # nobody to tell: the ledger and the `rewards` reply still say it
         scheduled.append(schedule(note, person, identity, now=now))
-    # The referrals' cards in the staff channel follow the ledger.
-    return Effects(scheduled=tuple(scheduled)) + await follow_news(ctx, tx, news, now=now)
+    return Effects(scheduled=tuple(scheduled))
 
 
 def schedule(

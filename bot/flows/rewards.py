@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from bot.core.context import Context, Turn
+from bot.core.effects import Effects
+from bot.core.reward_text import describe, local_day, reason_text, reward_text
 from bot.core.store.records import Participant
 from bot.core.store.rewards import Reward
-from bot.flows.base import Context, Effects, Turn
 from bot.flows.fit import fit
 from bot.flows.menu import menu
-from bot.flows.reward_text import describe, local_day, reason_text, reward_text
 
 SHOWN_VOIDED = 2
 

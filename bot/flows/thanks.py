@@ -10,16 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.effects import Effects
 from bot.core.i18n import Catalogs
 from bot.core.messages import Outbound, Scheduled
-from bot.core.rewards import RewardNews
 from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
-from bot.flows.base import Context, Effects
 from bot.flows.fit import SEGMENTS
-from bot.flows.reward_news import Note, notes, schedule, tell
-from bot.staff.notify import referral_made
+from bot.flows.reward_news import Note, schedule
 
 
 async def thank_referrer(
@@ -50,23 +48,3 @@ async def thank_referrer(
     scheduled = Scheduled(message, due_at=now, dedupe_key=f"thanks:{referral.id}", kind="thanks")
     rest = tuple(schedule(note, referrer, identity, now=now) for note in apart)
     return Effects(scheduled=((scheduled, referrer.id), *rest))
-
-
-async def thank_and_tell(
-    ctx: Context,
-    tx: Tx,
-    *,
-    referral: Referral,
-    friend: Participant,
-    news: RewardNews,
-    now: datetime,
-) -> Effects:
-    """The thanks with the referrer's reward in it, then the rest of the news (milestones,
-    caps, the friend's reward when the friend is not in this conversation)."""
-    mine = notes(ctx, RewardNews(granted=news.granted_to(referral.referrer_id)))
-    thanks = await thank_referrer(
-        ctx.catalogs, tx, referral=referral, friend=friend, now=now, also=mine
-    )
-    rest = news.without_grants_to(referral.referrer_id)
-    staff = await referral_made(ctx, tx, referral=referral, now=now)  # reviewers, account manager
-    return thanks + await tell(ctx, tx, rest, now=now) + staff

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,18 +24,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.clock import Clock
-from bot.core.conversions import Conversion, Friend, Intake
-from bot.core.enqueue import enqueue_scheduled
+from bot.core.customers import EMAIL_PATTERN
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
-from bot.core.store import Store
+from bot.services.conversions import Conversion, Friend, Intake, KeyReused
 
 
 class FriendIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     phone: str | None = Field(default=None, max_length=32, description="E.164, e.g. +14155550100")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     external_id: str | None = Field(default=None, min_length=1, max_length=128)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
     slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]+:[A-Z0-9]+$")
@@ -139,14 +137,7 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-def api_routes(
-    *,
-    store: Store,
-    intake: Intake,
-    clock: Clock,
-    token: str | None,
-    kick: Callable[[], None],
-) -> list[BaseRoute]:
+def api_routes(*, intake: Intake, clock: Clock, token: str | None) -> list[BaseRoute]:
     def authorized(request: Request) -> bool:
         given = request.headers.get("authorization", "")
         scheme, _, value = given.partition(" ")
@@ -187,16 +178,12 @@ def api_routes(
             ),
             payload=event.model_dump(mode="json", exclude={"occurred_at"}),
         )
-        async with store.transaction() as tx:
-            previous = await tx.conversions.payload_of(event.idempotency_key)
-            if previous is not None and previous != conversion.payload:
-                return JSONResponse(
-                    {"error": "idempotency_key was used for a different event"}, status_code=409
-                )
-            outcome, effects = await intake.record(tx, conversion, now=now)
-            queued = await enqueue_scheduled(tx, effects, at=now)
-        if queued:
-            kick()
+        try:
+            outcome = await intake.report(conversion)
+        except KeyReused:
+            return JSONResponse(
+                {"error": "idempotency_key was used for a different event"}, status_code=409
+            )
         return JSONResponse(
             {
                 "idempotency_key": event.idempotency_key,

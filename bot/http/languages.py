@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-_ALIASES = {
-    "en": "en",
-    "ko": "ko",
-    "zh-hant": "zh-Hant",
-    "zh-tw": "zh-Hant",
-    "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant",
-    "zh-hans": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-sg": "zh-Hans",
-    "zh": "zh-Hans",
-}
-
-
-def _tag(tag: str) -> str | None:
-    tag = tag.strip().lower().replace("_", "-")
-    parts = tag.split("-")
-    for length in (3, 2, 1):
-        candidate = "-".join(parts[:length])
-        if candidate in _ALIASES:
-            return _ALIASES[candidate]
-    if parts[0] == "zh" and len(parts) > 1:
-        return "zh-Hant" if parts[-1] in ("tw", "hk", "mo", "hant") else "zh-Hans"
-    return None
+from bot.core.language import language_of_tag
 
 
 def from_accept_language(header: str | None, default: str = "en") -> str:
@@ -41,7 +18,7 @@ def from_accept_language(header: str | None, default: str = "en") -> str:
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        lang = _tag(tag)
+        lang = language_of_tag(tag)
         if lang is not None and quality > 0:
             ranked.append((-quality, position, lang))
     return min(ranked)[2] if ranked else default

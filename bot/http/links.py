@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from bot.core.clock import Clock
 from bot.core.codes import normalize_code
 from bot.core.i18n import Catalogs
+from bot.core.links import LINK_PATH
 from bot.core.program import Program
 from bot.core.store import Store
 from bot.http.languages import from_accept_language
@@ -95,4 +96,4 @@ def link_routes(
             )
         return response
 
-    return [Route("/r/{code}", follow, methods=["GET", "HEAD"])]
+    return [Route(LINK_PATH, follow, methods=["GET", "HEAD"])]

@@ -8,27 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.customers import StaffDirectory
 from bot.core.messages import Address
+from bot.core.staffing import Staffing
 from bot.core.store import Tx
 
 CHANNEL = "slack"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Staffing:
-    """The staff settings: reviewers' Slack user ids and the channel notifications go to."""
-
-    reviewers: frozenset[str] = frozenset()
-    notify_channel: str | None = None
-
-    @classmethod
-    def parse(cls, *, staff_users: str, notify_channel: str | None) -> Staffing:
-        """`staff_users` as SLACK_STAFF_USERS spells it: `U1,U2` or `U1=ann@corp.com,...`."""
-        return cls(
-            reviewers=StaffDirectory(staff_users).ids,
-            notify_channel=(notify_channel or "").strip() or None,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
 from bot.core.store import Tx
 from bot.core.store.records import Participant
 from bot.core.store.staff import LastAsk
-from bot.flows.base import Context
 from bot.staff.access import Role
 from bot.staff.mrkdwn import escape, medium, mention, moment
 from bot.staff.readiness import Readiness, assess

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
 from bot.core.store import Tx
 from bot.core.store.records import COUNTED
-from bot.flows.base import Context, Effects
 from bot.staff.access import room
 from bot.staff.mrkdwn import medium, moment
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.messages import Outbound, Scheduled
 from bot.core.store import Tx
 from bot.core.store.asks import StaffAsk, ask_key
 from bot.core.store.records import Participant
-from bot.flows.base import Context, Effects
 from bot.staff.access import Role
 from bot.staff.ask_card import cancelled_card, card_change, confirmation, draft_card, sent_card
 from bot.staff.clients import label

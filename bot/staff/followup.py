@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
 from bot.core.store import Tx
 from bot.core.store.asks import card_key
-from bot.flows.base import Context, Effects
 from bot.staff.access import person
 from bot.staff.clients import label
 from bot.staff.mrkdwn import escape, moment

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
 from bot.core.rewards import RewardNews
 from bot.core.store import Tx
 from bot.core.store.records import Referral
-from bot.flows.base import Context, Effects
 from bot.staff.access import person
 from bot.staff.clients import label, who
 from bot.staff.mrkdwn import medium

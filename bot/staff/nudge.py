@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
 from bot.core.phones import sms_address
 from bot.core.store import Tx
 from bot.core.store.asks import card_key
 from bot.core.store.records import Participant
-from bot.flows.base import Context, Effects
 from bot.staff.access import Role, person
 from bot.staff.ask_card import draft_card
 from bot.staff.clients import label

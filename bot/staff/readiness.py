@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.delivery_policy import DeliveryPolicy
 from bot.core.messages import CHANNELS
 from bot.core.program import Program
-from bot.core.quiet_hours import recipient_zones
 from bot.core.store import Tx
 from bot.core.store.records import Identity, OutboxRow, Participant
 from bot.core.store.staff import LastAsk
+from bot.delivery.delivery_policy import DeliveryPolicy
+from bot.delivery.quiet_hours import recipient_zones
 from bot.staff.mrkdwn import local, medium, moment
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Button, Outbound, Scheduled
+from bot.core.reward_text import reward_text
 from bot.core.store import Tx
 from bot.core.store.rewards import Reward
 from bot.core.store.staff import Decision
-from bot.flows.base import Context, Effects
-from bot.flows.reward_text import reward_text
 from bot.staff.access import room
 from bot.staff.clients import who
 from bot.staff.mrkdwn import actor, escape, medium, moment

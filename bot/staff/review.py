@@ -1,5 +1,6 @@
-"""Approve / Void on a held reward's card: the same ledger moves as `referral-bot rewards`, the
-reviewer named as the actor, the customer told, the card redrawn in place.
+"""Approve / Void on a held reward's card: who may click, what a stale click is told, and the
+card redrawn in place. The decision itself is `services/reward_decisions.py`, the same as the
+CLI's and the API's, with the reviewer named as the actor.
 
 Only reviewers (SLACK_STAFF_USERS) decide: an account manager vouching for their own client's
 reward is the conflict a review exists to avoid. A click on a reward no longer held (a second
@@ -9,12 +10,12 @@ click, a stale card) changes nothing and says who decided it and when.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from bot.core.rewards.review import ReviewError, approve_reward, void_reward
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.store import Tx
 from bot.core.store.rewards import Reward
-from bot.flows.base import Context, Effects
-from bot.flows.reward_news import tell
 from bot.staff.access import Role
 from bot.staff.mrkdwn import actor, moment
 from bot.staff.referral_card import card_change
@@ -33,7 +34,8 @@ async def _settled(tx: Tx, reward: Reward) -> str:
     return f"Reward #{reward.id} was already {reward.status}{by}; nothing changed."
 
 
-async def decide(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime) -> Effects:
+async def reviewable(tx: Tx, click: Click, *, role: Role) -> Reward:
+    """The reward the click is about, when this reviewer may still decide it; else `Refused`."""
     if not role.reviewer:
         raise Refused(
             "Only the program's reviewers (SLACK_STAFF_USERS) approve or void rewards; "
@@ -44,15 +46,16 @@ async def decide(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetim
         raise Refused(f"There is no reward #{click.target}; nothing changed.")
     if reward.status != "pending" or reward.held is None:
         raise Refused(await _settled(tx, reward))
-    by = f"slack:{click.user}"
-    try:
-        if click.action == REWARD_APPROVE:
-            news = await approve_reward(tx, ctx.program, reward.id, at=now, actor=by)
-        else:
-            news = await void_reward(tx, reward.id, reason=VOID_REASON, at=now, actor=by)
-    except ReviewError as exc:  # a concurrent decision won; this transaction is rolled back
-        raise Refused(f"{exc}; nothing changed.") from exc
-    card = await card_change(
+    return reward
+
+
+def decision_of(click: Click) -> tuple[Literal["approve", "void"], str | None]:
+    """The ledger move a button asks for, and the reason a void tells the customer."""
+    return ("approve", None) if click.action == REWARD_APPROVE else ("void", VOID_REASON)
+
+
+async def redraw(ctx: Context, tx: Tx, reward: Reward, click: Click, *, now: datetime) -> Effects:
+    """The card the click was on, changed in place to say who decided and when."""
+    return await card_change(
         ctx, tx, reward.referral_id, where=click.where, message=click.message, now=now
     )
-    return card + await tell(ctx, tx, news, now=now)

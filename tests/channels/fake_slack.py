@@ -9,10 +9,11 @@ app to it, and posts requests signed with `SignatureVerifier.generate_signature`
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import httpx
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.slack import Slack, StaffHandlers
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
@@ -229,7 +230,7 @@ JSON = "application/json"
 class SlackHarness:
     """The bot as `app.py` wires it, with Slack on a loopback fake and the ASGI app in-process."""
 
-    bot: Bot
+    bot: ReferralBot
     slack: Slack
     fake: FakeSlack
     clock: FakeClock
@@ -330,3 +331,13 @@ def button_values(body: dict[str, Any]) -> list[str]:
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     return [e["value"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+@contextlib.asynccontextmanager
+async def running_fake() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

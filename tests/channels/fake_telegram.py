@@ -25,7 +25,7 @@ import httpx
 from aiohttp import web
 from starlette.types import ASGIApp, Message
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.telegram import Telegram
 from bot.core.clock import Clock
 from bot.core.config import Settings
@@ -452,7 +452,7 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
 
 @dataclass
 class Wired:
-    bot: Bot
+    bot: ReferralBot
     channel: Telegram
     console: CollectingChannel
     fake: FakeTelegram

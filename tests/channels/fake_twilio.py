@@ -28,7 +28,7 @@ from multidict import MultiDict
 from starlette.types import ASGIApp
 from twilio.request_validator import RequestValidator
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.channels.sms import TwilioSms, from_settings
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
@@ -280,7 +280,7 @@ class TwilioWorld:
 
     fake: FakeTwilio
     channel: TwilioSms
-    bot: Bot
+    bot: ReferralBot
     app: ASGIApp
     driver: TwilioDriver
     clock: FakeClock

@@ -80,13 +80,12 @@ command = st.fixed_dictionaries(
 
 
 @pytest.fixture
-async def harness(sqlite_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
-    fake = FakeSlack()
-    await fake.start()
-    opened = await SlackHarness.open(sqlite_url, clock, fake)
+async def harness(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    opened = await SlackHarness.open(sqlite_url, clock, slack_api)
     yield opened
     await opened.close()
-    await fake.stop()
 
 
 FUZZ = settings(

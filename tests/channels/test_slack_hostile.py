@@ -35,18 +35,12 @@ from tests.channels.fake_slack import (
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def slack(sqlite_url: str, clock: FakeClock, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
-    harness = await SlackHarness.open(sqlite_url, clock, fake)
+async def slack(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    harness = await SlackHarness.open(sqlite_url, clock, slack_api)
     await harness.slack.start()
-    fake.calls.clear()  # auth.test at start is expected; every test below counts from zero
+    slack_api.calls.clear()  # auth.test at start is expected; every test below counts from zero
     yield harness
     await harness.close()
 

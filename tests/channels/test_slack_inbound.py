@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.channels.slack_inbound import BotIdentity, from_command, from_event, plain_text
+from bot.core.messages import Profile
 from tests.channels.fake_slack import BOT_USER, DM, TEAM, USER, dm, mention, payload
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -39,7 +40,7 @@ def test_a_dm_is_answered_in_its_channel() -> None:
     inbound = from_event(envelope(dm("LINK")), bot=BotIdentity(BOT_USER), now=NOW)
     assert inbound is not None
     assert inbound.sender.id == f"{TEAM}:{USER}"
-    assert inbound.profile == {"reply_to": DM}
+    assert inbound.profile == Profile(reply_to=DM)
     assert inbound.event_id == f"message:{DM}:1795000000.000100"
 
 
@@ -50,7 +51,7 @@ def test_the_bot_mention_is_stripped(known: str | None) -> None:
     inbound = from_event(envelope(event), bot=BotIdentity(known), now=NOW)
     assert inbound is not None
     assert inbound.text == "count @bob"
-    assert inbound.profile == {"reply_to": USER}
+    assert inbound.profile == Profile(reply_to=USER)
 
 
 def test_a_mention_with_nobody_known_strips_the_leading_one() -> None:
@@ -63,12 +64,12 @@ def test_a_mention_with_nobody_known_strips_the_leading_one() -> None:
 def test_a_file_without_words_is_media_only() -> None:
     event = dm("", subtype="file_share", files=[{"id": "F1", "name": "x.png"}])
     inbound = from_event(envelope(event), bot=BotIdentity(BOT_USER), now=NOW)
-    assert inbound is not None and inbound.profile["media_only"] is True
+    assert inbound is not None and inbound.profile.media_only is True
 
 
 def test_a_slash_command_carries_the_username_and_answers_in_the_app_dm() -> None:
     inbound = from_command(payload("slash_command.json"), now=NOW)
     assert inbound is not None
     assert inbound.text == "COUNT"
-    assert inbound.profile == {"reply_to": USER, "name": "alice"}
+    assert inbound.profile == Profile(reply_to=USER, name="alice")
     assert inbound.event_id.startswith("command:")

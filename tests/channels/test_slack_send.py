@@ -13,9 +13,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack import Slack, from_settings
 from bot.channels.slack_outbound import LABEL_LIMIT, SECTION_LIMIT, escape, sections
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address, Button, Inbound, Outbound
@@ -41,20 +41,12 @@ NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def slack(fake: FakeSlack) -> Slack:
-    return Slack(token=TOKEN, signing_secret=SECRET, base_url=fake.base_url)
+def slack(slack_api: FakeSlack) -> Slack:
+    return Slack(token=TOKEN, signing_secret=SECRET, base_url=slack_api.base_url)
 
 
 async def test_send_posts_text_and_buttons_and_returns_the_ts(
-    slack: Slack, fake: FakeSlack
+    slack: Slack, slack_api: FakeSlack
 ) -> None:
     message = Outbound(
         ALICE,
@@ -63,8 +55,8 @@ async def test_send_posts_text_and_buttons_and_returns_the_ts(
         reply_to=DM,
     )
     ts = await slack.send(message)
-    [call] = fake.called("chat.postMessage")
-    assert ts is not None and fake.messages[(DM, ts)]["ts"] == ts
+    [call] = slack_api.called("chat.postMessage")
+    assert ts is not None and slack_api.messages[(DM, ts)]["ts"] == ts
     assert call.authorization == f"Bearer {TOKEN}"
     assert call.body["channel"] == DM
     assert call.body["text"] == message.text
@@ -90,32 +82,32 @@ async def test_send_posts_text_and_buttons_and_returns_the_ts(
     ]
 
 
-async def test_without_reply_to_it_posts_to_the_user_id(slack: Slack, fake: FakeSlack) -> None:
+async def test_without_reply_to_it_posts_to_the_user_id(slack: Slack, slack_api: FakeSlack) -> None:
     await slack.send(Outbound(ALICE, "hi"))
-    assert fake.posted[0]["channel"] == USER
-    assert "blocks" in fake.posted[0]
+    assert slack_api.posted[0]["channel"] == USER
+    assert "blocks" in slack_api.posted[0]
 
 
-async def test_send_works_without_start(slack: Slack, fake: FakeSlack) -> None:
+async def test_send_works_without_start(slack: Slack, slack_api: FakeSlack) -> None:
     # The worker process never starts channels; it only sends.
     assert await slack.send(Outbound(ALICE, "hi")) is not None
-    assert fake.called("auth.test") == []
+    assert slack_api.called("auth.test") == []
 
 
-async def test_user_text_is_escaped_as_slack_asks(slack: Slack, fake: FakeSlack) -> None:
+async def test_user_text_is_escaped_as_slack_asks(slack: Slack, slack_api: FakeSlack) -> None:
     text = "Bob & <@U0EVE> <!channel> *bold* → 링크 🎉"
     await slack.send(Outbound(ALICE, text))
-    body = fake.posted[0]
+    body = slack_api.posted[0]
     assert body["text"] == "Bob &amp; &lt;@U0EVE&gt; &lt;!channel&gt; *bold* → 링크 🎉"
     assert section_text(body) == body["text"]
 
 
 async def test_long_text_is_split_into_sections_within_the_limit(
-    slack: Slack, fake: FakeSlack
+    slack: Slack, slack_api: FakeSlack
 ) -> None:
     text = ("line & more\n" * 400) + "&" * 3500
     await slack.send(Outbound(ALICE, text, (Button("x" * 200, "LINK"),)))
-    body = fake.posted[0]
+    body = slack_api.posted[0]
     pieces = [b["text"]["text"] for b in body["blocks"] if b["type"] == "section"]
     assert all(0 < len(piece) <= SECTION_LIMIT for piece in pieces)
     assert "".join(pieces) == escape(text)
@@ -145,36 +137,38 @@ def test_sections_never_cut_an_entity() -> None:
         ("token_revoked", "auth"),
     ],
 )
-async def test_permanent_refusals(slack: Slack, fake: FakeSlack, error: str, reason: str) -> None:
-    fake.refuse("chat.postMessage", error)
+async def test_permanent_refusals(
+    slack: Slack, slack_api: FakeSlack, error: str, reason: str
+) -> None:
+    slack_api.refuse("chat.postMessage", error)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
     assert failed.value.reason == reason
     assert failed.value.permanent
 
 
-async def test_a_wrong_token_is_an_auth_failure(fake: FakeSlack) -> None:
-    slack = Slack(token="xoxb-wrong", signing_secret=SECRET, base_url=fake.base_url)
+async def test_a_wrong_token_is_an_auth_failure(slack_api: FakeSlack) -> None:
+    slack = Slack(token="xoxb-wrong", signing_secret=SECRET, base_url=slack_api.base_url)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
     assert (failed.value.reason, failed.value.permanent) == ("auth", True)
 
 
-async def test_429_is_rate_limited_with_retry_after(slack: Slack, fake: FakeSlack) -> None:
-    fake.refuse("chat.postMessage", "ratelimited", status=429, retry_after="2")
+async def test_429_is_rate_limited_with_retry_after(slack: Slack, slack_api: FakeSlack) -> None:
+    slack_api.refuse("chat.postMessage", "ratelimited", status=429, retry_after="2")
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
     assert failed.value.reason == "rate_limited"
     assert not failed.value.permanent
     assert failed.value.retry_after == 2.0
-    assert len(fake.called("chat.postMessage")) == 1  # no sleeping retry inside send()
+    assert len(slack_api.called("chat.postMessage")) == 1  # no sleeping retry inside send()
 
 
 @pytest.mark.parametrize("header", [None, "soon", "-3", "inf", "nan"])
 async def test_a_garbled_retry_after_is_ignored(
-    slack: Slack, fake: FakeSlack, header: str | None
+    slack: Slack, slack_api: FakeSlack, header: str | None
 ) -> None:
-    fake.refuse("chat.postMessage", "ratelimited", status=429, retry_after=header)
+    slack_api.refuse("chat.postMessage", "ratelimited", status=429, retry_after=header)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
     assert failed.value.reason == "rate_limited"
@@ -191,9 +185,9 @@ async def test_a_garbled_retry_after_is_ignored(
     ],
 )
 async def test_server_errors_are_transient(
-    slack: Slack, fake: FakeSlack, status: int, error: str
+    slack: Slack, slack_api: FakeSlack, status: int, error: str
 ) -> None:
-    fake.refuse("chat.postMessage", error, status=status)
+    slack_api.refuse("chat.postMessage", error, status=status)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
     assert (failed.value.reason, failed.value.permanent) == ("transient", False)
@@ -206,7 +200,7 @@ async def test_a_network_failure_is_transient() -> None:
     assert (failed.value.reason, failed.value.permanent) == ("transient", False)
 
 
-async def test_start_learns_the_bot_identity(slack: Slack, fake: FakeSlack) -> None:
+async def test_start_learns_the_bot_identity(slack: Slack, slack_api: FakeSlack) -> None:
     await slack.start()
     assert (slack.identity.user_id, slack.identity.bot_id, slack.identity.team_id) == (
         BOT_USER,
@@ -215,8 +209,8 @@ async def test_start_learns_the_bot_identity(slack: Slack, fake: FakeSlack) -> N
     )
 
 
-async def test_start_survives_a_failing_auth_test(slack: Slack, fake: FakeSlack) -> None:
-    fake.refuse("auth.test", "invalid_auth")
+async def test_start_survives_a_failing_auth_test(slack: Slack, slack_api: FakeSlack) -> None:
+    slack_api.refuse("auth.test", "invalid_auth")
     await slack.start()
     assert slack.identity.user_id is None
     unreachable = Slack(token=TOKEN, signing_secret=SECRET, base_url="http://127.0.0.1:9/api/")
@@ -243,9 +237,9 @@ def test_from_settings_needs_the_token_and_the_secret() -> None:
 
 @pytest.fixture
 async def harness(
-    sqlite_url: str, clock: FakeClock, fake: FakeSlack
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
 ) -> AsyncIterator[SlackHarness]:
-    opened = await SlackHarness.open(sqlite_url, clock, fake)
+    opened = await SlackHarness.open(sqlite_url, clock, slack_api)
     yield opened
     await opened.close()
 
@@ -305,10 +299,14 @@ class SlowInbox:
         return None
 
 
-async def test_slow_recording_does_not_delay_the_ack(fake: FakeSlack) -> None:
+async def test_slow_recording_does_not_delay_the_ack(slack_api: FakeSlack) -> None:
     clock = FakeClock(NOW)
     slack = Slack(
-        token=TOKEN, signing_secret=SECRET, base_url=fake.base_url, clock=clock, ack_budget=0.05
+        token=TOKEN,
+        signing_secret=SECRET,
+        base_url=slack_api.base_url,
+        clock=clock,
+        ack_budget=0.05,
     )
     inbox = SlowInbox()
     app = Starlette(routes=list(slack.routes(inbox)))
@@ -332,9 +330,9 @@ class FailingInbox(SlowInbox):
         raise RuntimeError("database down")
 
 
-async def test_a_core_failure_answers_500_so_slack_retries(fake: FakeSlack) -> None:
+async def test_a_core_failure_answers_500_so_slack_retries(slack_api: FakeSlack) -> None:
     clock = FakeClock(NOW)
-    slack = Slack(token=TOKEN, signing_secret=SECRET, base_url=fake.base_url, clock=clock)
+    slack = Slack(token=TOKEN, signing_secret=SECRET, base_url=slack_api.base_url, clock=clock)
     app = Starlette(routes=list(slack.routes(FailingInbox())))
     body = event_body(dm("LINK"))
     headers = {"Content-Type": "application/json", **sign(body, timestamp=int(NOW.timestamp()))}

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.channels.base import Inbox
 from bot.core.clock import FakeClock
 from tests.channels.fake_slack import FakeSlack, SlackHarness
 
 seen: list[str] = []
 
 
-def staff_commands(bolt: AsyncApp, inbox: Inbox) -> None:
+def staff_commands(bolt: AsyncApp) -> None:
     async def is_clients(body: dict[str, Any]) -> bool:
         return str(body.get("text", "")).strip().startswith("clients")
 
@@ -33,14 +32,13 @@ def staff_commands(bolt: AsyncApp, inbox: Inbox) -> None:
 
 
 @pytest.fixture
-async def slack(sqlite_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
-    fake = FakeSlack()
-    await fake.start()
-    harness = await SlackHarness.open(sqlite_url, clock, fake, staff=[staff_commands])
+async def slack(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    harness = await SlackHarness.open(sqlite_url, clock, slack_api, staff=[staff_commands])
     seen.clear()
     yield harness
     await harness.close()
-    await fake.stop()
 
 
 async def test_a_staff_subcommand_goes_to_the_staff_listener(slack: SlackHarness) -> None:

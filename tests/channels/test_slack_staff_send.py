@@ -4,13 +4,12 @@ buttons with their own action ids. Also the outbox keeps all of it across a rest
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.slack import Slack
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
 from tests.channels.fake_slack import DM, SECRET, TOKEN, FakeSlack
@@ -21,19 +20,11 @@ NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
+def slack(slack_api: FakeSlack) -> Slack:
+    return Slack(token=TOKEN, signing_secret=SECRET, base_url=slack_api.base_url)
 
 
-@pytest.fixture
-def slack(fake: FakeSlack) -> Slack:
-    return Slack(token=TOKEN, signing_secret=SECRET, base_url=fake.base_url)
-
-
-async def test_a_card_with_markup_and_staff_buttons(slack: Slack, fake: FakeSlack) -> None:
+async def test_a_card_with_markup_and_staff_buttons(slack: Slack, slack_api: FakeSlack) -> None:
     card = Outbound(
         Address("slack", CHANNEL),
         "*New referral* by <@U0ANN> & friends",
@@ -45,7 +36,7 @@ async def test_a_card_with_markup_and_staff_buttons(slack: Slack, fake: FakeSlac
         markup=True,
     )
     ts = await slack.send(card)
-    [body] = fake.posted
+    [body] = slack_api.posted
     assert body["text"] == "*New referral* by <@U0ANN> & friends"  # not escaped
     assert body["blocks"][0]["text"]["text"] == body["text"]
     assert [(e["action_id"], e["value"]) for e in body["blocks"][1]["elements"]] == [
@@ -53,10 +44,12 @@ async def test_a_card_with_markup_and_staff_buttons(slack: Slack, fake: FakeSlac
         ("staff_reward_void", "17"),
     ]
     assert "thread_ts" not in body
-    assert ts is not None and (CHANNEL, ts) in fake.messages
+    assert ts is not None and (CHANNEL, ts) in slack_api.messages
 
 
-async def test_an_edit_replaces_the_message_and_its_buttons(slack: Slack, fake: FakeSlack) -> None:
+async def test_an_edit_replaces_the_message_and_its_buttons(
+    slack: Slack, slack_api: FakeSlack
+) -> None:
     ts = await slack.send(
         Outbound(Address("slack", CHANNEL), "held", (Button("Approve", "1", "staff_x"),), CHANNEL)
     )
@@ -65,23 +58,23 @@ async def test_an_edit_replaces_the_message_and_its_buttons(slack: Slack, fake: 
         Outbound(Address("slack", CHANNEL), "approved", reply_to=CHANNEL, edit_of=ts, markup=True)
     )
     assert edited == ts
-    [update] = fake.called("chat.update")
+    [update] = slack_api.called("chat.update")
     assert (update.body["channel"], update.body["ts"], update.body["text"]) == (
         CHANNEL,
         ts,
         "approved",
     )
-    assert fake.messages[(CHANNEL, ts)]["blocks"] == [
+    assert slack_api.messages[(CHANNEL, ts)]["blocks"] == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "approved"}}
     ]  # the buttons are gone
 
 
-async def test_a_thread_reply_and_an_ephemeral_note(slack: Slack, fake: FakeSlack) -> None:
+async def test_a_thread_reply_and_an_ephemeral_note(slack: Slack, slack_api: FakeSlack) -> None:
     await slack.send(Outbound(AM, "queued", reply_to=DM, thread="1795000000.000001", markup=True))
-    assert fake.posted[0]["thread_ts"] == "1795000000.000001"
-    assert fake.posted[0]["channel"] == DM
+    assert slack_api.posted[0]["thread_ts"] == "1795000000.000001"
+    assert slack_api.posted[0]["channel"] == DM
     note = await slack.send(Outbound(AM, "nothing changed", reply_to=CHANNEL, ephemeral=True))
-    [call] = fake.called("chat.postEphemeral")
+    [call] = slack_api.called("chat.postEphemeral")
     assert (call.body["channel"], call.body["user"], call.body["text"]) == (
         CHANNEL,
         "U0AM",
@@ -90,11 +83,11 @@ async def test_a_thread_reply_and_an_ephemeral_note(slack: Slack, fake: FakeSlac
     assert note is not None
 
 
-async def test_an_edit_of_a_message_gone_is_not_retried(slack: Slack, fake: FakeSlack) -> None:
+async def test_an_edit_of_a_message_gone_is_not_retried(slack: Slack, slack_api: FakeSlack) -> None:
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(AM, "x", reply_to=CHANNEL, edit_of="1.2"))
     assert failed.value.permanent
-    fake.refuse("chat.postEphemeral", "user_not_in_channel")
+    slack_api.refuse("chat.postEphemeral", "user_not_in_channel")
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(AM, "x", reply_to=CHANNEL, ephemeral=True))
     assert failed.value.permanent

@@ -1,4 +1,4 @@
-"""Transcripts over the real route: a signed request in, the dispatcher runs, the fake Slack
+"""Transcripts over the real route: a signed request in, the dispatcher runs, the slack_api Slack
 receives the reply."""
 
 from __future__ import annotations
@@ -26,16 +26,10 @@ from tests.channels.fake_slack import (
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def slack(sqlite_url: str, clock: FakeClock, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
-    harness = await SlackHarness.open(sqlite_url, clock, fake)
+async def slack(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    harness = await SlackHarness.open(sqlite_url, clock, slack_api)
     await harness.slack.start()
     yield harness
     await harness.close()

@@ -130,7 +130,7 @@ async def test_a_slow_telegram_delivers_every_message_once(seconds: float) -> No
 
 
 async def test_a_telegram_read_timeout_is_uncertain_not_transient() -> None:
-    from bot.channels.base import DeliveryFailed
+    from bot.core.channel import DeliveryFailed
 
     fake = FakeTelegram()
     await fake.start()

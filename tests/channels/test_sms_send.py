@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import DeliveryFailed
 from bot.channels.sms import REQUIRED, TwilioSms, clip, from_settings, render
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address, Button, Outbound

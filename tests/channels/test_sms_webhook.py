@@ -344,8 +344,8 @@ async def test_the_channel_says_when_twilio_confirmed_an_opt_out_keyword(
     await driver.sms("STOP", OptOutType="STOP")
     await driver.sms("STOP")
     confirmed, unconfirmed = spy.messages
-    assert confirmed.profile.get("provider_confirms_optout") is True
-    assert "provider_confirms_optout" not in unconfirmed.profile
+    assert confirmed.profile.provider_confirms_optout is True
+    assert unconfirmed.profile.provider_confirms_optout is False
 
 
 # D1.5: Unicode ----------------------------------------------------------------------------------
@@ -408,8 +408,8 @@ async def test_media_only_is_flagged_and_media_with_words_is_not(
     await driver.sms("LINK", NumMedia="1", MediaUrl0="https://a.example/p.jpg")
     await driver.sms("", NumMedia="not a number")
     picture, captioned, garbled = spy.messages
-    assert picture.profile.get("media_only") is True
-    assert "media_only" not in captioned.profile and "media_only" not in garbled.profile
+    assert picture.profile.media_only is True
+    assert captioned.profile.media_only is False and garbled.profile.media_only is False
 
 
 @pytest.mark.parametrize(

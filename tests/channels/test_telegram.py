@@ -1,4 +1,4 @@
-"""The Telegram channel's own parts: reading updates, sending through the fake Bot API, the
+"""The Telegram channel's own parts: reading updates, sending through the telegram_api Bot API, the
 errors the dispatcher is told about, and registering the webhook."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 from telegram import Update, User
 
-from bot.channels.base import DeepLinking, DeliveryFailed
 from bot.channels.telegram import Telegram, api_url, from_settings
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
@@ -19,15 +18,15 @@ from bot.channels.telegram_updates import (
     language_hint,
     read_update,
 )
+from bot.core.channel import DeepLinking, DeliveryFailed
 from bot.core.config import Settings
-from bot.core.messages import Address, Button, Inbound, Outbound
+from bot.core.messages import Address, Button, Inbound, Outbound, Profile
 from tests.channels.fake_telegram import (
     TOKEN,
     USERNAME,
     FakeTelegram,
     WebhookDriver,
     private_chat,
-    running_fake,
     user,
 )
 
@@ -39,15 +38,13 @@ MINA = Address("telegram", "777")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as running:
-        yield running
-
-
-@pytest.fixture
-async def channel(fake: FakeTelegram) -> AsyncIterator[Telegram]:
-    made = Telegram(token=fake.token, public_base_url="https://ref.example",
-                    webhook_secret="hook-S3cret_token", api_base_url=fake.base_url)
+async def channel(telegram_api: FakeTelegram) -> AsyncIterator[Telegram]:
+    made = Telegram(
+        token=telegram_api.token,
+        public_base_url="https://ref.example",
+        webhook_secret="hook-S3cret_token",
+        api_base_url=telegram_api.base_url,
+    )
     yield made
     await made.stop()
 
@@ -62,12 +59,28 @@ def read(body: dict[str, object], username: str | None = USERNAME) -> object:
 
 # -- reading updates -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("ko", "ko"), ("ko-KR", "ko"), ("zh-hant", "zh-Hant"), ("zh-TW", "zh-Hant"),
-     ("zh-hk", "zh-Hant"), ("zh_MO", "zh-Hant"), ("zh-Hant-TW", "zh-Hant"), ("zh", "zh-Hans"),
-     ("zh-hans", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-sg", "zh-Hans"), ("en", "en"),
-     ("en-GB", "en"), ("ja", "en"), ("kok", "en"), (None, None), ("", None)],
+    [
+        ("ko", "ko"),
+        ("ko-KR", "ko"),
+        ("zh-hant", "zh-Hant"),
+        ("zh-TW", "zh-Hant"),
+        ("zh-hk", "zh-Hant"),
+        ("zh_MO", "zh-Hant"),
+        ("zh-Hant-TW", "zh-Hant"),
+        ("zh", "zh-Hans"),
+        ("zh-hans", "zh-Hans"),
+        ("zh-CN", "zh-Hans"),
+        ("zh-sg", "zh-Hans"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("ja", "en"),
+        ("kok", "en"),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_language_code_becomes_one_of_our_languages(code: str | None, expected: str | None) -> None:
     assert language_hint(code) == expected
@@ -84,7 +97,7 @@ def test_a_private_message_becomes_an_inbound_with_identity_and_profile() -> Non
     assert inbound.text == "/start K7Q2M9XA"
     assert inbound.event_id == f"{body['update_id']}:777:1"
     assert inbound.received_at == NOW
-    assert inbound.profile == {"name": "Mina Park", "reply_to": "777", "lang": "ko"}
+    assert inbound.profile == Profile(name="Mina Park", reply_to="777", lang="ko")
 
 
 def test_the_mention_of_our_bot_is_dropped_from_a_command_but_not_another_bots() -> None:
@@ -107,9 +120,9 @@ def test_a_photo_without_caption_is_media_only_and_a_captioned_one_reads_its_cap
     photo = [{"file_id": "AgAD", "file_unique_id": "u1", "width": 90, "height": 90}]
     bare = read(driver.message(None, photo=photo))
     captioned = read(driver.message(None, photo=photo, caption="LINK"))
-    assert isinstance(bare, Inbound) and bare.profile["media_only"] is True and bare.text == ""
+    assert isinstance(bare, Inbound) and bare.profile.media_only is True and bare.text == ""
     assert isinstance(captioned, Inbound) and captioned.text == "LINK"
-    assert "media_only" not in captioned.profile
+    assert captioned.profile.media_only is False
 
 
 def test_updates_that_are_not_a_person_writing_to_us_read_as_nothing() -> None:
@@ -119,11 +132,19 @@ def test_updates_that_are_not_a_person_writing_to_us_read_as_nothing() -> None:
     assert read(driver.message("LINK", chat=group)) is None
     assert read(driver.message("LINK", sender=robot)) is None
     assert read(driver.message("LINK", kind="edited_message", edit_date=1_800_000_100)) is None
-    channel_post = {"update_id": 9, "channel_post": {
-        "message_id": 3, "date": 1, "chat": {"id": -1001, "type": "channel"}, "text": "LINK"}}
+    channel_post = {
+        "update_id": 9,
+        "channel_post": {
+            "message_id": 3,
+            "date": 1,
+            "chat": {"id": -1001, "type": "channel"},
+            "text": "LINK",
+        },
+    }
     assert read(channel_post) is None
-    pinned = driver.message(None, pinned_message={"message_id": 1, "date": 0,
-                                                  "chat": private_chat()})
+    pinned = driver.message(
+        None, pinned_message={"message_id": 1, "date": 0, "chat": private_chat()}
+    )
     assert read(pinned) is None
     assert read(driver.callback(None)) is None  # a game button: no data
     assert read({"update_id": 10}) is None
@@ -134,12 +155,13 @@ def test_a_button_tap_reads_as_its_keyword_and_block_updates_as_reachability() -
     tap = read(driver.callback("LINK", query_id="4400123"))
     assert isinstance(tap, Inbound)
     assert (tap.sender, tap.text, tap.event_id) == (MINA, "LINK", "cb:4400123")
-    assert tap.profile["reply_to"] == "777"
+    assert tap.profile.reply_to == "777"
     assert read(driver.my_chat_member("kicked")) == Reachability(MINA, reachable=False)
     assert read(driver.my_chat_member("member")) == Reachability(MINA, reachable=True)
 
 
 # -- settings --------------------------------------------------------------------------------
+
 
 def test_from_settings_needs_the_token_and_checks_the_secret() -> None:
     assert from_settings(Settings(telegram_bot_token=None)) is None
@@ -160,14 +182,19 @@ def test_api_base_url_accepts_a_host_ptbs_form_or_a_template() -> None:
 
 # -- sending ---------------------------------------------------------------------------------
 
+
 async def test_send_works_without_start_and_sends_plain_text_with_an_inline_keyboard(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    message = Outbound(MINA, "Hi <b>&amp; you", (Button("My link", "LINK"), Button("Count",
-                                                  "COUNT"), Button("Top", "TOP")), "777")
+    message = Outbound(
+        MINA,
+        "Hi <b>&amp; you",
+        (Button("My link", "LINK"), Button("Count", "COUNT"), Button("Top", "TOP")),
+        "777",
+    )
     provider_id = await channel.send(message)
-    assert [c.method for c in fake.calls] == ["getMe", "sendMessage"]  # initialized lazily
-    params = fake.sent()[0].params
+    assert [c.method for c in telegram_api.calls] == ["getMe", "sendMessage"]  # initialized lazily
+    params = telegram_api.sent()[0].params
     assert provider_id == "1"
     assert params["chat_id"] == "777"
     assert params["text"] == "Hi <b>&amp; you"  # as written: no parse_mode, nothing to escape
@@ -176,22 +203,22 @@ async def test_send_works_without_start_and_sends_plain_text_with_an_inline_keyb
     assert [[b["callback_data"] for b in row] for row in keyboard] == [["LINK", "COUNT"], ["TOP"]]
     assert keyboard[0][0]["text"] == "My link"
     assert await channel.send(Outbound(MINA, "again")) == "2"
-    assert "reply_markup" not in fake.sent()[1].params
-    assert len(fake.called("getMe")) == 1
+    assert "reply_markup" not in telegram_api.sent()[1].params
+    assert len(telegram_api.called("getMe")) == 1
 
 
 async def test_send_goes_to_reply_to_when_the_chat_differs(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
     await channel.send(Outbound(MINA, "hello", reply_to="-4242"))
-    assert fake.sent()[0].params["chat_id"] == "-4242"
+    assert telegram_api.sent()[0].params["chat_id"] == "-4242"
 
 
 async def test_a_button_whose_keyword_is_too_long_for_callback_data_is_left_out(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
     await channel.send(Outbound(MINA, "hi", (Button("x", "X" * 65),)))
-    assert "reply_markup" not in fake.sent()[0].params
+    assert "reply_markup" not in telegram_api.sent()[0].params
 
 
 async def failure_of(channel: Telegram, to: str = "777", text: str = "hi") -> DeliveryFailed:
@@ -201,31 +228,33 @@ async def failure_of(channel: Telegram, to: str = "777", text: str = "hi") -> De
 
 
 async def test_a_blocked_chat_is_a_permanent_blocked_failure(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    fake.blocked.add("777")
+    telegram_api.blocked.add("777")
     failure = await failure_of(channel)
     assert (failure.reason, failure.permanent) == ("blocked", True)
     assert "blocked by the user" in failure.detail
 
 
-async def test_a_deactivated_user_is_blocked_too(fake: FakeTelegram, channel: Telegram) -> None:
-    fake.fail("sendMessage", 403, "Forbidden: user is deactivated")
+async def test_a_deactivated_user_is_blocked_too(
+    telegram_api: FakeTelegram, channel: Telegram
+) -> None:
+    telegram_api.fail("sendMessage", 403, "Forbidden: user is deactivated")
     assert (await failure_of(channel)).reason == "blocked"
 
 
 async def test_flood_control_is_transient_with_telegrams_retry_after(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    fake.flood(retry_after=7)
+    telegram_api.flood(retry_after=7)
     failure = await failure_of(channel)
     assert (failure.reason, failure.permanent, failure.retry_after) == ("rate_limited", False, 7)
 
 
 async def test_the_fake_floods_a_second_message_to_a_chat_within_a_second_when_asked(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    fake.enforce_flood_limits = True
+    telegram_api.enforce_flood_limits = True
     await channel.send(Outbound(MINA, "one"))
     failure = await failure_of(channel)
     assert (failure.reason, failure.retry_after) == ("rate_limited", 1)
@@ -233,17 +262,17 @@ async def test_the_fake_floods_a_second_message_to_a_chat_within_a_second_when_a
 
 
 async def test_retry_after_is_read_as_a_timedelta_too(
-    fake: FakeTelegram, channel: Telegram, monkeypatch: pytest.MonkeyPatch
+    telegram_api: FakeTelegram, channel: Telegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    fake.flood(retry_after=3)
+    telegram_api.flood(retry_after=3)
     assert (await failure_of(channel)).retry_after == 3.0
 
 
 async def test_chat_not_found_and_other_bad_requests_are_permanent(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    fake.missing.add("404404")
+    telegram_api.missing.add("404404")
     missing = await failure_of(channel, to="404404")
     too_long = await failure_of(channel, text="x" * 4097)
     assert (missing.reason, missing.permanent) == ("not_found", True)
@@ -251,10 +280,13 @@ async def test_chat_not_found_and_other_bad_requests_are_permanent(
 
 
 async def test_a_rejected_token_is_an_auth_failure_that_does_not_quote_the_token(
-    fake: FakeTelegram,
+    telegram_api: FakeTelegram,
 ) -> None:
-    wrong = Telegram(token="999:WRONG-secret-token", public_base_url="https://ref.example",
-                     api_base_url=fake.base_url)
+    wrong = Telegram(
+        token="999:WRONG-secret-token",
+        public_base_url="https://ref.example",
+        api_base_url=telegram_api.base_url,
+    )
     failure = await failure_of(wrong)
     await wrong.stop()
     assert (failure.reason, failure.permanent) == ("auth", True)
@@ -262,32 +294,33 @@ async def test_a_rejected_token_is_an_auth_failure_that_does_not_quote_the_token
 
 
 async def test_server_errors_and_an_unreachable_api_are_transient(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
-    fake.fail("sendMessage", 502, "Bad Gateway")
+    telegram_api.fail("sendMessage", 502, "Bad Gateway")
     failure = await failure_of(channel)
     assert (failure.reason, failure.permanent) == ("transient", False)
-    await fake.close()
+    await telegram_api.close()
     failure = await failure_of(channel)
     assert (failure.reason, failure.permanent) == ("transient", False)
 
 
 async def test_the_fake_answers_401_for_an_unknown_token_and_404_for_an_unknown_method(
-    fake: FakeTelegram,
+    telegram_api: FakeTelegram,
 ) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        wrong = await client.post(f"{fake.base_url}1:NOPE/getMe")
-        unknown = await client.post(f"{fake.base_url}{fake.token}/sendTelepathy")
+        wrong = await client.post(f"{telegram_api.base_url}1:NOPE/getMe")
+        unknown = await client.post(f"{telegram_api.base_url}{telegram_api.token}/sendTelepathy")
     assert wrong.status_code == 401 and wrong.json()["ok"] is False
     assert unknown.status_code == 404
 
 
 # -- lifecycle -------------------------------------------------------------------------------
 
+
 async def test_start_learns_the_username_and_registers_the_webhook_with_the_secret(
-    fake: FakeTelegram, channel: Telegram
+    telegram_api: FakeTelegram, channel: Telegram
 ) -> None:
     assert isinstance(channel, DeepLinking)
     assert channel.deep_link("K7Q2M9XA") is None  # getMe has not answered yet
@@ -295,29 +328,42 @@ async def test_start_learns_the_username_and_registers_the_webhook_with_the_secr
     assert channel.username == USERNAME
     assert channel.deep_link("K7Q2M9XA") == f"https://t.me/{USERNAME}?start=K7Q2M9XA"
     assert channel.deep_link("not a payload") is None
-    assert fake.webhook == {"url": "https://ref.example/telegram/webhook",
-                            "secret_token": "hook-S3cret_token",
-                            "allowed_updates": list(ALLOWED_UPDATES)}
-    assert not fake.called("getUpdates")
+    assert telegram_api.webhook == {
+        "url": "https://ref.example/telegram/webhook",
+        "secret_token": "hook-S3cret_token",
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
+    assert not telegram_api.called("getUpdates")
 
 
 async def test_a_webhook_telegram_refuses_is_logged_and_startup_goes_on(
-    fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+    telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    plain_http = Telegram(token=fake.token, public_base_url="http://localhost:8000",
-                          webhook_secret="s", api_base_url=fake.base_url)
+    plain_http = Telegram(
+        token=telegram_api.token,
+        public_base_url="http://localhost:8000",
+        webhook_secret="s",
+        api_base_url=telegram_api.base_url,
+    )
     with caplog.at_level(logging.ERROR):
         await plain_http.start()
     await plain_http.stop()
-    assert fake.webhook == {}
+    assert telegram_api.webhook == {}
     assert "PUBLIC_BASE_URL" in caplog.text
 
 
-async def test_a_webhook_registration_that_fails_for_now_is_retried(fake: FakeTelegram) -> None:
-    fake.fail("setWebhook", 502, "Bad Gateway")
-    channel = Telegram(token=fake.token, public_base_url="https://ref.example",
-                       webhook_secret="s", api_base_url=fake.base_url, poll_pause=0.01)
+async def test_a_webhook_registration_that_fails_for_now_is_retried(
+    telegram_api: FakeTelegram,
+) -> None:
+    telegram_api.fail("setWebhook", 502, "Bad Gateway")
+    channel = Telegram(
+        token=telegram_api.token,
+        public_base_url="https://ref.example",
+        webhook_secret="s",
+        api_base_url=telegram_api.base_url,
+        poll_pause=0.01,
+    )
     await channel.start()
-    await fake.wait_for(lambda: bool(fake.webhook))
+    await telegram_api.wait_for(lambda: bool(telegram_api.webhook))
     await channel.stop()
-    assert len(fake.called("setWebhook")) == 2
+    assert len(telegram_api.called("setWebhook")) == 2

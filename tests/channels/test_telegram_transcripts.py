@@ -1,7 +1,7 @@
-"""Transcripts over Telegram: a person writes or taps, the fake Bot API receives the answer.
+"""Transcripts over Telegram: a person writes or taps, the telegram_api Bot API receives the answer.
 
 Both ways in are driven end to end: webhook posts through the ASGI app, and long polling
-against the fake's getUpdates.
+against the telegram_api's getUpdates.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from tests.channels.fake_telegram import (
     USERNAME,
     FakeTelegram,
     Wired,
     lifespan,
-    running_fake,
     user,
     wired,
 )
@@ -34,28 +33,29 @@ MINA = Address("telegram", "777")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as running:
-        yield running
-
-
-@pytest.fixture
-async def tg(fake: FakeTelegram, sqlite_url: str, clock: FakeClock) -> AsyncIterator[Wired]:
-    async with wired(fake, sqlite_url, clock) as made:
+async def tg(telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock) -> AsyncIterator[Wired]:
+    async with wired(telegram_api, sqlite_url, clock) as made:
         await made.channel.start()
         yield made
 
 
 @pytest.fixture
-async def polling(fake: FakeTelegram, sqlite_url: str, clock: FakeClock) -> AsyncIterator[Wired]:
-    async with wired(fake, sqlite_url, clock, secret=None) as made:
+async def polling(
+    telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock
+) -> AsyncIterator[Wired]:
+    async with wired(telegram_api, sqlite_url, clock, secret=None) as made:
         yield made
 
 
 async def say_on_console(tg: Wired, who: str, text: str) -> list[str]:
     before = len(tg.console.sent)
-    inbound = Inbound(Address("console", who), text, f"c-{who}-{len(tg.console.sent)}-{text}",
-                      tg.bot.clock.now(), {"name": who.title()})
+    inbound = Inbound(
+        Address("console", who),
+        text,
+        f"c-{who}-{len(tg.console.sent)}-{text}",
+        tg.bot.clock.now(),
+        Profile(name=who.title()),
+    )
     await tg.bot.engine.handle(inbound)
     await tg.bot.dispatcher.dispatch_due()
     return [m.text for m in tg.console.sent[before:]]
@@ -77,6 +77,7 @@ async def counted(tg: Wired, address: Address) -> int:
 
 # -- webhook transcripts -------------------------------------------------------------------
 
+
 async def test_a_friend_taps_the_deep_link_of_a_console_customer_and_is_counted_once(
     tg: Wired,
 ) -> None:
@@ -85,8 +86,9 @@ async def test_a_friend_taps_the_deep_link_of_a_console_customer_and_is_counted_
     assert link is not None and link.startswith(f"https://t.me/{USERNAME}?start=")
     # Telegram opens the chat; pressing Start sends "/start <payload>" as an ordinary message.
     (payload,) = parse_qs(urlsplit(link).query)["start"]
-    press_start = tg.driver.message(f"/start {payload}", sender=user(888, "Jun",
-                                                                     language_code="en"))
+    press_start = tg.driver.message(
+        f"/start {payload}", sender=user(888, "Jun", language_code="en")
+    )
     assert (await tg.driver.post(press_start)).status_code == 200
     await tg.driver.redeliver(press_start)  # Telegram did not hear our 200 the first time
     await tg.bot.dispatcher.dispatch_due()
@@ -134,14 +136,16 @@ async def test_a_telegram_user_asks_for_the_link_and_gets_the_web_and_deep_links
 
 
 async def test_a_korean_telegram_user_is_answered_in_korean(tg: Wired) -> None:
-    await tg.driver.post(tg.driver.message("LINK", sender=user(555, "민지",
-                                                               language_code="ko-KR")))
+    await tg.driver.post(tg.driver.message("LINK", sender=user(555, "민지", language_code="ko-KR")))
     await tg.bot.dispatcher.dispatch_due()
     code = await participant_code(tg, Address("telegram", "555"))
     (reply,) = tg.fake.texts(555)
     assert reply == tg.bot.catalogs.text(
-        "ko", "link.reply_telegram", link=f"https://ref.example/r/{code}",
-        deep_link=f"https://t.me/{USERNAME}?start={code}", code=code,
+        "ko",
+        "link.reply_telegram",
+        link=f"https://ref.example/r/{code}",
+        deep_link=f"https://t.me/{USERNAME}?start={code}",
+        code=code,
     )
 
 
@@ -161,94 +165,100 @@ async def test_a_referrer_who_blocked_the_bot_is_thanked_once_then_left_alone(
 
 
 async def test_the_app_lifespan_registers_the_webhook_and_shuts_the_bot_down(
-    fake: FakeTelegram, sqlite_url: str, clock: FakeClock
+    telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock
 ) -> None:
-    async with wired(fake, sqlite_url, clock) as made:
+    async with wired(telegram_api, sqlite_url, clock) as made:
         async with lifespan(made.app):
-            assert fake.webhook["url"] == "https://ref.example/telegram/webhook"
+            assert telegram_api.webhook["url"] == "https://ref.example/telegram/webhook"
             assert made.channel.username == USERNAME
             await made.driver.post(made.driver.message("LINK"))
             await made.bot.dispatcher.dispatch_due()
-        assert len(fake.texts(777)) == 1
+        assert len(telegram_api.texts(777)) == 1
 
 
 # -- long polling ------------------------------------------------------------------------------
 
-async def handled(fake: FakeTelegram, update_id: int) -> None:
+
+async def handled(telegram_api: FakeTelegram, update_id: int) -> None:
     """Until the loop asks for the updates after this one: it has handled it."""
-    await fake.wait_for(lambda: any(
-        c.method == "getUpdates" and int(c.params.get("offset") or 0) > update_id
-        for c in fake.calls))
+    await telegram_api.wait_for(
+        lambda: any(
+            c.method == "getUpdates" and int(c.params.get("offset") or 0) > update_id
+            for c in telegram_api.calls
+        )
+    )
 
 
 async def test_long_polling_handles_a_queued_update_once_and_the_reply_is_sent(
-    polling: Wired, fake: FakeTelegram
+    polling: Wired, telegram_api: FakeTelegram
 ) -> None:
-    fake.webhook = {"url": "https://old.example/hook"}  # left over from a webhook deployment
+    telegram_api.webhook = {
+        "url": "https://old.example/hook"
+    }  # left over from a webhook deployment
     await polling.channel.start()
-    update = fake.queue_update(polling.driver.message("LINK"))
-    await handled(fake, update["update_id"])
+    update = telegram_api.queue_update(polling.driver.message("LINK"))
+    await handled(telegram_api, update["update_id"])
     await polling.bot.dispatcher.dispatch_due()
     code = await participant_code(polling, MINA)
-    (reply,) = fake.texts(777)
+    (reply,) = telegram_api.texts(777)
     assert f"https://ref.example/r/{code}" in reply
     assert f"https://t.me/{USERNAME}?start={code}" in reply
 
     # The next poll confirmed it: it is gone from the queue and never handled twice.
-    later = fake.queue_update(polling.driver.message("COUNT"))
-    await handled(fake, later["update_id"])
+    later = telegram_api.queue_update(polling.driver.message("COUNT"))
+    await handled(telegram_api, later["update_id"])
     await polling.bot.dispatcher.dispatch_due()
     assert await polling.count("inbound_events") == 2
-    assert len(fake.texts(777)) == 2
-    methods = [c.method for c in fake.calls]
+    assert len(telegram_api.texts(777)) == 2
+    methods = [c.method for c in telegram_api.calls]
     assert methods[:3] == ["getMe", "deleteWebhook", "getUpdates"]
-    assert fake.webhook == {}
+    assert telegram_api.webhook == {}
     await polling.channel.stop()
-    polls = len(fake.called("getUpdates"))
+    polls = len(telegram_api.called("getUpdates"))
     await asyncio.sleep(0.05)
-    assert len(fake.called("getUpdates")) == polls  # stopped for good
+    assert len(telegram_api.called("getUpdates")) == polls  # stopped for good
 
 
 async def test_a_redelivered_update_while_polling_changes_nothing(
-    polling: Wired, fake: FakeTelegram
+    polling: Wired, telegram_api: FakeTelegram
 ) -> None:
     await polling.channel.start()
     update = polling.driver.message("LINK")
-    fake.queue_update(update)
-    await handled(fake, update["update_id"])
-    fake.queue_update(update)  # the same update_id again, as after a lost confirmation
-    await handled(fake, update["update_id"])
-    await fake.wait_for(lambda: len(fake.called("getUpdates")) >= 3)
+    telegram_api.queue_update(update)
+    await handled(telegram_api, update["update_id"])
+    telegram_api.queue_update(update)  # the same update_id again, as after a lost confirmation
+    await handled(telegram_api, update["update_id"])
+    await telegram_api.wait_for(lambda: len(telegram_api.called("getUpdates")) >= 3)
     await polling.bot.dispatcher.dispatch_due()
-    assert len(fake.texts(777)) == 1
+    assert len(telegram_api.texts(777)) == 1
 
 
-async def test_polling_answers_a_tapped_button(polling: Wired, fake: FakeTelegram) -> None:
+async def test_polling_answers_a_tapped_button(polling: Wired, telegram_api: FakeTelegram) -> None:
     await polling.channel.start()
-    tap = fake.queue_update(polling.driver.callback("LINK", query_id="4400999"))
-    await handled(fake, tap["update_id"])
-    await fake.wait_for(lambda: bool(fake.called("answerCallbackQuery")))
-    assert fake.called("answerCallbackQuery")[0].params["callback_query_id"] == "4400999"
+    tap = telegram_api.queue_update(polling.driver.callback("LINK", query_id="4400999"))
+    await handled(telegram_api, tap["update_id"])
+    await telegram_api.wait_for(lambda: bool(telegram_api.called("answerCallbackQuery")))
+    assert telegram_api.called("answerCallbackQuery")[0].params["callback_query_id"] == "4400999"
     await polling.bot.dispatcher.dispatch_due()
-    assert len(fake.texts(777)) == 1
+    assert len(telegram_api.texts(777)) == 1
 
 
 async def test_polling_pauses_on_errors_and_flood_control_then_carries_on(
-    polling: Wired, fake: FakeTelegram
+    polling: Wired, telegram_api: FakeTelegram
 ) -> None:
-    fake.fail("getUpdates", 502, "Bad Gateway")
-    fake.fail("getUpdates", 409, "Conflict: terminated by other getUpdates request")
-    fake.flood(retry_after=0, method="getUpdates")
+    telegram_api.fail("getUpdates", 502, "Bad Gateway")
+    telegram_api.fail("getUpdates", 409, "Conflict: terminated by other getUpdates request")
+    telegram_api.flood(retry_after=0, method="getUpdates")
     await polling.channel.start()
-    update = fake.queue_update(polling.driver.message("LINK"))
-    await handled(fake, update["update_id"])
-    assert [c.answer for c in fake.called("getUpdates")][:4] == [[502], [409], [429], [200]]
+    update = telegram_api.queue_update(polling.driver.message("LINK"))
+    await handled(telegram_api, update["update_id"])
+    assert [c.answer for c in telegram_api.called("getUpdates")][:4] == [[502], [409], [429], [200]]
     await polling.bot.dispatcher.dispatch_due()
-    assert len(fake.texts(777)) == 1
+    assert len(telegram_api.texts(777)) == 1
 
 
 async def test_polling_keeps_an_update_it_could_not_store_and_handles_it_later(
-    polling: Wired, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    polling: Wired, telegram_api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = polling.bot.inbox.message
     outage = [True]
@@ -260,36 +270,38 @@ async def test_polling_keeps_an_update_it_could_not_store_and_handles_it_later(
 
     monkeypatch.setattr(polling.bot.inbox, "message", database_down)
     await polling.channel.start()
-    update = fake.queue_update(polling.driver.message("LINK"))
-    await handled(fake, update["update_id"])
+    update = telegram_api.queue_update(polling.driver.message("LINK"))
+    await handled(telegram_api, update["update_id"])
     await polling.bot.dispatcher.dispatch_due()
-    assert len(fake.texts(777)) == 1
+    assert len(telegram_api.texts(777)) == 1
 
 
 async def test_polling_with_a_rejected_token_stops_instead_of_hammering(
-    polling: Wired, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+    polling: Wired, telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.token = "999:another-bot"  # our token is now unknown: 401
+    telegram_api.token = "999:another-bot"  # our token is now unknown: 401
     await polling.channel.start()
-    await fake.wait_for(lambda: bool(fake.calls))
+    await telegram_api.wait_for(lambda: bool(telegram_api.calls))
     await asyncio.sleep(0.05)
-    assert [c.method for c in fake.calls] == ["getMe"]
+    assert [c.method for c in telegram_api.calls] == ["getMe"]
     assert "polling stopped" in caplog.text
     assert polling.channel.deep_link("K7Q2M9XA") is None
 
 
 async def test_the_app_lifespan_runs_and_stops_polling(
-    fake: FakeTelegram, sqlite_url: str, clock: FakeClock
+    telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock
 ) -> None:
-    async with wired(fake, sqlite_url, clock, secret=None) as made:
+    async with wired(telegram_api, sqlite_url, clock, secret=None) as made:
         async with lifespan(made.app):
-            update = fake.queue_update(made.driver.message("LINK"))
-            await handled(fake, update["update_id"])
-        polls = len(fake.called("getUpdates"))
+            update = telegram_api.queue_update(made.driver.message("LINK"))
+            await handled(telegram_api, update["update_id"])
+        polls = len(telegram_api.called("getUpdates"))
         await asyncio.sleep(0.05)
-        assert len(fake.called("getUpdates")) == polls
+        assert len(telegram_api.called("getUpdates")) == polls
         await made.bot.dispatcher.dispatch_due()
-        assert len(fake.texts(777)) == 1  # sending still works after stop: initialized lazily
+        assert (
+            len(telegram_api.texts(777)) == 1
+        )  # sending still works after stop: initialized lazily
 
 
 # -- recorded update bodies ------------------------------------------------------------------
@@ -308,14 +320,19 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     await say_on_console(tg, "alice", "LINK")
     start = payload("start_deep_link")
     start["message"]["text"] = f"/start {await participant_code(tg, ALICE)}"
-    for name, update in [("start_deep_link", start), ("text_message", payload("text_message")),
-                         ("edited_message", payload("edited_message")),
-                         ("group_message", payload("group_message")),
-                         ("channel_post", payload("channel_post"))]:
+    for name, update in [
+        ("start_deep_link", start),
+        ("text_message", payload("text_message")),
+        ("edited_message", payload("edited_message")),
+        ("group_message", payload("group_message")),
+        ("channel_post", payload("channel_post")),
+    ]:
         assert (await tg.driver.post(update)).status_code == 200, name
     tap = await tg.driver.post(payload("callback_query"))
-    assert tap.json() == {"method": "answerCallbackQuery",
-                          "callback_query_id": "3337502993481275390"}
+    assert tap.json() == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": "3337502993481275390",
+    }
     await tg.bot.dispatcher.dispatch_due()
     welcome, count, tapped = tg.fake.texts(777)  # nothing for the edit, group or channel post
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])

@@ -15,12 +15,11 @@ import httpx
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.messages import Address
+from bot.core.messages import Address, Profile
 from tests.channels.fake_telegram import (
     WEBHOOK_SECRET,
     FakeTelegram,
     Wired,
-    running_fake,
     user,
     wired,
 )
@@ -31,14 +30,8 @@ MINA = Address("telegram", "777")
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as running:
-        yield running
-
-
-@pytest.fixture
-async def tg(fake: FakeTelegram, sqlite_url: str, clock: FakeClock) -> AsyncIterator[Wired]:
-    async with wired(fake, sqlite_url, clock) as made:
+async def tg(telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock) -> AsyncIterator[Wired]:
+    async with wired(telegram_api, sqlite_url, clock) as made:
         await made.channel.start()  # getMe and setWebhook, as the lifespan would
         yield made
 
@@ -134,9 +127,9 @@ async def test_secret_bytes_that_almost_match_are_refused_without_a_crash(
 
 
 async def test_without_a_configured_secret_the_webhook_refuses_everything(
-    fake: FakeTelegram, sqlite_url: str, clock: FakeClock
+    telegram_api: FakeTelegram, sqlite_url: str, clock: FakeClock
 ) -> None:
-    async with wired(fake, sqlite_url, clock, secret=None) as polling:
+    async with wired(telegram_api, sqlite_url, clock, secret=None) as polling:
         update = polling.driver.message("LINK")
         for secret in (None, "", "anything", WEBHOOK_SECRET):
             response = await polling.driver.post(update, secret=secret, retry=False)
@@ -495,7 +488,7 @@ def _console_inbound(tg: Wired, who: str, text: str) -> Any:
     from bot.core.messages import Inbound
 
     return Inbound(Address("console", who), text, f"console-{who}-{text}", tg.bot.clock.now(),
-                   {"name": who})
+                   Profile(name=who))
 
 
 async def _unreachable(tg: Wired, address: Address) -> bool:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import FakeClock
-from bot.core.delivery_policy import DeliveryPolicy
-from bot.core.dispatcher import Dispatcher
 from bot.core.messages import Address, Button, Outbound
 from bot.core.program import Program
 from bot.core.store import Store
 from bot.core.store.records import OutboxRow
+from bot.delivery.delivery_policy import DeliveryPolicy
+from bot.delivery.dispatcher import Dispatcher
 from tests.referee import Limits, Referee, RefereeChannel
 
 CHANNELS = ("sms", "telegram", "slack", "console")

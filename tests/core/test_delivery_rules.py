@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
 from bot.core.program import Delivery, Program
@@ -176,7 +176,7 @@ class SlowPool:
 async def test_sends_in_flight_stay_within_the_clients_pool(
     store: Store, clock: FakeClock
 ) -> None:
-    from bot.core.dispatcher import Dispatcher
+    from bot.delivery.dispatcher import Dispatcher
 
     channel = SlowPool()
     dispatcher = Dispatcher(store=store, channels={"telegram": channel}, clock=clock)

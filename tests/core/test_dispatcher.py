@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock, to_micros
 from bot.core.messages import Address, Outbound
-from bot.core.pacing import Pace
-from bot.core.sending import Sender
 from bot.core.store import Store
+from bot.delivery.pacing import Pace
+from bot.delivery.sending import Sender
 from tests.core.dispatch_rig import make_rig
 
 ALICE = Address("sms", "+14155550100")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.channels.base import DeliveryFailed
 from bot.cli import app
+from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.store import open_store

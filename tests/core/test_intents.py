@@ -165,3 +165,19 @@ def test_a_typo_in_the_data_fails_at_load(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="cuont"):
         Grammar.load(tmp_path)
+
+
+def test_every_intent_the_grammar_can_read_has_a_route_and_every_route_an_intent() -> None:
+    import tomllib
+
+    from bot.core.intents import INTENTS
+    from bot.flows.help import not_understood
+    from bot.flows.routes import routes
+
+    named: set[str] = set()
+    for grammar in default_locales_dir().glob("*/grammar.toml"):
+        table = tomllib.loads(grammar.read_text(encoding="utf-8"))
+        named |= set(table.get("exact", {})) | set(table.get("intents", {}))
+    table = routes(join=not_understood)
+    assert named <= INTENTS, named - INTENTS
+    assert set(table) == INTENTS

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Button, Outbound
-from bot.core.pacing import Pace, Pacer, Scope, pace_of
 from bot.core.program import Pacing, Program
 from bot.core.store import Store
+from bot.delivery.pacing import Pace, Pacer, Scope, pace_of
 from tests.core.dispatch_rig import make_rig
 
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
@@ -159,7 +159,7 @@ async def test_slack_paces_each_channel_on_its_own(store: Store, clock: FakeCloc
 async def test_a_429_pauses_that_scope_for_its_retry_after_and_the_row_keeps_its_attempts(
     store: Store, clock: FakeClock
 ) -> None:
-    from bot.channels.base import DeliveryFailed
+    from bot.core.channel import DeliveryFailed
 
     rig = make_rig(store, clock)
     start = clock.now()

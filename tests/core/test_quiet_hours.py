@@ -11,8 +11,8 @@ import pytest
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.program import Program, QuietHours
-from bot.core.quiet_hours import allowed_from, next_allowed, number_zones, recipient_zones
 from bot.core.store import Store
+from bot.delivery.quiet_hours import allowed_from, next_allowed, number_zones, recipient_zones
 from tests.core.dispatch_rig import make_rig
 
 WINDOW = QuietHours()

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.messages import Address
 from tests.fakes import CollectingChannel, Conversation
 
 
-async def code_of(bot: Bot, who: str) -> str:
+async def code_of(bot: ReferralBot, who: str) -> str:
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", who))
     assert found is not None
     return found[0].code
 
 
-async def test_alice_asks_for_her_link(conversation: Conversation, bot: Bot) -> None:
+async def test_alice_asks_for_her_link(conversation: Conversation, bot: ReferralBot) -> None:
     reply = await conversation.say("alice", "Can you send me my referral link?")
     code = await code_of(bot, "alice")
     assert f"https://ref.example/r/{code}" in reply
@@ -24,7 +24,7 @@ async def test_alice_asks_for_her_link(conversation: Conversation, bot: Bot) -> 
 
 
 async def test_a_newcomer_with_no_referrals_gets_the_link_to_share(
-    conversation: Conversation, bot: Bot
+    conversation: Conversation, bot: ReferralBot
 ) -> None:
     reply = await conversation.say("alice", "how many friends have I referred?")
     assert f"https://ref.example/r/{await code_of(bot, 'alice')}" in reply
@@ -34,7 +34,7 @@ async def test_a_newcomer_with_no_referrals_gets_the_link_to_share(
 
 
 async def test_bob_joins_with_alices_code_and_alice_is_thanked(
-    conversation: Conversation, bot: Bot
+    conversation: Conversation, bot: ReferralBot
 ) -> None:
     await conversation.say("alice", "LINK")
     code = await code_of(bot, "alice")
@@ -49,7 +49,7 @@ async def test_bob_joins_with_alices_code_and_alice_is_thanked(
 
 
 async def test_a_retried_event_changes_nothing(
-    conversation: Conversation, bot: Bot, channel: CollectingChannel
+    conversation: Conversation, bot: ReferralBot, channel: CollectingChannel
 ) -> None:
     from bot.core.messages import Inbound
 
@@ -60,7 +60,7 @@ async def test_a_retried_event_changes_nothing(
     assert again.duplicate and again.enqueued == 0
 
 
-async def test_refusals_say_why(conversation: Conversation, bot: Bot) -> None:
+async def test_refusals_say_why(conversation: Conversation, bot: ReferralBot) -> None:
     await conversation.say("alice", "LINK")
     alice = await code_of(bot, "alice")
     assert await conversation.say("alice", f"JOIN {alice}") == bot.catalogs.text(
@@ -85,7 +85,9 @@ async def test_refusals_say_why(conversation: Conversation, bot: Bot) -> None:
     assert bot.catalogs.text("en", "reason.already_customer") in count
 
 
-async def test_stop_means_nothing_more_until_start(conversation: Conversation, bot: Bot) -> None:
+async def test_stop_means_nothing_more_until_start(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
     await conversation.say("alice", "LINK")
     code = await code_of(bot, "alice")
     assert await conversation.say("alice", "please stop texting me") == bot.catalogs.text(
@@ -101,7 +103,7 @@ async def test_stop_means_nothing_more_until_start(conversation: Conversation, b
 
 
 async def test_language_is_detected_switched_and_remembered(
-    conversation: Conversation, bot: Bot
+    conversation: Conversation, bot: ReferralBot
 ) -> None:
     reply = await conversation.say("minsu", "내 추천 링크 보내줘")
     assert reply.startswith(bot.catalogs.text("ko", "link.reply", link="", code="")[:4])
@@ -114,7 +116,7 @@ async def test_language_is_detected_switched_and_remembered(
 
 
 async def test_the_leaderboard_masks_names_and_shows_my_rank(
-    conversation: Conversation, bot: Bot
+    conversation: Conversation, bot: ReferralBot
 ) -> None:
     await conversation.say("alexandra", "LINK")
     code = await code_of(bot, "alexandra")
@@ -128,7 +130,9 @@ async def test_the_leaderboard_masks_names_and_shows_my_rank(
     )
 
 
-async def test_hostile_input_gets_a_sensible_reply(conversation: Conversation, bot: Bot) -> None:
+async def test_hostile_input_gets_a_sensible_reply(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
     for text in [
         "",
         " ",
@@ -146,7 +150,7 @@ async def test_hostile_input_gets_a_sensible_reply(conversation: Conversation, b
 
 
 async def test_replies_leave_through_the_outbox(
-    conversation: Conversation, bot: Bot, channel: CollectingChannel
+    conversation: Conversation, bot: ReferralBot, channel: CollectingChannel
 ) -> None:
     from bot.core.messages import Inbound
 

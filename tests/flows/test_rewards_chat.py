@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
-from bot.core.enqueue import enqueue_scheduled
 from bot.core.program import ProgramError
-from bot.core.signups import sign_up
 from bot.core.store import Store
-from bot.flows.thanks import thank_and_tell
 from tests.fakes import CollectingChannel, Conversation
 from tests.flows.rewards_kit import (
     EXAMPLES,
@@ -22,7 +19,7 @@ from tests.flows.rewards_kit import (
     refund,
     release,
     running,
-    who,
+    signup,
 )
 
 NOON_IN_CALIFORNIA = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
@@ -31,7 +28,7 @@ NOON_IN_CALIFORNIA = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 @pytest.fixture
 async def cash(
     store: Store, clock: FakeClock, channel: CollectingChannel
-) -> tuple[Bot, Conversation]:
+) -> tuple[ReferralBot, Conversation]:
     """The two-sided cash example: $20 each side, 14 days' hold, Pacific time."""
     clock.set(NOON_IN_CALIFORNIA)
     return await running(
@@ -40,7 +37,7 @@ async def cash(
 
 
 async def test_alice_shares_bob_joins_and_the_reward_clears_after_the_hold(
-    cash: tuple[Bot, Conversation], clock: FakeClock
+    cash: tuple[ReferralBot, Conversation], clock: FakeClock
 ) -> None:
     bot, chat = cash
     t = bot.catalogs.text
@@ -63,7 +60,9 @@ async def test_alice_shares_bob_joins_and_the_reward_clears_after_the_hold(
     assert await chat.say("alice", "what have I earned?") == "Your rewards:\n$20.00 - approved"
 
 
-async def test_a_refund_inside_the_hold_voids_and_says_why(cash: tuple[Bot, Conversation]) -> None:
+async def test_a_refund_inside_the_hold_voids_and_says_why(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
     bot, chat = cash
     await chat.say("alice", "LINK")
     await chat.say("bob", f"JOIN {await code_of(bot, 'alice')}")
@@ -81,7 +80,7 @@ async def test_a_refund_inside_the_hold_voids_and_says_why(cash: tuple[Bot, Conv
 
 
 async def test_a_friend_who_signed_up_before_a_change_keeps_the_old_amount(
-    cash: tuple[Bot, Conversation], clock: FakeClock
+    cash: tuple[ReferralBot, Conversation], clock: FakeClock
 ) -> None:
     bot, chat = cash
     await chat.say("alice", "LINK")
@@ -97,7 +96,7 @@ async def test_a_friend_who_signed_up_before_a_change_keeps_the_old_amount(
 
 
 async def test_rewards_speak_the_customers_language_and_currency_format(
-    cash: tuple[Bot, Conversation],
+    cash: tuple[ReferralBot, Conversation],
 ) -> None:
     bot, chat = cash
     await chat.say("minsu", "LANG ko")
@@ -116,29 +115,13 @@ async def test_rewards_speak_the_customers_language_and_currency_format(
 
 
 async def test_a_signup_reported_by_the_business_tells_both_sides_in_the_brands_voice(
-    cash: tuple[Bot, Conversation],
+    cash: tuple[ReferralBot, Conversation],
 ) -> None:
     bot, chat = cash
     await chat.say("alice", "LINK")
     await chat.say("bob", "hi")
-    now = bot.clock.now()
-    async with bot.store.transaction() as tx:
-        alice, bob = await who(tx, "alice"), await who(tx, "bob")
-        signup = await sign_up(
-            tx,
-            program=bot.program,
-            referrer=alice,
-            friend=bob,
-            code=alice.code,
-            channel="api",
-            at=now,
-        )
-        assert signup.referral is not None
-        effects = await thank_and_tell(
-            bot.context, tx, referral=signup.referral, friend=bob, news=signup.news, now=now
-        )
-        await enqueue_scheduled(tx, effects, at=now)
-    await bot.dispatcher.dispatch_due()
+    outcome = await signup(bot, "bob", await code_of(bot, "alice"))
+    assert outcome.outcome == "counted"
     # The program file's own words for the friend (examples/two_sided_cash.toml):
     assert chat.inbox("bob")[-1] == "Welcome aboard! $20.00 is on its way to your account."
     assert chat.inbox("alice")[-1].endswith("\nYou earned $20.00, pending until Dec 7, 2026.")
@@ -167,7 +150,7 @@ async def test_count_says_who_is_held_for_review(
 
 
 async def test_no_program_rewards_means_an_honest_empty_answer(
-    conversation: Conversation, bot: Bot
+    conversation: Conversation, bot: ReferralBot
 ) -> None:
     await conversation.say("alice", "LINK")
     await conversation.say("bob", f"JOIN {await code_of(bot, 'alice')}")

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.store import Store
@@ -18,7 +18,7 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-async def web_bot(store: Store, clock: FakeClock, channel: CollectingChannel) -> Bot:
+async def web_bot(store: Store, clock: FakeClock, channel: CollectingChannel) -> ReferralBot:
     settings = Settings(
         database_url=store.db.url,
         public_base_url="https://ref.example",
@@ -28,7 +28,7 @@ async def web_bot(store: Store, clock: FakeClock, channel: CollectingChannel) ->
 
 
 @pytest.fixture
-async def web(web_bot: Bot) -> AsyncIterator[httpx.AsyncClient]:
+async def web(web_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(web_bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
         yield client

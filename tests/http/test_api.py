@@ -6,18 +6,18 @@ from typing import Any
 
 import httpx
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from tests.fakes import CollectingChannel
 from tests.http.conftest import TOKEN
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
-async def alice_code(bot: Bot, clock: FakeClock) -> str:
+async def alice_code(bot: ReferralBot, clock: FakeClock) -> str:
     await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now(),
-                                    {"name": "alice"}))
+                                    Profile(name="alice")))
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
     assert found is not None
@@ -34,7 +34,7 @@ def signup(code: str, key: str = "evt-1", **friend: Any) -> dict[str, Any]:
 
 
 async def test_a_signup_counts_and_alice_is_thanked(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock, channel: CollectingChannel
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock, channel: CollectingChannel
 ) -> None:
     code = await alice_code(web_bot, clock)
     response = await web.post("/api/v1/events", json=signup(code), headers=AUTH)
@@ -48,7 +48,7 @@ async def test_a_signup_counts_and_alice_is_thanked(
 
 
 async def test_the_same_event_twice_changes_nothing(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
     first = await web.post("/api/v1/events", json=signup(code), headers=AUTH)
@@ -65,7 +65,7 @@ async def test_the_same_event_twice_changes_nothing(
 
 
 async def test_the_same_friend_by_another_identifier_is_not_counted_twice(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
     await web.post("/api/v1/events", json=signup(code, "k1", email="bob@example.com",
@@ -100,7 +100,7 @@ async def test_invalid_input_is_422_naming_the_field(web: httpx.AsyncClient) -> 
 
 
 async def test_an_unknown_code_is_recorded_and_answered_clearly(
-    web: httpx.AsyncClient, web_bot: Bot
+    web: httpx.AsyncClient, web_bot: ReferralBot
 ) -> None:
     response = await web.post("/api/v1/events", json=signup("ZZZZ9999"), headers=AUTH)
     assert response.status_code == 200 and response.json()["outcome"] == "unknown_code"

@@ -10,13 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import Bot, build
+from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
+from tests.flows.rewards_kit import program_file
 from tests.http.conftest import TOKEN
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -39,9 +40,8 @@ amounts = [{ amount = 20 }]
 @pytest.fixture
 async def shop(
     store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
-) -> AsyncIterator[tuple[Bot, httpx.AsyncClient]]:
-    program = tmp_path / "program.toml"
-    program.write_text(PROGRAM)
+) -> AsyncIterator[tuple[ReferralBot, httpx.AsyncClient]]:
+    program = program_file(tmp_path, PROGRAM)
     settings = Settings(
         database_url=store.db.url,
         public_base_url="https://ref.example",
@@ -54,9 +54,9 @@ async def shop(
         yield bot, client
 
 
-async def alice(bot: Bot) -> str:
+async def alice(bot: ReferralBot) -> str:
     await bot.engine.handle(
-        Inbound(Address("console", "alice"), "LINK", "e1", bot.clock.now(), {"name": "alice"})
+        Inbound(Address("console", "alice"), "LINK", "e1", bot.clock.now(), Profile(name="alice"))
     )
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
@@ -68,14 +68,14 @@ def event(kind: str, key: str, **extra: Any) -> dict[str, Any]:
     return {"type": kind, "idempotency_key": key, "friend": {"email": "bob@example.com"}, **extra}
 
 
-async def ledger(bot: Bot) -> list[str]:
+async def ledger(bot: ReferralBot) -> list[str]:
     async with bot.store.transaction() as tx:
         rows = await tx.conn.fetchall("SELECT status FROM rewards ORDER BY id")
     return [r[0] for r in rows]
 
 
 async def test_a_purchase_over_the_minimum_qualifies_the_friend(
-    shop: tuple[Bot, httpx.AsyncClient],
+    shop: tuple[ReferralBot, httpx.AsyncClient],
 ) -> None:
     bot, web = shop
     code = await alice(bot)
@@ -97,7 +97,7 @@ async def test_a_purchase_over_the_minimum_qualifies_the_friend(
 
 
 async def test_a_refund_inside_the_hold_voids_the_reward(
-    shop: tuple[Bot, httpx.AsyncClient],
+    shop: tuple[ReferralBot, httpx.AsyncClient],
 ) -> None:
     bot, web = shop
     code = await alice(bot)
@@ -118,7 +118,7 @@ async def test_a_refund_inside_the_hold_voids_the_reward(
 
 
 async def test_a_customer_who_buys_is_asked_to_refer_an_hour_later(
-    shop: tuple[Bot, httpx.AsyncClient], channel: CollectingChannel
+    shop: tuple[ReferralBot, httpx.AsyncClient], channel: CollectingChannel
 ) -> None:
     bot, web = shop
     bought = await web.post(
@@ -140,7 +140,7 @@ async def test_a_customer_who_buys_is_asked_to_refer_an_hour_later(
 
 
 async def test_the_same_email_on_both_sides_is_self_referral(
-    shop: tuple[Bot, httpx.AsyncClient],
+    shop: tuple[ReferralBot, httpx.AsyncClient],
 ) -> None:
     bot, web = shop
     code = await alice(bot)

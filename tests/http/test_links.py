@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import httpx
 
-from bot.app import Bot
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound
 
 
-async def alice_code(bot: Bot, clock: FakeClock) -> str:
+async def alice_code(bot: ReferralBot, clock: FakeClock) -> str:
     await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now()))
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
@@ -17,7 +17,7 @@ async def alice_code(bot: Bot, clock: FakeClock) -> str:
     return found[0].code
 
 
-async def clicks(bot: Bot, code: str) -> int:
+async def clicks(bot: ReferralBot, code: str) -> int:
     async with bot.store.transaction() as tx:
         referrer = await tx.participants.by_code(code)
         assert referrer is not None
@@ -25,7 +25,7 @@ async def clicks(bot: Bot, code: str) -> int:
 
 
 async def test_a_friend_follows_the_link_to_the_landing_page(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
     response = await web.get(f"/r/{code.lower()}")
@@ -38,7 +38,7 @@ async def test_a_friend_follows_the_link_to_the_landing_page(
 
 
 async def test_link_previews_are_not_clicks(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
     for agent in ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
@@ -50,7 +50,7 @@ async def test_link_previews_are_not_clicks(
 
 
 async def test_an_unknown_code_gets_a_friendly_page_in_the_visitors_language(
-    web: httpx.AsyncClient, web_bot: Bot
+    web: httpx.AsyncClient, web_bot: ReferralBot
 ) -> None:
     text = web_bot.catalogs.text
     for path, header, expected in [
@@ -65,7 +65,7 @@ async def test_an_unknown_code_gets_a_friendly_page_in_the_visitors_language(
 
 
 async def test_a_flood_from_one_address_is_limited(
-    web: httpx.AsyncClient, web_bot: Bot, clock: FakeClock
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
     statuses = [(await web.get(f"/r/{code}")).status_code for _ in range(40)]

@@ -14,18 +14,10 @@ from tests.staff.kit import NOW, REVIEWER, Rig
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def rig(
-    store: Store, clock: FakeClock, fake: FakeSlack, tmp_path: Path
+    store: Store, clock: FakeClock, slack_api: FakeSlack, tmp_path: Path
 ) -> AsyncIterator[Rig]:
     clock.set(NOW)
-    opened = await Rig.open(store, clock, fake, tmp_path, staff=REVIEWER)
+    opened = await Rig.open(store, clock, slack_api, tmp_path, staff=REVIEWER)
     yield opened
     await opened.close()

@@ -14,15 +14,14 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.app import Bot, build
-from bot.channels import slack_staff
+from bot.app import ReferralBot, build
 from bot.channels.slack import Slack
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address
 from bot.core.store import Store
 from bot.core.store.records import Participant
-from bot.core.sweeps import Sweeps
+from bot.services.sweeps import Sweeps
 from bot.web import create_app
 from tests.channels.fake_slack import (
     FORM,
@@ -38,6 +37,7 @@ from tests.channels.fake_slack import (
     sign,
 )
 from tests.fakes import CollectingChannel
+from tests.flows.rewards_kit import program_file
 
 REVIEWER = "U0REV"  # named in SLACK_STAFF_USERS
 MANAGER = "U0AM"  # Acme's account manager, named by the import
@@ -90,7 +90,7 @@ def dm_of(user: str) -> str:
 
 @dataclass
 class Rig:
-    bot: Bot
+    bot: ReferralBot
     fake: FakeSlack
     clock: FakeClock
     http: httpx.AsyncClient
@@ -102,8 +102,7 @@ class Rig:
     async def open(
         cls, store: Store, clock: FakeClock, fake: FakeSlack, folder: Path, *, staff: str
     ) -> Rig:
-        program = folder / "program.toml"
-        program.write_text(PROGRAM, encoding="utf-8")
+        program = program_file(folder, PROGRAM)
         settings = Settings(
             database_url=store.db.url,
             public_base_url="https://ref.example",
@@ -119,7 +118,6 @@ class Rig:
             signing_secret=SECRET,
             base_url=fake.base_url,
             clock=clock,
-            staff=[slack_staff.listen],
         )
         sms, telegram = CollectingChannel("sms"), CollectingChannel("telegram")
         bot = await build(settings, channels=[slack, sms, telegram], clock=clock, store=store)
@@ -171,8 +169,7 @@ class Rig:
 
     def sweeps(self) -> Sweeps:
         """The periodic jobs, as the worker's clock runs them."""
-        bot = self.bot
-        return Sweeps(store=bot.store, context=bot.context, clock=bot.clock, kick=lambda: None)
+        return self.bot.sweeps
 
     def posted(self, channel: str) -> list[dict[str, Any]]:
         """The messages in a conversation, as they read now (updates applied), oldest first."""

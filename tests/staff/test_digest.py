@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Address, Outbound
-from bot.core.sweeps import Sweeps
+from bot.services.sweeps import Sweeps
 from tests.staff.kit import NOTIFY, Rig, text
 
 
@@ -44,13 +44,8 @@ async def test_the_digest_counts_the_day(rig: Rig) -> None:
 async def test_no_notification_channel_no_digest(rig: Rig) -> None:
     from dataclasses import replace
 
-    from bot.staff.access import Staffing
+    from bot.core.staffing import Staffing
 
     bot = rig.bot
-    quiet = Sweeps(
-        store=bot.store,
-        context=replace(bot.context, staff=Staffing()),
-        clock=bot.clock,
-        kick=bot.dispatcher.kick,
-    )
+    quiet = Sweeps(work=bot.work, context=replace(bot.context, staff=Staffing()))
     assert await quiet.digest() == 0

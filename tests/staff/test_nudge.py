@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.channels.base import DeliveryFailed
+from bot.core.channel import DeliveryFailed
 from bot.core.messages import Address
 from bot.core.store.records import Participant
 from bot.staff.requests import ASK_CANCEL, ASK_EDIT, ASK_SEND

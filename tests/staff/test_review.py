@@ -4,13 +4,14 @@ Approve / Void, and the card changes in place with who decided and when."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
-from bot.core.enqueue import enqueue_scheduled
 from bot.core.messages import Address
-from bot.core.rewards.review import approve_reward
+from bot.core.store import Tx
 from bot.core.store.records import Participant
-from bot.flows.reward_news import tell
+from bot.services.reward_decisions import decide
+from bot.services.unit_of_work import Done
 from bot.staff.requests import REWARD_APPROVE, REWARD_VOID
 from tests.staff.kit import MANAGER, NOBODY, NOTIFY, REVIEWER, Rig, buttons, dm_of, text
 
@@ -128,13 +129,15 @@ async def test_void_records_the_reviewer_and_tells_the_friend_why(rig: Rig) -> N
 
 
 async def test_a_decision_made_elsewhere_shows_on_the_card(rig: Rig) -> None:
-    """`referral-bot rewards approve` tells the customer through `tell`, and the card follows."""
+    """`referral-bot rewards approve` makes the same decision, and the card follows."""
     _, _, card = await two_referrals(rig)
     reward = int(buttons(card)[0][1])
-    now = rig.clock.now()
-    async with rig.bot.store.transaction() as tx:
-        news = await approve_reward(tx, rig.bot.program, reward, at=now, actor="cli")
-        await enqueue_scheduled(tx, await tell(rig.bot.context, tx, news, now=now), at=now)
+
+    async def approve(tx: Tx, now: datetime) -> Done[None]:
+        told = await decide(rig.bot.context, tx, reward, "approve", actor="cli", now=now)
+        return Done(None, told)
+
+    await rig.bot.work.run(approve)
     await rig.flush()
     lines = text(rig.fake.messages[(NOTIFY, card["ts"])]).splitlines()
     assert ":white_check_mark: approved by the CLI <!date^" in lines[1]

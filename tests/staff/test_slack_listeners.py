@@ -22,13 +22,13 @@ from tests.staff.kit import MANAGER, REVIEWER, Rig, buttons, dm_of
 
 
 async def test_app_wires_the_staff_commands_into_slack(
-    store: Store, clock: FakeClock, fake: FakeSlack
+    store: Store, clock: FakeClock, slack_api: FakeSlack
 ) -> None:
     settings = Settings(
         database_url=store.db.url,
         slack_bot_token=TOKEN,
         slack_signing_secret=SECRET,
-        slack_api_base_url=fake.base_url,
+        slack_api_base_url=slack_api.base_url,
         slack_staff_users=f"{REVIEWER}=rev@acme.test",
         slack_notify_channel="C0NOTIFY",
     )

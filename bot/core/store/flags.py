@@ -12,11 +12,9 @@ from datetime import datetime
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
 
-FLAG_REASONS = ("velocity", "network", "device")
-
 
 @dataclass(frozen=True, slots=True)
-class Click:
+class FirstClick:
     """A visitor's first click on a code, as `/r/{code}` recorded it."""
 
     at: datetime
@@ -25,7 +23,7 @@ class Click:
 
 
 @dataclass(frozen=True, slots=True)
-class Note:
+class NotCounted:
     """A referral that did not count for its referrer, and the reason code why."""
 
     referral_id: int
@@ -121,16 +119,16 @@ class Flags:
         )
         return int(value)
 
-    async def first_click(self, code: str, visitor: str) -> Click | None:
+    async def first_click(self, code: str, visitor: str) -> FirstClick | None:
         row = await self._conn.fetchone(
             "SELECT created_at, network, user_agent FROM clicks WHERE code = ? AND visitor = ? "
             "ORDER BY created_at LIMIT 1",
             code,
             visitor,
         )
-        return None if row is None else Click(from_micros(row[0]), row[1], row[2])
+        return None if row is None else FirstClick(from_micros(row[0]), row[1], row[2])
 
-    async def notes(self, referrer_id: int, *, limit: int = 50) -> list[Note]:
+    async def notes(self, referrer_id: int, *, limit: int = 50) -> list[NotCounted]:
         """Counted referrals that earned the referrer nothing (yet): held, capped, voided."""
         rows = await self._conn.fetchall(
             "SELECT r.id, p.display_name, r.status, f.reason, f.created_at FROM referral_flags f "
@@ -150,5 +148,5 @@ class Flags:
         for r in rows:
             if int(r[0]) not in seen:  # one reason a referral is enough to say
                 seen.add(int(r[0]))
-                notes.append(Note(int(r[0]), r[1], r[2], r[3], from_micros(r[4])))
+                notes.append(NotCounted(int(r[0]), r[1], r[2], r[3], from_micros(r[4])))
         return notes

@@ -20,14 +20,14 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.base import Channel, DeliveryFailed
+from bot.core.channel import Channel, DeliveryFailed
 from bot.core.clock import Clock
-from bot.core.delivery_policy import opted_out
-from bot.core.dispatch_plan import outbound
-from bot.core.pacing import Pace, Pacer
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
+from bot.delivery.delivery_policy import opted_out
+from bot.delivery.dispatch_plan import outbound
+from bot.delivery.pacing import Pace, Pacer
 from bot.delivery.retry_policy import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,14 @@ class Sender:
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
+
+    async def settle(self) -> None:
+        """On stop: wait for a recording already under way, then record what is left (a store
+        closed under a running flush would leave it waiting for good)."""
+        flushing = self._flushing
+        if flushing is not None and not flushing.done():
+            await asyncio.wait([flushing])
+        await self.flush()
 
     async def flush(self) -> None:
         """Record the sends the provider took (including any that finish meanwhile)."""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 

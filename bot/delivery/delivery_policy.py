@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, REPLY, is_proactive
 from bot.core.program import Delivery, Program, QuietHours
-from bot.core.quiet_hours import allowed_from, recipient_zones
 from bot.core.store import Tx
 from bot.core.store.records import OutboxRow
+from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
 HOUR = timedelta(hours=1)

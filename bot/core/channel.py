@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
 
@@ -44,6 +44,18 @@ class Channel(Protocol):
         ...
 
 
+FailureReason = Literal[
+    "opted_out",  # the person opted out with the provider (Twilio 21610)
+    "blocked",  # the person blocked the bot (Telegram 403)
+    "invalid_address",  # no such number or chat, or one we may not write to
+    "not_found",  # the channel or thread is gone
+    "auth",  # our credentials were refused: nothing will go out until they are fixed
+    "rate_limited",  # the provider asked us to slow down (429, Retry-After)
+    "transient",  # a 5xx, a refused connect: surely not sent, worth another try
+    "uncertain",  # the request was written and no answer came: it may have arrived
+]
+
+
 class DeliveryFailed(Exception):
     """A send that did not go out, with what the dispatcher should do about it.
 
@@ -56,7 +68,7 @@ class DeliveryFailed(Exception):
 
     def __init__(
         self,
-        reason: str,
+        reason: FailureReason,
         *,
         permanent: bool,
         detail: str = "",

@@ -1,4 +1,4 @@
-"""What a flow sees (a `Turn`) and what it gives back (`Effects`); flows never call providers."""
+"""What deciding code sees: the program's services (`Context`) and one inbound message (`Turn`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from bot.core.effects import Effects
 from bot.core.i18n import Catalogs
 from bot.core.intents import Reading
-from bot.core.messages import Button, Inbound, Scheduled
+from bot.core.messages import Inbound
 from bot.core.program import Program
+from bot.core.staffing import Staffing
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
-from bot.staff.access import Staffing
 
 
 class Links(Protocol):
@@ -49,28 +50,6 @@ class Turn:
     @property
     def lang(self) -> str:
         return self.participant.lang
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A direct answer to the sender; `kind` lets the dispatcher treat confirmations specially."""
-
-    text: str
-    buttons: tuple[Button, ...] = ()
-    kind: str = "reply"
-
-
-@dataclass(frozen=True, slots=True)
-class Effects:
-    replies: tuple[Reply, ...] = ()
-    scheduled: tuple[tuple[Scheduled, int | None], ...] = field(default=())  # (message, to whom)
-
-    @classmethod
-    def say(cls, text: str, *buttons: Button, kind: str = "reply") -> Effects:
-        return cls(replies=(Reply(text, buttons, kind),))
-
-    def __add__(self, other: Effects) -> Effects:
-        return Effects(self.replies + other.replies, self.scheduled + other.scheduled)
 
 
 Flow = Callable[[Context, Turn], Awaitable[Effects]]

@@ -13,16 +13,17 @@ from typing import Any, Literal
 
 from bot.core import rewards
 from bot.core.codes import normalize_code
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.fraud import Origin
-from bot.core.messages import Address
+from bot.core.messages import Address, Profile
 from bot.core.phones import number_profile, sms_address
-from bot.core.signups import sign_up
 from bot.core.store import Tx
 from bot.core.store.records import Participant
 from bot.flows.asks import purchase_ask
-from bot.flows.base import Context, Effects
-from bot.flows.reward_news import tell
-from bot.flows.thanks import thank_and_tell
+from bot.services.announce import announce
+from bot.services.friend_joined import friend_joined
+from bot.services.unit_of_work import Done, UnitOfWork
 
 EventType = Literal["signup", "purchase", "refund"]
 
@@ -89,16 +90,12 @@ async def find_or_create(tx: Tx, friend: Friend, *, at: datetime) -> tuple[Parti
             break
     created = owner is None
     if owner is None:
-        hints: dict[str, object] = {}
         phone = next((a for a in addresses if a.channel == "sms"), None)
-        if phone is not None:
-            hints = number_profile(phone.id)
-        lang = friend.lang or str(hints.get("lang", "en"))
-        zone = friend.time_zone or hints.get("time_zone")
+        hints = number_profile(phone.id) if phone is not None else Profile()
         owner = await tx.participants.create(
             display_name=(friend.name or "").strip()[:80],
-            lang=lang,
-            time_zone=zone if isinstance(zone, str) else None,
+            lang=friend.lang or hints.lang or "en",
+            time_zone=friend.time_zone or hints.time_zone,
             at=at,
         )
     for address in addresses:
@@ -107,11 +104,28 @@ async def find_or_create(tx: Tx, friend: Friend, *, at: datetime) -> tuple[Parti
     return owner, created
 
 
-class Intake:
-    """Processes conversions; the HTTP API and tests call `record`."""
+class KeyReused(Exception):
+    """The idempotency key was used before for a different event: nothing was recorded."""
 
-    def __init__(self, *, context: Context) -> None:
+
+class Intake:
+    """Processes conversions: the events API, the CLI and tests all `report` here."""
+
+    def __init__(self, *, context: Context, work: UnitOfWork) -> None:
         self._context = context
+        self._work = work
+
+    async def report(self, event: Conversion) -> Outcome:
+        """Record the event and everything it causes in one transaction; once per key."""
+
+        async def work(tx: Tx, now: datetime) -> Done[Outcome]:
+            previous = await tx.conversions.payload_of(event.idempotency_key)
+            if previous is not None and previous != event.payload:
+                raise KeyReused(event.idempotency_key)
+            outcome, effects = await self.record(tx, event, now=now)
+            return Done(outcome, effects)
+
+        return await self._work.run(work)
 
     async def record(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
         row_id = await tx.conversions.claim(
@@ -152,23 +166,21 @@ class Intake:
         referrer = await tx.participants.by_code(code)
         if referrer is None:
             return Outcome("unknown_code", friend.id), Effects()
-        signup = await sign_up(
+        joined = await friend_joined(
+            self._context,
             tx,
-            program=self._context.program,
             referrer=referrer,
             friend=friend,
             code=code,
             channel="api",
-            at=now,
+            now=now,
             origin=event.origin,
             claimed=event.friend.addresses(),
         )
-        if signup.referral is None:
-            return Outcome(f"rejected:{signup.reason}", friend.id), Effects()
-        effects = await thank_and_tell(
-            self._context, tx, referral=signup.referral, friend=friend, news=signup.news, now=now
-        )
-        return Outcome("counted", friend.id, signup.referral.id), effects
+        referral = joined.signup.referral
+        if referral is None:
+            return Outcome(f"rejected:{joined.signup.reason}", friend.id), Effects()
+        return Outcome("counted", friend.id, referral.id), joined.effects
 
     async def _signup(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
         friend, _ = await find_or_create(tx, event.friend, at=now)
@@ -188,7 +200,7 @@ class Intake:
         news = await rewards.on_purchase(
             tx, self._context.program, participant=buyer, amount=event.amount, at=now
         )
-        effects = effects + await tell(self._context, tx, news, now=now)
+        effects = effects + await announce(self._context, tx, news, now=now)
         effects = effects + await purchase_ask(self._context, tx, buyer, now=now)
         referral = await tx.referrals.of_friend(buyer.id)
         return (
@@ -206,7 +218,7 @@ class Intake:
         if buyer is None:
             return Outcome("unknown_friend"), Effects()
         news = await rewards.on_refund(tx, self._context.program, participant=buyer, at=now)
-        effects = await tell(self._context, tx, news, now=now)
+        effects = await announce(self._context, tx, news, now=now)
         return Outcome("recorded", buyer.id), effects
 
 

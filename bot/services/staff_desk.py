@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.core.clock import Clock
-from bot.core.enqueue import enqueue_scheduled
+from bot.core.context import Context
+from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
-from bot.core.store import Store, Tx
-from bot.flows.base import Context, Effects
+from bot.core.store import Tx
+from bot.services import reward_decisions
+from bot.services.unit_of_work import Done, UnitOfWork
 from bot.staff import drafts, review
 from bot.staff.access import CHANNEL, Role, person, role_of
 from bot.staff.clients import clients_text
@@ -35,42 +36,38 @@ NOT_STAFF = (
     "Sorry, `/referrals clients` and `/referrals nudge` are for the account team. If you look "
     "after clients, ask the program's owners to add you."
 )
-Work = Callable[[Tx, Role, datetime], Awaitable[Effects]]
+Act = Callable[[Tx, Role, datetime], Awaitable[Effects]]
 _ASKS = {ASK_SEND: drafts.send, ASK_EDIT: drafts.edit, ASK_CANCEL: drafts.cancel}
 
 
 class StaffDesk:
-    def __init__(
-        self, *, store: Store, context: Context, clock: Clock, kick: Callable[[], None]
-    ) -> None:
-        self._store = store
+    def __init__(self, *, work: UnitOfWork, context: Context) -> None:
+        self._work = work
         self._ctx = context
-        self._clock = clock
-        self._kick = kick
 
     async def command(self, request: Command) -> str:
         """What to answer the command with (Slack shows it to them alone)."""
-        now = self._clock.now()
-        try:
-            async with self._store.transaction() as tx:
-                if not await tx.events.first_time(CHANNEL, request.event_id, now):
-                    return ""
-                role = await role_of(tx, self._ctx.staff, request.user)
-                if not role.staff:
-                    raise Refused(NOT_STAFF)
-                if request.name == "clients":
-                    return await clients_text(
-                        self._ctx, tx, user=request.user, role=role, search=request.args, now=now
-                    )
-                answer, effects = await draft(
-                    self._ctx, tx, user=request.user, role=role, query=request.args, now=now
+
+        async def work(tx: Tx, now: datetime) -> Done[str]:
+            if not await tx.events.first_time(CHANNEL, request.event_id, now):
+                return Done("")
+            role = await role_of(tx, self._ctx.staff, request.user)
+            if not role.staff:
+                raise Refused(NOT_STAFF)
+            if request.name == "clients":
+                text = await clients_text(
+                    self._ctx, tx, user=request.user, role=role, search=request.args, now=now
                 )
-                queued = await enqueue_scheduled(tx, effects, at=now)
+                return Done(text)
+            answer, effects = await draft(
+                self._ctx, tx, user=request.user, role=role, query=request.args, now=now
+            )
+            return Done(answer, effects)
+
+        try:
+            return await self._work.run(work)
         except Refused as refused:
             return refused.why
-        if queued:
-            self._kick()
-        return answer
 
     async def click(self, request: Click) -> None:
         async def work(tx: Tx, role: Role, now: datetime) -> Effects:
@@ -78,7 +75,23 @@ class StaffDesk:
                 if not role.staff:
                     raise Refused(NOT_STAFF)
                 return await _ASKS[request.action](self._ctx, tx, request, role=role, now=now)
-            return await review.decide(self._ctx, tx, request, role=role, now=now)
+            reward = await review.reviewable(tx, request, role=role)
+            decision, reason = review.decision_of(request)
+            try:
+                told = await reward_decisions.decide(
+                    self._ctx,
+                    tx,
+                    reward.id,
+                    decision,
+                    actor=f"slack:{request.user}",
+                    now=now,
+                    reason=reason,
+                )
+            except reward_decisions.ReviewError as exc:  # a concurrent decision won
+                raise Refused(f"{exc}; nothing changed.") from exc
+            # The card the click was on goes first: the news's own card updates share its
+            # dedupe key, so this in-place answer to the click is the one that is kept.
+            return await review.redraw(self._ctx, tx, reward, request, now=now) + told
 
         # The "nothing changed, because..." answer is an ephemeral post through the outbox, not
         # the click's response_url: every message goes out (and is retried) the same way.
@@ -107,24 +120,31 @@ class StaffDesk:
     async def is_draft_thread(self, thread: str) -> bool:
         """Whether a reply under message `thread` is about a drafted ask (else it is a
         customer's message like any other)."""
-        async with self._store.transaction() as tx:
-            return await tx.asks.by_card(thread) is not None
+
+        async def work(tx: Tx, now: datetime) -> Done[bool]:
+            return Done(await tx.asks.by_card(thread) is not None)
+
+        return await self._work.run(work)
 
     async def _act(
-        self, event_id: str, user: str, work: Work, refusal: Callable[[str], Outbound]
+        self, event_id: str, user: str, act: Act, refusal: Callable[[str], Outbound]
     ) -> None:
-        now = self._clock.now()
+        async def work(tx: Tx, now: datetime) -> Done[None]:
+            if not await tx.events.first_time(CHANNEL, event_id, now):
+                return Done(None)
+            role = await role_of(tx, self._ctx.staff, user)
+            return Done(None, await act(tx, role, now))
+
+        async def refuse(why: str) -> None:
+            async def work(tx: Tx, now: datetime) -> Done[None]:
+                if not await tx.events.first_time(CHANNEL, event_id, now):
+                    return Done(None)
+                answer = Scheduled(refusal(why), now, f"staff:refused:{event_id}", STAFF)
+                return Done(None, Effects.schedule(answer))
+
+            await self._work.run(work)
+
         try:
-            async with self._store.transaction() as tx:
-                if not await tx.events.first_time(CHANNEL, event_id, now):
-                    return
-                role = await role_of(tx, self._ctx.staff, user)
-                queued = await enqueue_scheduled(tx, await work(tx, role, now), at=now)
+            await self._work.run(work)
         except Refused as refused:
-            async with self._store.transaction() as tx:
-                if not await tx.events.first_time(CHANNEL, event_id, now):
-                    return
-                answer = Scheduled(refusal(refused.why), now, f"staff:refused:{event_id}", STAFF)
-                queued = await enqueue_scheduled(tx, Effects(scheduled=((answer, None),)), at=now)
-        if queued:
-            self._kick()
+            await refuse(refused.why)

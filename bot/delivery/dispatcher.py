@@ -19,24 +19,25 @@ whose slot is within `hold` wait in memory instead, so that sends land exactly o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.base import Bounded, Channel
+from bot.core.channel import Bounded, Channel
 from bot.core.clock import Clock, to_micros
-from bot.core.delivery_policy import DeliveryPolicy, Verdict
-from bot.core.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.core.messages import Address
-from bot.core.pacing import Pacer
 from bot.core.program import Delivery, Pacing
-from bot.core.sending import Outcome, Sender
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
+from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
+from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
+from bot.delivery.pacing import Pacer
 from bot.delivery.retry_policy import RetryPolicy
+from bot.delivery.sending import Outcome, Sender
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,11 @@ class Dispatcher:
                 if wake_at is not None:
                     ahead = (wake_at - self._clock.now()).total_seconds()
                     timeout = min(idle, max(0.0, ahead))
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as
+                # a kick sets the event, and `run` would never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
         finally:
             await self._drain()
 
@@ -177,7 +179,7 @@ class Dispatcher:
             await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
-        await self._sender.flush()
+        await self._sender.settle()
 
     def _room(self) -> int:
         return self._max_in_flight - len(self._tasks)

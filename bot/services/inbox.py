@@ -1,25 +1,22 @@
-"""Where channels hand things to the core: messages to the engine, provider facts to the store,
-and what the business's staff ask for in Slack to the staff desk."""
+"""Where channels hand what they heard: a person's message to the conversation, and the
+provider's facts (a delivery report, a blocked bot) to the store."""
 
 from __future__ import annotations
 
-from bot.core.engine import Engine, Handled
+from datetime import datetime
+
 from bot.core.messages import Address, Inbound
 from bot.core.metrics import Metrics
-from bot.core.store import Store
-from bot.staff.desk import StaffDesk
+from bot.core.store import Tx
+from bot.services.conversation import Engine, Handled
+from bot.services.unit_of_work import Done, UnitOfWork
 
 
 class CoreInbox:
-    def __init__(self, *, engine: Engine, store: Store, metrics: Metrics, staff: StaffDesk) -> None:
+    def __init__(self, *, engine: Engine, work: UnitOfWork, metrics: Metrics) -> None:
         self._engine = engine
-        self._store = store
+        self._work = work
         self._metrics = metrics
-        self._staff = staff
-
-    @property
-    def staff(self) -> StaffDesk:
-        return self._staff
 
     async def message(self, inbound: Inbound) -> Handled:
         with self._metrics.handle_seconds.time():
@@ -29,9 +26,15 @@ class CoreInbox:
         return handled
 
     async def delivery_report(self, channel: str, provider_id: str, status: str) -> None:
-        async with self._store.transaction() as tx:
+        async def work(tx: Tx, now: datetime) -> Done[None]:
             await tx.outbox.record_delivery(provider_id, status)
+            return Done(None)
+
+        await self._work.run(work)
 
     async def reachability(self, address: Address, *, reachable: bool) -> None:
-        async with self._store.transaction() as tx:
+        async def work(tx: Tx, now: datetime) -> Done[None]:
             await tx.participants.set_unreachable(address, not reachable)
+            return Done(None)
+
+        await self._work.run(work)

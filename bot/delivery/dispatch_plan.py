@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.channels.base import Channel, Segmented
+from bot.core.channel import Channel, Segmented
 from bot.core.messages import Outbound
-from bot.core.pacing import Pace, Pacer, pace_of, wide_scopes
 from bot.core.program import Pacing
 from bot.core.sms_text import sms_segments
 from bot.core.store.outbox import Reach
 from bot.core.store.records import OutboxRow
+from bot.delivery.pacing import Pace, Pacer, pace_of, wide_scopes
 
 AFTER_SLOT = timedelta(microseconds=200)
 REFILL = 0.25  # claim for a busy channel once this share of the hold is free: fewer, larger claims

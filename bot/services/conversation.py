@@ -1,4 +1,4 @@
-"""The conversation engine: one inbound message in, one transaction, outbox rows out.
+"""The conversation: one inbound message in, one transaction, outbox rows out.
 
 The event is recorded, the sender found or created, the text read, the flow run and its
 replies enqueued, all in one transaction: a crash leaves either everything or nothing, and a
@@ -7,18 +7,17 @@ provider's retry of the same event changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.core.clock import Clock
-from bot.core.enqueue import enqueue_scheduled
-from bot.core.intents import Grammar, Reading
+from bot.core.context import Context, Flow, Turn
+from bot.core.intents import Grammar, Intent, Reading
 from bot.core.language import LANGUAGES, detect_language, is_decisive
-from bot.core.messages import Inbound, Outbound
-from bot.core.router import route
-from bot.core.store import Store, Tx
+from bot.core.messages import Inbound
+from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
-from bot.flows.base import Context, Effects, Turn
+from bot.services.unit_of_work import Done, Sender, UnitOfWork
 
 MAX_TEXT = 4096  # longer messages are read by their start; nobody types a novel to a bot
 
@@ -37,28 +36,24 @@ class Engine:
     def __init__(
         self,
         *,
-        store: Store,
+        work: UnitOfWork,
         grammar: Grammar,
         context: Context,
-        clock: Clock,
-        on_enqueued: Callable[[], None] = lambda: None,
+        routes: Mapping[Intent, Flow],
     ) -> None:
-        self._store = store
+        self._work = work
         self._grammar = grammar
         self._context = context
-        self._clock = clock
-        self._on_enqueued = on_enqueued
+        self._routes = routes
 
     def read(self, text: str, known_lang: str | None = None) -> Reading:
         return self._grammar.read(text[:MAX_TEXT], known_lang)
 
     async def handle(self, inbound: Inbound) -> Handled:
-        now = self._clock.now()
-        async with self._store.transaction() as tx:
-            sender = inbound.sender
-            if not await tx.events.first_time(sender.channel, inbound.event_id, now):
-                return Handled(duplicate=True)
-            participant, identity, is_new = await self._participant(tx, inbound)
+        async def work(tx: Tx, now: datetime) -> Done[Handled]:
+            if not await tx.events.first_time(inbound.sender.channel, inbound.event_id, now):
+                return Done(Handled(duplicate=True))
+            participant, identity, is_new = await self._participant(tx, inbound, now)
             reading = self._reading(inbound, participant)
             if is_decisive(inbound.text) and reading.lang != participant.lang:
                 # Someone writing Hangul or Han characters wants answers in that language.
@@ -73,41 +68,38 @@ class Engine:
                 now=now,
                 is_new=is_new,
             )
-            effects = await route(reading.intent)(self._context, turn)
-            enqueued = await self._enqueue(tx, turn, effects)
-        if enqueued:
-            self._on_enqueued()
-        return Handled(False, reading, participant.id, enqueued)
+            effects = await self._routes[reading.intent](self._context, turn)
+            sender = Sender(inbound.sender, identity.reply_to, participant.id)
+            return Done(Handled(False, reading, participant.id), effects, sender)
+
+        handled, enqueued = await self._work.run_counted(work)
+        if handled.duplicate:
+            return handled
+        return Handled(False, handled.reading, handled.participant_id, enqueued)
 
     def _reading(self, inbound: Inbound, participant: Participant) -> Reading:
-        if inbound.profile.get("media_only"):
+        if inbound.profile.media_only:
             # A photo with no words: the channel said so; there is no text to read.
             return Reading("media", participant.lang, {})
         return self.read(inbound.text, participant.lang)
 
-    async def _participant(self, tx: Tx, inbound: Inbound) -> tuple[Participant, Identity, bool]:
-        now = self._clock.now()
+    async def _participant(
+        self, tx: Tx, inbound: Inbound, now: datetime
+    ) -> tuple[Participant, Identity, bool]:
         found = await tx.participants.by_address(inbound.sender)
         if found is not None:
             await tx.participants.seen(inbound.sender, now)
             return found[0], found[1], False
-        hint = inbound.profile.get("lang")
-        known = hint if isinstance(hint, str) and hint in LANGUAGES else None
-        lang = detect_language(inbound.text[:MAX_TEXT], known)
-        name = inbound.profile.get("name")
-        tz = inbound.profile.get("time_zone")
+        profile = inbound.profile
+        known = profile.lang if profile.lang in LANGUAGES else None
         participant = await tx.participants.create(
-            display_name=name.strip()[:80] if isinstance(name, str) else "",
-            lang=lang,
-            time_zone=tz if isinstance(tz, str) else None,
+            display_name=profile.name.strip()[:80],
+            lang=detect_language(inbound.text[:MAX_TEXT], known),
+            time_zone=profile.time_zone,
             at=now,
         )
-        reply_to = inbound.profile.get("reply_to")
         await tx.participants.attach(
-            inbound.sender,
-            participant.id,
-            at=now,
-            reply_to=reply_to if isinstance(reply_to, str) else None,
+            inbound.sender, participant.id, at=now, reply_to=profile.reply_to
         )
         identity = await tx.participants.identity(inbound.sender)
         assert identity is not None
@@ -117,19 +109,3 @@ class Engine:
         participant = await tx.participants.get(participant_id)
         assert participant is not None
         return participant
-
-    async def _enqueue(self, tx: Tx, turn: Turn, effects: Effects) -> int:
-        count = 0
-        sender = turn.inbound.sender
-        for reply in effects.replies:
-            message = Outbound(sender, reply.text, reply.buttons, turn.identity.reply_to)
-            row_id = await tx.outbox.enqueue(
-                message,
-                kind=reply.kind,
-                due_at=turn.now,
-                at=turn.now,
-                participant_id=turn.participant.id,
-            )
-            count += row_id is not None
-        count += await enqueue_scheduled(tx, effects, at=turn.now)
-        return count
