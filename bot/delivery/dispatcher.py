@@ -255,12 +255,8 @@ class Dispatcher:
                 if verdict.skip:
                     await tx.outbox.mark_skipped(row.id, reason=verdict.why)
                 elif verdict.until is not None:
-                    await tx.outbox.reschedule(
-                        row.id,
-                        due_at=verdict.until,
-                        error=f"deferred: {verdict.why}",
-                        count_attempt=False,
-                    )
+                    why = f"deferred: {verdict.why}"
+                    await tx.outbox.defer(row.id, until=verdict.until, why=why)
         go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
         return go, len(rows), more
 

@@ -297,6 +297,20 @@ class Outbox:
             row_id,
         )
 
+    async def defer(self, row_id: int, *, until: datetime, why: str) -> None:
+        """Not yet, by our own rules (quiet hours, the weekly cap): back to the queue, no attempt
+        counted, and, unless a send of it already failed, its expiry counts from when it may
+        go, not from when it was first due (a failing row's retry window keeps its origin)."""
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, "
+            "first_due_at = CASE WHEN attempts <= 1 THEN ? ELSE first_due_at END, "
+            "last_error = ?, lease_until = NULL, attempts = attempts - 1 WHERE id = ?",
+            to_micros(until),
+            to_micros(until),
+            why,
+            row_id,
+        )
+
     async def mark_uncertain(self, row_id: int, *, due_at: datetime, error: str) -> None:
         """The send may or may not have reached the person: one more try, much later."""
         await self._conn.execute(
