@@ -24,7 +24,7 @@ from bot.app import build
 from bot.core.clock import SystemClock, to_micros
 from bot.core.codes import new_code
 from bot.core.config import Settings
-from bot.core.messages import Address, Inbound
+from bot.core.messages import Address, Inbound, Profile
 from bot.core.store import open_store
 
 
@@ -112,7 +112,7 @@ async def run(args: argparse.Namespace) -> None:
             f"JOIN {rng.choice(codes)}",
             f"join-{i}",
             clock.now(),
-            {"name": f"friend {i}"},
+            Profile(name=f"friend {i}"),
         )
         t0 = time.perf_counter()
         await bot.engine.handle(inbound)

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.core.business_metrics import BusinessMetrics
 from bot.core.channel import Channel, DeepLinking
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -22,11 +24,13 @@ from bot.core.metrics import Metrics
 from bot.core.program import Program, ProgramError, load_program
 from bot.core.staffing import Staffing
 from bot.core.store import Store, open_store
+from bot.core.store.webhook_events import WebhookTargets
 from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.scheduler import Scheduler
+from bot.flows.held_thanks import HeldThanks
 from bot.flows.routes import routes
 from bot.http.ratelimit import RateLimit
 from bot.services import friend_joined
@@ -36,6 +40,9 @@ from bot.services.inbox import CoreInbox
 from bot.services.staff_desk import StaffDesk
 from bot.services.sweeps import Sweeps
 from bot.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.channels.web import WebChat
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +62,13 @@ class ReferralBot:
     context: Context
     clock: Clock
     metrics: Metrics
+    business: BusinessMetrics  # the program's numbers, read from the database at scrape time
     inbox: CoreInbox
     intake: Intake
     desk: StaffDesk
     sweeps: Sweeps
+    pages: Catalogs  # the landing page's and the web chat's texts
+    secret: str  # signs dashboard sessions and web-chat cookies
     link_limit: RateLimit
     channels: dict[str, Channel] = field(default_factory=dict)
 
@@ -73,22 +83,57 @@ class ReferralBot:
 
 
 def channels_from_settings(settings: Settings) -> list[Channel]:
-    """Every channel whose credentials are set; the log says what turns on the others."""
-    from bot.channels import slack, sms, telegram
+    """Every channel whose credentials are set; the log says what turns on the others. A
+    channel's module (and its SDK) is imported only when it is on."""
+    from bot.channels.switches import SWITCHES
 
     channels: list[Channel] = []
-    for module in (sms, telegram, slack):
-        channel = module.from_settings(settings)
+    for switch in SWITCHES:
+        channel = switch.build(settings) if switch.on(settings) else None
         if channel is None:
-            log.info("%s is off: set %s to turn it on", module.CHANNEL, module.REQUIRED)
+            log.info("%s is off: set %s to turn it on", switch.channel, switch.required)
         else:
             channels.append(channel)
     return channels
 
 
+def webhook_targets(settings: Settings) -> WebhookTargets:
+    """Events are queued only when they can be sent: both the URL and the secret are set."""
+    if not settings.webhook_secret:
+        return WebhookTargets()
+    return WebhookTargets.parse(settings.webhook_url, base_url=settings.public_base_url)
+
+
 def load_language(locales_dir: str | None = None) -> tuple[Grammar, Catalogs]:
     folder = Path(locales_dir) if locales_dir else default_locales_dir()
     return Grammar.load(folder), Catalogs.load(folder)
+
+
+def load_pages() -> Catalogs:
+    return Catalogs.load(default_locales_dir(), "pages")
+
+
+async def signing_secret(store: Store, clock: Clock) -> str:
+    """SESSION_SECRET unset: one made once and kept in the database, shared by every process."""
+    async with store.transaction() as tx:
+        return await tx.staff_users.signing_key("cookies", at=clock.now())
+
+
+def web_channel(
+    settings: Settings, pages: Catalogs, program: Program, secret: str, clock: Clock
+) -> WebChat:
+    from bot.channels.web import WebChat
+    from bot.channels.web_page import ChatPage
+    from bot.core.signing import Signer
+
+    limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
+    return WebChat(
+        signer=Signer(secret, "web-chat-visitor", clock),
+        page=ChatPage(pages=pages, title=program.name),
+        clock=clock,
+        allow=limit.allow,
+        secure=settings.public_base_url.startswith("https://"),
+    )
 
 
 def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalogs]:
@@ -103,6 +148,8 @@ def _program_and_catalogs(settings: Settings) -> tuple[Program, Grammar, Catalog
 
 def _hand_staff_to_slack(channels: Sequence[Channel], desk: StaffDesk) -> None:
     """Account managers' and reviewers' commands, ahead of the customers' ones."""
+    if not any(channel.name == "slack" for channel in channels):
+        return  # no Slack here: its SDK (~9 MB) stays unimported
     from bot.channels import slack_staff
     from bot.channels.slack import Slack
 
@@ -117,19 +164,27 @@ async def build(
     channels: Sequence[Channel] = (),
     clock: Clock | None = None,
     store: Store | None = None,
+    web_chat: bool = False,
 ) -> ReferralBot:
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
-    store = store or await open_store(settings.database_url)
+    store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
     program, grammar, catalogs = _program_and_catalogs(settings)
+    pages = load_pages()
+    secret = settings.session_secret or await signing_secret(store, clock)
+    web = web_channel(settings, pages, program, secret, clock) if web_chat else None
+    channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
     metrics = Metrics()
     delivery = program.delivery
+    business = BusinessMetrics(store=store, clock=clock)
+    metrics.registry.register(business)
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
         clock=clock,
         policy=DeliveryPolicy.of(program),
+        renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
         retry=RetryPolicy.of(delivery),
@@ -138,8 +193,10 @@ async def build(
             pause=timedelta(seconds=delivery.breaker_pause_seconds),
             max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
         ),
-        outcome=metrics.delivery_outcome,
+        observe=metrics.delivery_outcome,
     )
+    if web is not None:
+        web.wake_with(dispatcher.kick)
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
@@ -172,10 +229,13 @@ async def build(
         context=context,
         clock=clock,
         metrics=metrics,
+        business=business,
         inbox=CoreInbox(engine=engine, work=work, metrics=metrics),
         intake=Intake(context=context, work=work),
         desk=desk,
         sweeps=Sweeps(work=work, context=context),
         link_limit=RateLimit(clock=clock, rate=1.0, burst=30),
+        pages=pages,
+        secret=secret,
         channels=by_name,
     )

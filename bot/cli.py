@@ -13,10 +13,14 @@ import typer
 from rich.console import Console as RichConsole
 from rich.table import Table
 
+from bot import event_loop
 from bot.app import build, load_language
 from bot.channels.console import Console, converse
+from bot.cli_admin import admin_app
 from bot.cli_business import export_command, import_command
+from bot.cli_report import report_command
 from bot.cli_rewards import rewards_app
+from bot.cli_webhooks import webhooks_app
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
 from bot.core.messages import Profile
@@ -29,8 +33,11 @@ outbox_app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(rewards_app, name="rewards")
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(admin_app, name="admin")
 app.command("import")(import_command)
 app.command("export")(export_command)
+app.command("report")(report_command)
 err = RichConsole(stderr=True)
 
 
@@ -52,7 +59,7 @@ def parse(
     if lang is not None and lang not in LANGUAGES:
         raise _fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     grammar, _ = load_language()
-    typer.echo(grammar.read(text, lang).to_json())
+    typer.echo(grammar.read(text, lang).to_json(explain=True))
 
 
 async def _stdin_lines(interactive: bool) -> AsyncIterator[str]:
@@ -118,7 +125,18 @@ def serve(
     """Run the web server, the channels, the dispatcher and the clock."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_serve(settings, host, port or settings.port))
+    port = port or settings.port
+    event_loop.run(_serve(follow_port(settings, host, port), host, port))
+
+
+def follow_port(settings: Settings, host: str, port: int) -> Settings:
+    """With PUBLIC_BASE_URL unset, links and the landing page point at where we listen."""
+    import os
+
+    if os.environ.get("PUBLIC_BASE_URL"):
+        return settings
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+    return settings.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -127,11 +145,11 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.app import channels_from_settings
     from bot.web import create_app
 
-    bot = await build(settings, channels=channels_from_settings(settings))
-    if not bot.channels:
+    bot = await build(settings, channels=channels_from_settings(settings), web_chat=True)
+    if set(bot.channels) == {"web"}:
         logging.getLogger("bot").warning(
-            "no chat channel is configured: the web endpoints run, and `referral-bot chat` "
-            "talks to the bot in the terminal"
+            "no provider channel is configured: the web chat runs at /chat, and "
+            "`referral-bot chat` talks to the bot in the terminal"
         )
     config = uvicorn.Config(
         create_app(bot),
@@ -140,6 +158,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         lifespan="on",
         log_config=None,
         timeout_graceful_shutdown=10,
+        ws="none",  # no websocket routes; "auto" would import the websockets package for nothing
     )
     try:
         await uvicorn.Server(config).serve()
@@ -152,7 +171,7 @@ def worker() -> None:
     """Run only the dispatcher and the clock (scale-out: web processes take the webhooks)."""
     settings = _settings()
     _log_to_stderr()
-    asyncio.run(_worker(settings))
+    event_loop.run(_worker(settings))
 
 
 async def _worker(settings: Settings) -> None:

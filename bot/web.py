@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import ReferralBot
 from bot.http.api import api_routes
 from bot.http.links import link_routes
+from bot.http.public_pages import Site, page_routes
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ def create_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     async def metrics(request: Request) -> Response:
+        await bot.business.refresh()
         return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     routes: list[BaseRoute] = [
@@ -117,10 +119,35 @@ def create_app(
             program=bot.program,
             clock=bot.clock,
             limit=bot.link_limit,
+            public_base_url=bot.settings.public_base_url,
         )
     )
     routes.extend(
-        api_routes(intake=bot.intake, clock=bot.clock, token=bot.settings.referral_api_token)
+        page_routes(
+            Site(
+                store=bot.store,
+                program=bot.program,
+                catalogs=bot.catalogs,
+                pages=bot.pages,
+                context=bot.context,
+                clock=bot.clock,
+                work=bot.work,
+                kick=bot.dispatcher.kick,
+                secret=bot.secret,
+                channels=frozenset(bot.channels),
+                sms_number=bot.settings.twilio_from_number,
+                public_base_url=bot.settings.public_base_url,
+            )
+        )
+    )
+    routes.extend(
+        api_routes(
+            store=bot.store,
+            intake=bot.intake,
+            work=bot.work,
+            token=bot.settings.referral_api_token,
+            context=bot.context,
+        )
     )
     routes.extend(extra_routes)
 

@@ -48,14 +48,17 @@ class Conversation:
     clock: FakeClock
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def say(self, who: str, text: str, lang: str | None = None) -> str:
+    async def say(
+        self, who: str, text: str, lang: str | None = None, *, name: str | None = None
+    ) -> str:
+        """`name`: the display name the sender's profile carries (their address by default)."""
         before = len(self.channel.sent)
         inbound = Inbound(
             sender=Address(self.channel.name, who),
             text=text,
             event_id=f"evt-{next(self._events)}",
             received_at=self.clock.now(),
-            profile=Profile(name=who, lang=lang),
+            profile=Profile(name=who if name is None else name, lang=lang),
         )
         await self.bot.engine.handle(inbound)
         await self.bot.dispatcher.dispatch_due()

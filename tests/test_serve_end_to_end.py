@@ -117,7 +117,8 @@ async def test_the_cross_channel_story(
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as web:
             health = (await web.get("/healthz")).json()
-            assert set(health["channels"]) == {"sms", "telegram", "slack"}
+            # The three providers configured, and the web chat, which `serve` always runs (#11).
+            assert set(health["channels"]) == {"sms", "telegram", "slack", "web"}
             # Telegram learned where to send updates, with the secret.
             [hook] = telegram.called("setWebhook")
             assert hook.params["url"] == f"{base}/telegram/webhook"

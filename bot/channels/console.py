@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from bot.core.channel import Deliver, Inbox
 from bot.core.clock import Clock
-from bot.core.messages import Address, Inbound, Outbound, Profile
+from bot.core.messages import Address, Inbound, Outbound, Profile, typed
 
 CHANNEL = "console"
 
@@ -18,8 +18,9 @@ CHANNEL = "console"
 def render(message: Outbound) -> str:
     """Buttons become the keywords a terminal user can type."""
     text = message.text
-    if message.buttons:
-        choices = "  ".join(f"[{b.value}] {b.label}" for b in message.buttons)
+    buttons = typed(message.buttons)  # a share button's link is in the text already
+    if buttons:
+        choices = "  ".join(f"[{b.value}] {b.label}" for b in buttons)
         text = f"{text}\n  {choices}"
     return text
 

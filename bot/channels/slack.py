@@ -28,7 +28,8 @@ from bot.channels.send_timeouts import SLACK_IN_FLIGHT, SendTimeouts, aiohttp_fa
 from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
-from bot.channels.slack_outbound import blocks, escape, failure
+from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
+from bot.channels.switches import SLACK
 from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -38,7 +39,7 @@ __all__ = ["CHANNEL", "REQUIRED", "Slack", "StaffHandlers", "from_settings"]
 
 log = logging.getLogger(__name__)
 
-REQUIRED = "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"
+REQUIRED = SLACK.required
 PATH = "/slack/events"
 DEFAULT_API = "https://slack.com/api/"
 # Headers Bolt reads; the others (its own x-slack-bolt-lazy-* among them) stay out.
@@ -204,6 +205,8 @@ class Slack:
             raise failure(exc) from exc
         except _NETWORK_ERRORS as exc:
             raise aiohttp_failure(exc) from exc
+        for share in (b for b in message.buttons if b.is_share):
+            await upload_qr(self.client, _text(response.get("channel")) or channel, share)
         return _text(response.get("ts"))
 
 

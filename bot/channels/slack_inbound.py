@@ -18,7 +18,14 @@ from bot.core.messages import Address, Inbound, Profile
 CHANNEL = "slack"
 COMMAND = "/referrals"
 # `/referrals <sub>` -> the keyword the grammar reads; empty text asks for help.
-SUBCOMMANDS = {"link": "LINK", "count": "COUNT", "top": "TOP", "rewards": "REWARDS", "help": "HELP"}
+SUBCOMMANDS = {
+    "link": "LINK",
+    "count": "COUNT",
+    "top": "TOP",
+    "rewards": "REWARDS",
+    "help": "HELP",
+    "offer": "OFFER",
+}
 KEYWORDS = frozenset(SUBCOMMANDS.values())  # the only values our buttons carry
 ACTION_PREFIX = "referral_keyword_"  # + the button's position; its value is the keyword
 ACTION_ID = re.compile(rf"\A{ACTION_PREFIX}[0-9]{{1,2}}\Z")  # Bolt matches with search()

@@ -2,20 +2,27 @@
 
 Text goes in mrkdwn sections, escaped as Slack asks (staff cards come already in Slack markup);
 buttons go in one actions block, each carrying the keyword a person would type, so a click reads
-exactly like typing it; a staff button carries its own action id instead.
+exactly like typing it; a staff button carries its own action id instead. A share button
+becomes a block with the link to copy, and a QR code image of it follows the message.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_inbound import ACTION_PREFIX
 from bot.core.channel import DeliveryFailed
-from bot.core.messages import Outbound
+from bot.core.messages import Button, Outbound, typed
+from bot.core.qr import qr_png
+
+_log = logging.getLogger(__name__)
 
 # Block Kit limits: https://docs.slack.dev/reference/block-kit/blocks
 SECTION_LIMIT = 3000
@@ -71,12 +78,15 @@ def sections(text: str, limit: int = SECTION_LIMIT, *, markup: bool = False) -> 
 
 
 def blocks(message: Outbound) -> list[dict[str, Any]]:
-    room = MAX_BLOCKS - (1 if message.buttons else 0)
+    buttons = typed(message.buttons)
+    shares = [b for b in message.buttons if b.is_share]
+    room = MAX_BLOCKS - (1 if buttons else 0) - len(shares)
     out: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
         for piece in sections(message.text, markup=message.markup)[:room]
     ]
-    if message.buttons:
+    out.extend(copyable(share.label, share.value) for share in shares)
+    if buttons:
         elements = [
             {
                 "type": "button",
@@ -84,10 +94,22 @@ def blocks(message: Outbound) -> list[dict[str, Any]]:
                 "value": button.value,
                 "text": {"type": "plain_text", "text": _label(button.label or button.value)},
             }
-            for i, button in enumerate(message.buttons[:MAX_BUTTONS])
+            for i, button in enumerate(buttons[:MAX_BUTTONS])
         ]
         out.append({"type": "actions", "elements": elements})
     return out
+
+
+def copyable(label: str, link: str) -> dict[str, Any]:
+    """The link in a preformatted block: one click selects it, ready to paste to a friend.
+    https://docs.slack.dev/reference/block-kit/blocks/rich-text-block"""
+    return {
+        "type": "rich_text",
+        "elements": [
+            {"type": "rich_text_section", "elements": [{"type": "text", "text": label}]},
+            {"type": "rich_text_preformatted", "elements": [{"type": "text", "text": link}]},
+        ],
+    }
 
 
 def _label(text: str) -> str:
@@ -130,3 +152,21 @@ def _retry_after(headers: object) -> float | None:
                 return None
             return min(seconds, MAX_RETRY_AFTER)  # a garbled header must not stall a scope for days
     return None
+
+
+async def upload_qr(client: AsyncWebClient, channel: str, share: Button) -> None:
+    """The shared link as a QR code image in the same conversation (files upload v2).
+
+    The message with the link is already posted, so a refused upload is logged, never retried:
+    retrying the row would post the link twice. https://docs.slack.dev/messaging/working-with-files
+    """
+    try:
+        await client.files_upload_v2(
+            channel=channel,
+            file=qr_png(share.value),
+            filename="referral-link-qr.png",
+            title=share.label,
+            alt_txt=share.value,
+        )
+    except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
+        _log.warning("slack: QR code upload failed: %r", exc)

@@ -23,16 +23,15 @@ from twilio.rest import Client
 from bot.channels.send_timeouts import TWILIO_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
+from bot.channels.switches import SMS
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.messages import Outbound
+from bot.core.messages import Outbound, typed
 from bot.core.sms_text import sms_segments
 
 CHANNEL = "sms"
-REQUIRED = (
-    "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID"
-)
+REQUIRED = SMS.required
 
 MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
 SEND_TIMEOUT = SendTimeouts().total  # seconds; see send_timeouts.py
@@ -48,10 +47,11 @@ NOT_FOUND = frozenset({20404})
 def render(message: Outbound) -> str:
     """The text, then the buttons as keywords to text back, clipped to one Twilio body."""
     text = message.text
-    if message.buttons:
+    buttons = typed(message.buttons)  # a share button's link is in the text already
+    if buttons:
         choices = " / ".join(
             b.value if b.label.casefold() == b.value.casefold() else f"{b.value}: {b.label}"
-            for b in message.buttons
+            for b in buttons
         )
         text = f"{text}\n{choices}" if text else choices
     return clip(text)

@@ -38,17 +38,19 @@ from telegram.helpers import create_deep_linked_url
 from telegram.request import HTTPXRequest
 
 from bot.channels.send_timeouts import TELEGRAM_IN_FLIGHT, TELEGRAM_POOL, SendTimeouts
+from bot.channels.switches import TELEGRAM
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
 from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
-from bot.core.messages import Outbound
+from bot.core.messages import Button, Outbound
+from bot.core.qr import qr_png
 
 __all__ = ["CHANNEL", "REQUIRED", "SECRET_HEADER", "WEBHOOK_PATH", "Telegram", "from_settings"]
 
-REQUIRED = "TELEGRAM_BOT_TOKEN (with TELEGRAM_WEBHOOK_SECRET for webhook mode; without it, polling)"
+REQUIRED = TELEGRAM.required
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 DEFAULT_API = "https://api.telegram.org/bot"
@@ -155,7 +157,18 @@ class Telegram:
             )
         except TelegramError as exc:
             raise delivery_failure(exc) from None
+        for share in (b for b in message.buttons if b.is_share):
+            await self._send_qr(message.reply_to or message.to.id, share)
         return str(sent.message_id)
+
+    async def _send_qr(self, chat_id: str, share: Button) -> None:
+        """The shared link as a QR code photo. The text is already delivered, so a refusal is
+        logged and not retried (a retry would send the text twice)."""
+        try:
+            bot = await self._initialized()
+            await bot.send_photo(chat_id=chat_id, photo=qr_png(share.value), caption=share.value)
+        except TelegramError as exc:
+            log.warning("telegram: QR code photo failed: %r", exc)
 
     async def start(self) -> None:
         if self._secret is None:
@@ -225,8 +238,9 @@ class Telegram:
         try:
             return Update.de_json(data, self._bot)
         except Exception:
-            log.warning("telegram webhook: update %d is not an Update; ignored", update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram webhook: update %d is not an Update; ignored", update_id, exc_info=True
+            )
             return None
 
     async def _handle(self, update: Update, inbox: Inbox) -> str | None:
@@ -234,8 +248,9 @@ class Telegram:
         try:
             reading = read_update(update, bot_username=self._username, now=self._clock.now())
         except Exception:  # odd field types PTB let through: skip it, don't stall the queue
-            log.warning("telegram update %s not understood; ignored", update.update_id,
-                        exc_info=True)
+            log.warning(
+                "telegram update %s not understood; ignored", update.update_id, exc_info=True
+            )
             reading = None
         if isinstance(reading, Reachability):
             await inbox.reachability(reading.address, reachable=reading.reachable)
@@ -252,8 +267,11 @@ class Telegram:
                 url=self._webhook_url, secret_token=self._secret, allowed_updates=ALLOWED_UPDATES
             )
         except (InvalidToken, BadRequest) as exc:
-            log.error("telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
-                      "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)", exc)
+            log.error(
+                "telegram webhook not registered: %s (PUBLIC_BASE_URL must be a public "
+                "https URL; unset TELEGRAM_WEBHOOK_SECRET to poll instead)",
+                exc,
+            )
             return True
         except TelegramError as exc:
             log.warning("telegram webhook not registered yet: %s; retrying", exc)

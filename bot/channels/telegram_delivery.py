@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -27,14 +28,26 @@ _ROW = 2
 
 
 def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """One inline button per keyword; a tap comes back as a callback query with that keyword."""
-    fitting = [b for b in buttons if 0 < len(b.value.encode()) <= MAX_CALLBACK_DATA]
-    if not fitting:
+    """One inline button per keyword; a tap comes back as a callback query with that keyword.
+    A share button opens Telegram's share sheet with the link (its own row, last)."""
+    shares = [
+        [InlineKeyboardButton(b.label, url=share_url(b.value))] for b in buttons if b.is_share
+    ]
+    fitting = [
+        b for b in buttons if not b.is_share and 0 < len(b.value.encode()) <= MAX_CALLBACK_DATA
+    ]
+    if not fitting and not shares:
         return None
     rows = [fitting[i : i + _ROW] for i in range(0, len(fitting), _ROW)]
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.value) for b in row] for row in rows]
+        + shares
     )
+
+
+def share_url(link: str) -> str:
+    """https://t.me/share/url?url=...: Telegram's own share sheet (https://core.telegram.org/widgets/share)."""
+    return "https://t.me/share/url?" + urlencode({"url": link})
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     port: int = 8000
     referral_program: str | None = None
     referral_api_token: str | None = None
+    # Signs dashboard sessions and web-chat cookies; one is made and kept in the database if unset.
+    session_secret: str | None = None
+    webhook_url: str | None = None  # comma-separated endpoints for the business's webhooks
+    webhook_secret: str | None = None  # whsec_<base64>, as the Standard Webhooks spec has it
 
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None

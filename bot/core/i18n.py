@@ -91,15 +91,16 @@ class Catalogs:
     by_tag: Mapping[str, Language]
 
     @classmethod
-    def load(cls, locales_dir: Path) -> Catalogs:
-        """Read `<locales_dir>/<tag>/messages.po` for every language folder there."""
+    def load(cls, locales_dir: Path, domain: str = "messages") -> Catalogs:
+        """Read `<locales_dir>/<tag>/<domain>.po` for every language folder there
+        (`messages`: what the bot says; `pages`: the landing page and the web chat)."""
         found = {
-            folder.name: _read(folder / "messages.po", folder.name)
+            folder.name: _read(folder / f"{domain}.po", folder.name)
             for folder in sorted(locales_dir.iterdir())
-            if (folder / "messages.po").is_file()
+            if (folder / f"{domain}.po").is_file()
         }
         if FALLBACK not in found:
-            raise FileNotFoundError(f"no {FALLBACK}/messages.po under {locales_dir}")
+            raise FileNotFoundError(f"no {FALLBACK}/{domain}.po under {locales_dir}")
         return cls(by_tag=MappingProxyType(found))
 
     def languages(self) -> tuple[str, ...]:

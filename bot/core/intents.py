@@ -5,8 +5,15 @@ does no I/O. Every language's grammar is tried on every message written in its s
 Korean customer typing "LINK" still means link); the reported language follows the script.
 
 A message is read in this order, first answer wins: a whole-message keyword (STOP, 링크, 排行榜),
-a referral code, a request to switch language, then cues: the intent with the strongest cue
-wins, and equal cues go to the more specific intent ("how many used my link" is a count).
+small talk made of nothing else ("thanks!", 👍: read as help, with its tone), a referral code,
+a request to switch language, then cues: the intent with the strongest cue wins, and equal
+cues go to the more specific intent ("how many used my link" is a count).
+
+A cue can be negated: "don't unsubscribe me" switches stop off and reads as start (the person
+wants the messages); "the wifi code" switches link off. When nothing matches, the speller
+(bot/core/spelling.py) corrects shorthand and typos and the text is read once more, less
+confidently. Two weak cues of different intents ("link count") make a `clarify` reading: the
+flow asks which one was meant rather than guessing.
 
 Choices the flows rely on:
 - A join keyword followed by something that is not a valid code ("JOIN ABC", "/start ref=1")
@@ -18,7 +25,6 @@ Choices the flows rely on:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
@@ -26,32 +32,34 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from bot.core.codes import normalize_code
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
+from bot.core.reading import INTENTS, Intent, Reading
+from bot.core.smalltalk import Smalltalk
+from bot.core.spelling import Speller
 
-# Every intent the engine can read; the route table answers each (a test checks both ways).
-Intent = Literal[
-    "link",
+__all__ = ["INTENTS", "Grammar", "Intent", "Reading", "default_locales_dir"]
+
+# Equal cues go to the earlier intent: an opt-out must never lose to anything else.
+_PRIORITY: tuple[Intent, ...] = (
+    "stop",
+    "start",
+    "offer",
     "count",
     "leaderboard",
     "rewards",
-    "help",
-    "stop",
-    "start",
-    "join",
+    "link",
     "language",
-    "unknown",
-    "media",  # a photo or sticker with no words, as the channel said
-]
-INTENTS: frozenset[str] = frozenset(get_args(Intent))
-# Equal cues go to the earlier intent: an opt-out must never lose to anything else.
-_PRIORITY: tuple[Intent, ...] = (
-    "stop", "start", "count", "leaderboard", "rewards", "link", "language", "help"
+    "help",
 )
 _LEVELS = ("strong", "medium")
+_CONFIDENCE = {"strong": 0.9, "medium": 0.6}
+# "don't unsubscribe me": the person wants the messages to keep coming
+_NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
+_ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # A code-like token: 8 characters with hyphens between them, or two halves (K7Q2 M9XA).
 _TOKEN = re.compile(
@@ -65,21 +73,11 @@ _DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
-    intent: Intent
-    lang: str
-    args: dict[str, str]
-
-    def to_json(self) -> str:
-        body = {"intent": self.intent, "lang": self.lang, "args": self.args}
-        return json.dumps(body, ensure_ascii=False)
-
-
-@dataclass(frozen=True, slots=True)
 class _Cue:
     intent: Intent
     script: str  # only tried on text containing this script: it cannot match otherwise
     pattern: re.Pattern[str]
+    level: str = "strong"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,10 +86,13 @@ class Grammar:
 
     exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
+    negations: tuple[_Cue, ...]  # a match switches that intent's cues off
     join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
     join_raw: re.Pattern[str]
     not_codes: frozenset[str]
     switch: LanguageSwitch
+    smalltalk: Smalltalk
+    speller: Speller
 
     @classmethod
     def load(cls, locales_dir: Path) -> Grammar:
@@ -105,23 +106,29 @@ class Grammar:
                 for word in words:
                     if exact.setdefault(_key(_fold(word)), cast(Intent, intent)) != intent:
                         raise ValueError(f"{word!r} is an exact keyword of two intents")
-        cues = [
-            _Cue(intent, script, _compile(group))
-            for level in _LEVELS
-            for intent in _PRIORITY
-            for script, same in by_script.items()
-            for group in _grouped(
-                [p for t in same for p in t.get("intents", {}).get(intent, {}).get(level, [])]
-            )
-        ]
+
+        def cues_of(level: str) -> list[_Cue]:
+            return [
+                _Cue(intent, script, _compile(group), level)
+                for intent in _PRIORITY
+                for script, same in by_script.items()
+                for group in _grouped(
+                    [p for t in same for p in t.get("intents", {}).get(intent, {}).get(level, [])]
+                )
+            ]
+
         keywords = {
             script: [p for t in same for p in t.get("join", {}).get("keywords", [])]
             for script, same in by_script.items()
         }
         keyword = _compile(p for found in keywords.values() for p in found).pattern
+        latin_words = [
+            w for t in by_script["latin"] for ws in t.get("exact", {}).values() for w in ws
+        ]
         return cls(
             exact=exact,
-            cues=tuple(cues),
+            cues=tuple(c for level in _LEVELS for c in cues_of(level)),
+            negations=tuple(cues_of("negated")),
             join_before=tuple(
                 (script, re.compile(rf"(?:{_compile(group).pattern})\s*[:=#]?\s*$"))
                 for script, found in keywords.items()
@@ -132,48 +139,95 @@ class Grammar:
                 _fold(w) for t in tables for w in t.get("join", {}).get("not_codes", [])
             ),
             switch=LanguageSwitch.build(t.get("language", {}) for t in tables),
+            smalltalk=Smalltalk.build(t.get("smalltalk", {}) for t in tables),
+            speller=Speller.build((t.get("spelling", {}) for t in tables), latin_words),
         )
 
     def read(self, text: str, known_lang: str | None = None) -> Reading:
         cleaned = clean(text[:_MAX_CHARS])
         lang = detect_language(cleaned, known_lang)
-        intent, args = self._understand(cleaned.casefold(), lang, known_lang)
-        return Reading(intent=intent, lang=lang, args=args)
+        return self._understand(cleaned.casefold(), lang, known_lang)
 
-    def _understand(
-        self, folded: str, lang: str, known: str | None
-    ) -> tuple[Intent, dict[str, str]]:
+    def _understand(self, folded: str, lang: str, known: str | None) -> Reading:
         deep = _DEEP_LINK.fullmatch(folded)
         if deep is not None:
             # Telegram's Start button after a t.me/<bot>?start=<payload> link: whatever the
             # payload is, it was meant as a code, so a bad one is answered as a bad code.
             payload = deep[1].strip()
-            return "join", {"code": normalize_code(payload) or payload.upper()[:64]}
+            return Reading("join", lang, {"code": normalize_code(payload) or payload.upper()[:64]})
         key = _key(folded)
-        if not key:
-            return "unknown", {}
-        hit = self.exact.get(key)
-        if hit is None and key.startswith("/"):
-            hit = self.exact.get(key[1:])  # /link, /top: a command names its intent
+        hit = self._exact(key)
         if hit is not None:
-            return hit, {}
+            return Reading(hit, lang, {})
+        kind = self.smalltalk.kind(folded)
+        if kind is not None:
+            return Reading("help", lang, {}, 0.95, tone=kind)
+        if not key:
+            return Reading("unknown", lang, {})
         present = scripts(folded)
         code = self._code(folded, present)
         if code is not None:
-            return "join", {"code": code}
+            return Reading("join", lang, {"code": code}, 0.95)
         target = self.switch.target(folded, lang, known)
         if target in LANGUAGES:
-            return "language", {"lang": target}
+            return Reading("language", lang, {"lang": target}, 0.95)
         if target is not None:
-            return "unknown", {}
+            return Reading("unknown", lang, {}, 0.9, runner_up="language")
+        found = self._cued(folded, present, lang)
+        if found is not None:
+            return found
+        corrected = self.speller.correct(folded) if "latin" in present else None
+        if corrected is not None:
+            hit = self._exact(_key(corrected))
+            if hit is not None:
+                return Reading(hit, lang, {}, 0.7)
+            found = self._cued(corrected, present, lang, doubt=0.8)
+            if found is not None:
+                return found
+        return Reading("unknown", lang, {})
+
+    def _exact(self, key: str) -> Intent | None:
+        hit = self.exact.get(key)
+        if hit is None and key.startswith("/"):
+            hit = self.exact.get(key[1:])  # /link, /top: a command names its intent
+        return hit
+
+    def _cued(
+        self, folded: str, present: frozenset[str], lang: str, doubt: float = 1.0
+    ) -> Reading | None:
+        """The best cue's intent, and the runner-up's; two weak rivals make a question."""
+        off = {c.intent for c in self.negations if c.script in present and c.pattern.search(folded)}
+        hits: list[tuple[Intent, str]] = [
+            (_NEGATION_MEANS[i], "strong") for i in off if i in _NEGATION_MEANS
+        ]
         for cue in self.cues:
+            if len(hits) >= 2:
+                break
+            if cue.intent in off or any(cue.intent == seen for seen, _ in hits):
+                continue
             if cue.script in present and cue.pattern.search(folded):
-                return cue.intent, {}
-        return "unknown", {}
+                hits.append((cue.intent, cue.level))
+        if not hits:
+            return None
+        (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
+        sure = _CONFIDENCE[level] * doubt
+        if rival is None:
+            return Reading(best, lang, {}, sure)
+        if rival[1] == level:
+            sure -= 0.15  # a close call
+        if level == rival[1] == "medium" and {best, rival[0]} <= _ASKABLE:
+            return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
+        return Reading(best, lang, {}, sure, rival[0])
 
     def _code(self, folded: str, present: frozenset[str]) -> str | None:
         """A code-like token, a code after a join keyword, or a join keyword's raw token."""
-        for match in _TOKEN.finditer(folded):
+        start = 0
+        while (match := _TOKEN.search(folded, start)) is not None:
+            start = match.end()
+            halves = match[1].split(" ")
+            if len(halves) == 2 and any(h in self.speller.vocabulary for h in halves):
+                start = match.start() + 5  # "join b9wx b1a9": JOIN is a word, not a half
+                continue
             token = match[1].replace(" ", "")
             code = normalize_code(token)
             if code is None:
@@ -228,8 +282,8 @@ def _toml(path: Path) -> dict[str, Any]:
         if name not in _PRIORITY:
             raise ValueError(f"{path}: unknown intent {name!r}")
     for name, levels in intents.items():
-        if set(levels) - set(_LEVELS):
-            raise ValueError(f"{path}: {name} levels must be among {_LEVELS}")
+        if set(levels) - {*_LEVELS, "negated"}:
+            raise ValueError(f"{path}: {name} levels must be among {_LEVELS} or negated")
     return table
 
 

@@ -13,12 +13,17 @@ import hanzidentifier
 from bot.core.normalize import clean
 
 LANGUAGES = ("en", "ko", "zh-Hant", "zh-Hans")
+# Each language in its own words, for language switchers.
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "zh-Hant": "繁體中文", "zh-Hans": "简体中文"}
 SCRIPTS = {"en": "latin", "ko": "hangul", "zh-Hant": "han", "zh-Hans": "han"}
 
 _LATIN = re.compile("[0-9A-Za-z]")
 # Syllables, conjoining and compatibility jamo (NFKC turns the latter into conjoining ones).
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Hong Kong Cantonese characters and words, written in Traditional script whatever their
+# characters' variant (俾, 咗, 唔 are shared by both sets): 俾我, 幾多個, 點用, 唔該.
+_CANTONESE = re.compile("[俾咗唔佢喺冇乜咩啲嗰睇攞嚟哋㗎嘢噉嘅咁啱]|點(?:樣|用)|幾多|邊個|點解")
 
 
 # IETF language tags (browsers, Telegram's language_code, a CRM's column) to our languages.
@@ -74,6 +79,8 @@ def detect_language(text: str, known: str | None) -> str:
     variant = _chinese_variant(text)
     if variant is not None:
         return variant
+    if _CANTONESE.search(text):
+        return "zh-Hant"
     # Characters shared by both scripts (你好, 排行榜): keep a Chinese reader's own variant.
     return known if known in ("zh-Hant", "zh-Hans") else "zh-Hans"
 
@@ -166,7 +173,7 @@ class LanguageSwitch:
 
 
 def _variant(target: str, lang: str, known: str | None) -> str:
-    """"Chinese" is the variant the message is written in, else the reader's, else Simplified."""
+    """ "Chinese" is the variant the message is written in, else the reader's, else Simplified."""
     if target != "zh":
         return target
     return next((c for c in (lang, known) if c in ("zh-Hant", "zh-Hans")), "zh-Hans")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console")
+CHANNELS: tuple[str, ...] = ("sms", "telegram", "slack", "console", "web")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,9 @@ class Address:
         return f"{self.channel}:{self.id}"
 
 
+SHARE = "share"  # Button.action of a link to pass on: a share sheet and a QR code where possible
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     """A next step offered with a reply; channels without buttons render it as text."""
@@ -26,6 +29,21 @@ class Button:
     label: str
     value: str  # what the person would type to get the same result, e.g. "LINK"
     action: str | None = None  # a staff button's own action id; None for a typed keyword
+
+    @classmethod
+    def share(cls, label: str, link: str) -> Button:
+        """The person's link, to share: Telegram offers its share sheet, Slack a block to copy,
+        both a QR code; SMS and the terminal drop it (the text carries the link)."""
+        return cls(label, link, SHARE)
+
+    @property
+    def is_share(self) -> bool:
+        return self.action == SHARE
+
+
+def typed(buttons: tuple[Button, ...]) -> tuple[Button, ...]:
+    """The buttons a person could answer by typing (share links are not among them)."""
+    return tuple(b for b in buttons if not b.is_share)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ about a newcomer (their likely language and, where the number pins it down, thei
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -41,6 +42,7 @@ def sms_address(raw: str) -> Address | None:
     return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@lru_cache(maxsize=4096)  # people text again and again; this is ~0.15 ms a number uncached
 def number_profile(e164: str) -> Profile:
     """The `lang` hint and, when the number maps to a single zone, the `time_zone`."""
     number = _parse(e164)

@@ -112,7 +112,7 @@ class Fraud(_Strict):
 
 class Program(_Strict):
     name: str = "Referral program"
-    landing_url: str = "http://localhost:8000/welcome"
+    landing_url: str | None = None  # None: the built-in page, PUBLIC_BASE_URL/welcome
     landing_param: str = Field(default="ref", pattern=r"^[A-Za-z0-9_-]+$")
     attribution_days: int = Field(default=30, gt=0)
     qualifying_event: Literal["signup", "purchase"] = "signup"
@@ -131,7 +131,9 @@ class Program(_Strict):
 
     @field_validator("landing_url")
     @classmethod
-    def _web_address(cls, value: str) -> str:
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.startswith(("https://", "http://")) or len(value) < 12:
             raise ValueError(f"{value!r} is not a web address (https://...)")
         return value

@@ -84,6 +84,7 @@ async def sign_up(
             channel=channel,
             at=at,
             status="qualified" if at_once else "signed_up",
+            referred_at=origin.referred_at,
         )
         if referral is not None:
             await record(tx, referral_id=referral.id, origin=origin, reasons=held, at=at)
@@ -100,5 +101,6 @@ async def sign_up(
         at=at,
         status="rejected",
         reason=reason,
+        referred_at=origin.referred_at,
     )
     return Signup(None, reason)

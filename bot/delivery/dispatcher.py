@@ -30,6 +30,7 @@ from bot.core.channel import Bounded, Channel
 from bot.core.clock import Clock, to_micros
 from bot.core.messages import Address
 from bot.core.program import Delivery, Pacing
+from bot.core.rendering import COALESCED, Renderer
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
@@ -37,7 +38,7 @@ from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry_policy import RetryPolicy
-from bot.delivery.sending import Outcome, Sender
+from bot.delivery.sending import Observe, Sender
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class Dispatcher:
         channels: Mapping[str, Channel],
         clock: Clock,
         policy: DeliveryPolicy | None = None,
+        renderer: Renderer | None = None,
         pacing: Pacing | None = None,
         hold: timedelta = timedelta(0),
         batch: int = 100,
@@ -60,12 +62,13 @@ class Dispatcher:
         max_in_flight: int = 1000,
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
-        outcome: Outcome | None = None,
+        observe: Observe | None = None,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
         self._clock = clock
         self._policy = policy
+        self._renderer = renderer
         self._pacing = pacing
         self._pacer = Pacer() if pacing is not None else None
         self._hold = hold
@@ -84,7 +87,7 @@ class Dispatcher:
             lease=lease,
             retry=self._retry,
             breakers=self._breakers,
-            outcome=outcome,
+            observe=observe,
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -257,8 +260,23 @@ class Dispatcher:
                 elif verdict.until is not None:
                     why = f"deferred: {verdict.why}"
                     await tx.outbox.defer(row.id, until=verdict.until, why=why)
-        go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+            go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+            if self._renderer is not None and go:
+                go = await self._rendered(tx, go, now)
         return go, len(rows), more
+
+    async def _rendered(self, tx: Tx, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
+        """Words that depend on when they are sent, rendered now (see bot/core/rendering.py)."""
+        assert self._renderer is not None
+        out = []
+        for rendered in await self._renderer.render(tx, rows, now):
+            for absorbed in rendered.absorbs:
+                await tx.outbox.mark_skipped(absorbed, reason=COALESCED)
+            before = next((r for r in rows if r.id == rendered.row.id), None)
+            if before is not None and before.text != rendered.row.text:
+                await tx.outbox.set_text(rendered.row.id, rendered.row.text)
+            out.append(rendered.row)
+        return out
 
     async def _unexpired(self, tx: Tx, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
         """Rows past their point (a reply after an hour, a reminder after a day) are recorded as

@@ -37,7 +37,7 @@ SPIN = 0.002  # seconds: the last stretch before a tight slot is waited without 
 TURN_TIMEOUT = 1.0  # seconds; a send waiting its turn looks again at least this often
 DEFAULT_RETRY_AFTER = 1.0
 
-Outcome = Callable[[str, str], None]  # (channel, outcome): counted in the metrics
+Observe = Callable[[str, str], None]  # (channel, outcome): counted in the metrics
 
 
 class Sender:
@@ -53,8 +53,10 @@ class Sender:
         max_attempts: int | None = None,
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
-        outcome: Outcome | None = None,
+        observe: Observe | None = None,
     ) -> None:
+        # metrics: (channel, sent | retry | uncertain | dead | skipped | rate_limited) per send
+        self._observe: Observe = observe or (lambda channel, outcome: None)
         self._store = store
         self._channels = channels
         self._clock = clock
@@ -63,7 +65,6 @@ class Sender:
         self._lease = lease
         self._retry = retry or RetryPolicy(max_attempts=max_attempts)
         self._breakers = breakers or Breakers()
-        self._outcome = outcome or (lambda channel, outcome: None)
         # Sends waiting for an earlier booking to go, per scope, in slot order.
         self._waiting: dict[str, list[tuple[datetime, int, asyncio.Future[None]]]] = {}
         self._order = itertools.count()
@@ -111,7 +112,7 @@ class Sender:
             await self._failed(row, fault, pace)
             return
         self._breakers.succeeded(row.to.channel)
-        self._outcome(row.to.channel, "sent")
+        self._observe(row.to.channel, "sent")
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
@@ -226,15 +227,15 @@ class Sender:
                 await tx.outbox.reschedule(
                     row.id, due_at=now + wait, error=str(failure), count_attempt=False
                 )
-                self._outcome(channel, "rate_limited")
+                self._observe(channel, "rate_limited")
             elif failure.reason == "opted_out":
-                await tx.participants.set_opted_out(row.to, True)
+                await tx.participants.set_opted_out(row.to, True, at=now)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
-                self._outcome(channel, "skipped")
+                self._observe(channel, "skipped")
             elif failure.reason == "blocked":
                 await tx.participants.set_unreachable(row.to, True)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
-                self._outcome(channel, "skipped")
+                self._observe(channel, "skipped")
             elif failure.permanent:
                 await self._dead(tx, row, now, str(failure))
             elif failure.reason == "uncertain":
@@ -251,13 +252,13 @@ class Sender:
                     await self._dead(tx, row, now, str(failure))
                 else:
                     await tx.outbox.reschedule(row.id, due_at=again, error=str(failure))
-                    self._outcome(channel, "retry")
+                    self._observe(channel, "retry")
 
     async def _uncertain(
         self, tx: Tx, row: OutboxRow, now: datetime, failure: DeliveryFailed
     ) -> None:
         """It may have arrived: once more at most, after a long wait (retry_policy.py)."""
-        self._outcome(row.to.channel, "uncertain")
+        self._observe(row.to.channel, "uncertain")
         await tx.outbox.note(row.id, "uncertain", at=now, detail=str(failure))
         if row.uncertain >= self._retry.uncertain_retries:
             why = f"outcome unknown {row.uncertain + 1} times, not sent again: {failure}"
@@ -270,4 +271,4 @@ class Sender:
     async def _dead(self, tx: Tx, row: OutboxRow, now: datetime, why: str) -> None:
         await tx.outbox.mark_dead(row.id, error=why)
         await tx.outbox.note(row.id, "dead", at=now, detail=why)
-        self._outcome(row.to.channel, "dead")
+        self._observe(row.to.channel, "dead")

@@ -25,7 +25,7 @@ async def purchase_ask(ctx: Context, tx: Tx, buyer: Participant, *, now: datetim
     link = ctx.links.web(buyer.code)
     text = ctx.catalogs.text(buyer.lang, "ask.after_purchase", link=link)
     due = now + timedelta(minutes=settings.ask_after_purchase_minutes)
-    await tx.participants.mark_link_sent(buyer.id, now)
+    await tx.participants.mark_link_sent(buyer.id, now, channel=identity.address.channel)
     # One ask a day at most, however many purchases: the dedupe key carries the date.
     scheduled = Scheduled(
         Outbound(identity.address, text, reply_to=identity.reply_to),

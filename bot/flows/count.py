@@ -16,6 +16,7 @@ from bot.core.reward_text import reason_text
 from bot.core.rewards.qualify import qualified_count
 from bot.core.store.flags import NotCounted
 from bot.flows.fit import fit
+from bot.flows.friend_states import friend_lines
 from bot.flows.menu import menu
 from bot.flows.names import mask_name
 
@@ -34,13 +35,17 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
         waiting = counts.pending - sum(1 for n in notes if n.status == "signed_up")
         if waiting:
             lines.append(cat.text(lang, "count.pending", count=waiting))
+    # Past the cap a friend still counts (and got theirs): listed with the others, with the cap.
+    notes = [n for n in notes if n.reason != "cap_reached"]
     milestone = await _next_milestone(ctx, turn)
     if milestone:
         lines.append(milestone)
     keep = len(lines)
+    if counts.counted:
+        lines += await friend_lines(ctx, turn, frozenset(n.referral_id for n in notes))
     if counts.rejected or notes:
         lines.extend(await _not_counted(cat, turn, notes))
-    shown = fit(lines, keep=keep + 1, more=lambda n: cat.text(lang, "list.more", count=n))
+    shown = fit(lines, keep=keep, more=lambda n: cat.text(lang, "list.more", count=n))
     return Effects.say("\n".join(shown), *menu(cat, lang, "LINK", "TOP"))
 
 
@@ -64,7 +69,7 @@ async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> li
     why: list[tuple[datetime, str, str | None]] = [
         (line.created_at, line.friend_name, line.reason)
         for line in await turn.tx.referrals.lines(turn.participant.id, limit=50)
-        if line.status == "rejected"
+        if line.status == "rejected" and line.reason != "self_referral"  # their own attempt
     ]
     why += [(note.at, note.friend_name, note.reason) for note in notes]
     why.sort(key=lambda item: item[0], reverse=True)

@@ -1,17 +1,42 @@
-"""Help, greetings, and what the bot says when it did not understand."""
+"""Help, small talk, a question back when unsure, and the answer when nothing was understood."""
 
 from __future__ import annotations
 
 from bot.core.context import Context, Turn
 from bot.core.effects import Effects
+from bot.core.messages import Button
 from bot.flows.menu import menu
+
+# What a person types to get each intent the reader may ask about (clarify options).
+_KEYWORDS = {
+    "link": "LINK",
+    "count": "COUNT",
+    "leaderboard": "TOP",
+    "rewards": "REWARDS",
+    "offer": "OFFER",
+}
 
 
 async def show_help(ctx: Context, turn: Turn) -> Effects:
+    """The full help; a greeting, thanks or "ok" gets one friendly line above the menu."""
+    tone = turn.reading.tone
+    key = f"help.{tone}" if tone in ("hello", "thanks", "ok") else "help.text"
     return Effects.say(
-        ctx.catalogs.text(turn.lang, "help.text"),
+        ctx.catalogs.text(turn.lang, key),
         *menu(ctx.catalogs, turn.lang, "LINK", "COUNT", "TOP", "REWARDS"),
     )
+
+
+async def clarify(ctx: Context, turn: Turn) -> Effects:
+    """ "Did you mean 1) your link or 2) how many friends joined?"; 1, 2 or a button answers."""
+    options = [o for o in turn.reading.args.get("options", "").split() if o in _KEYWORDS][:2]
+    if len(options) < 2:
+        return await not_understood(ctx, turn)
+    cat, lang = ctx.catalogs, turn.lang
+    first, second = (cat.text(lang, f"clarify.{o}") for o in options)
+    buttons = tuple(Button(cat.text(lang, f"clarify.{o}"), _KEYWORDS[o]) for o in options)
+    text = cat.text(lang, "clarify.ask", first=first, second=second)
+    return Effects.say(text, *buttons, kind="clarify")
 
 
 async def not_understood(ctx: Context, turn: Turn) -> Effects:

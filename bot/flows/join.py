@@ -16,6 +16,8 @@ from bot.core.reward_text import reward_text
 from bot.core.rewards import RewardNews
 from bot.core.store.records import Participant
 from bot.flows.menu import menu
+from bot.flows.names import first_name
+from bot.flows.offer import event_text, side_text
 
 _REFUSALS = {
     "self_referral": "join.own_code",
@@ -53,12 +55,23 @@ def refused(ctx: Context, turn: Turn, reason: str | None) -> Effects:
 
 def welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> Effects:
     cat, lang = ctx.catalogs, turn.lang
-    return Effects.say(_welcome(ctx, turn, referrer, news), *menu(cat, lang, "LINK", "HELP"))
+    text = _welcome(ctx, turn, referrer, news)
+    later = side_text(ctx, lang, "friend", turn.now.date())
+    if (
+        later
+        and ctx.program.qualifying_event == "purchase"
+        and not news.granted_to(turn.participant.id)
+    ):
+        # What to do next: the friend's reward comes with a purchase, not with this message.
+        text += "\n" + cat.text(
+            lang, "join.next_purchase", reward=later, event=event_text(ctx, lang)
+        )
+    return Effects.say(text, *menu(cat, lang, "LINK", "HELP"))
 
 
 def _welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> str:
     cat, lang = ctx.catalogs, turn.lang
-    name = referrer.display_name.strip()
+    name = first_name(referrer.display_name) or ""
     got = [
         reward_text(cat, lang, r)
         for r in news.granted_to(turn.participant.id)

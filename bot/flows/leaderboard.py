@@ -1,11 +1,15 @@
-""" "Who's on top?": the top ten, names masked, and where the asker stands."""
+""" "Who's on top?": the top ten, names masked, and where the asker stands.
+
+Ties share a rank (1, 2, 2, 4); two people whose masked names would look alike are told apart
+("Al***", "Al*** (2)"); the asker's own row says so, and below the rows they read their place.
+"""
 
 from __future__ import annotations
 
 from bot.core.context import Context, Turn
 from bot.core.effects import Effects
 from bot.flows.menu import menu
-from bot.flows.names import mask_name
+from bot.flows.names import distinct_masks
 
 TOP = 10
 
@@ -16,16 +20,11 @@ async def leaderboard(ctx: Context, turn: Turn) -> Effects:
     if not board:
         return Effects.say(cat.text(lang, "leaderboard.empty"), *menu(cat, lang, "LINK"))
     lines = [cat.text(lang, "leaderboard.header")]
-    for entry in board:
-        lines.append(
-            cat.text(
-                lang,
-                "leaderboard.row",
-                rank=entry.rank,
-                name=mask_name(entry.display_name),
-                count=entry.count,
-            )
-        )
+    names = distinct_masks([entry.display_name for entry in board])
+    for entry, name in zip(board, names, strict=True):
+        mine = entry.participant_id == turn.participant.id
+        key = "leaderboard.row_you" if mine else "leaderboard.row"
+        lines.append(cat.text(lang, key, rank=entry.rank, name=name, count=entry.count))
     rank = await turn.tx.referrals.rank(turn.participant.id)
     if rank is None:
         lines.append(cat.text(lang, "leaderboard.you_unranked"))

@@ -12,6 +12,7 @@ _CHOICES = {
     "TOP": "buttons.top",
     "REWARDS": "buttons.rewards",
     "HELP": "buttons.help",
+    "OFFER": "buttons.offer",
 }
 
 

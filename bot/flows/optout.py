@@ -7,7 +7,7 @@ from bot.core.effects import Effects
 
 
 async def stop(ctx: Context, turn: Turn) -> Effects:
-    await turn.tx.participants.set_opted_out(turn.identity.address, True)
+    await turn.tx.participants.set_opted_out(turn.identity.address, True, at=turn.now)
     if turn.inbound.profile.provider_confirms_optout:
         return Effects()  # the carrier already sent its own confirmation (Twilio STOP handling)
     # The one message allowed after STOP: the confirmation, which the dispatcher lets through.
@@ -15,7 +15,7 @@ async def stop(ctx: Context, turn: Turn) -> Effects:
 
 
 async def start(ctx: Context, turn: Turn) -> Effects:
-    await turn.tx.participants.set_opted_out(turn.identity.address, False)
+    await turn.tx.participants.set_opted_out(turn.identity.address, False, at=turn.now)
     if turn.inbound.profile.provider_confirms_optout:
         return Effects()
     return Effects.say(ctx.catalogs.text(turn.lang, "start.confirm"))

@@ -17,6 +17,8 @@ from bot.core.store.records import Participant
 from bot.core.store.rewards import Reward
 from bot.flows.fit import fit
 from bot.flows.menu import menu
+from bot.flows.names import first_name
+from bot.flows.offer import event_text, side_text
 
 SHOWN_VOIDED = 2
 
@@ -29,7 +31,7 @@ async def my_rewards(ctx: Context, turn: Turn) -> Effects:
         if r.reason != "cap_reached"  # never granted; the cap line says why
     ]
     if not rewards:
-        return Effects.say(cat.text(lang, "rewards.empty"), *menu(cat, lang, "LINK"))
+        return Effects.say(await _nothing_yet(ctx, turn), *menu(cat, lang, "LINK"))
     lines = [cat.text(lang, "rewards.header")]
     lines += _settled(ctx, lang, rewards, "issued", "rewards.line_issued")
     lines += _settled(ctx, lang, rewards, "approved", "rewards.line_approved")
@@ -44,6 +46,32 @@ async def my_rewards(ctx: Context, turn: Turn) -> Effects:
         fit(lines, keep=1, more=lambda n: cat.text(lang, "list.more", count=n), tail=caps)
     )
     return Effects.say(text, *menu(cat, lang, "COUNT", "LINK"))
+
+
+async def _nothing_yet(ctx: Context, turn: Turn) -> str:
+    """What is true when nothing is earned yet: for this program, and for this person."""
+    cat, lang, today = ctx.catalogs, turn.lang, turn.now.date()
+    mine = side_text(ctx, lang, "referrer", today)
+    theirs = side_text(ctx, lang, "friend", today)
+    if mine is None:
+        return (
+            cat.text(lang, "rewards.friends_only", friend=theirs)
+            if theirs
+            else (cat.text(lang, "rewards.empty"))
+        )
+    if ctx.program.qualifying_event == "signup":
+        return cat.text(lang, "rewards.empty_signup", reward=mine)
+    lines = [cat.text(lang, "rewards.empty_purchase", reward=mine, event=event_text(ctx, lang))]
+    waiting = [
+        name
+        for line in await turn.tx.referrals.lines(turn.participant.id, limit=20)
+        if line.status == "signed_up" and (name := first_name(line.friend_name))
+    ][:3]
+    if waiting:
+        lines.append(
+            cat.text(lang, "rewards.waiting_purchase", names=cat.format_list(lang, waiting))
+        )
+    return "\n".join(lines)
 
 
 def _settled(ctx: Context, lang: str, rewards: list[Reward], status: str, key: str) -> list[str]:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 from bot.core.context import Flow
 from bot.core.intents import Intent
-from bot.flows import count, help, language, leaderboard, link, optout, rewards
+from bot.flows import count, help, language, leaderboard, link, offer, optout, rewards
 
 
 def routes(*, join: Flow) -> Mapping[Intent, Flow]:
@@ -20,7 +20,9 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "count": count.my_count,
         "leaderboard": leaderboard.leaderboard,
         "rewards": rewards.my_rewards,
+        "offer": offer.explain_offer,
         "help": help.show_help,
+        "clarify": help.clarify,
         "stop": optout.stop,
         "start": optout.start,
         "join": join,

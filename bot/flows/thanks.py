@@ -17,6 +17,7 @@ from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
 from bot.flows.fit import SEGMENTS
+from bot.flows.names import first_name
 from bot.flows.reward_news import Note, schedule
 
 
@@ -34,8 +35,10 @@ async def thank_referrer(
     identity = await tx.participants.reachable_identity(referral.referrer_id)
     if referrer is None or identity is None:
         return Effects()
-    count = (await tx.referrals.counts(referrer.id)).counted
-    name = friend.display_name.strip()
+    # referral_count is kept with every status change in this transaction (the store contract
+    # checks it against COUNT(*)): the friends who count, without counting them again.
+    count = referrer.referral_count
+    name = first_name(friend.display_name)  # never a URL, a phone or "Reply STOP" from a profile
     if name:
         text = catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)
     else:

@@ -1,8 +1,8 @@
 """`GET /r/{code}`: the referral link. Records the click and sends the visitor to the landing page.
 
-Link unfurlers (Slack, Telegram, Facebook, Twitter, WhatsApp previews) are not people: they are
-redirected without a click. An unknown or malformed code gets a friendly 404 in the visitor's
-language, never a 500.
+Link unfurlers (Slack, Telegram, Facebook, Twitter, WhatsApp previews) and HEAD requests are not
+people: they are redirected without a click. An unknown or malformed code gets a friendly 404
+in the visitor's language, never a 500.
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ def is_unfurler(user_agent: str) -> bool:
     return bool(_UNFURLERS.search(user_agent))
 
 
-def landing_url(program: Program, code: str) -> str:
-    parts = urlsplit(program.landing_url)
+def landing_url(program: Program, code: str, public_base_url: str) -> str:
+    """The program's own landing page, or the built-in one on this server."""
+    page = program.landing_url or f"{public_base_url.rstrip('/')}/welcome"
+    parts = urlsplit(page)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     query = [(k, v) for k, v in query if k != program.landing_param]
     query.append((program.landing_param, code))
@@ -59,7 +61,13 @@ def _not_found(catalogs: Catalogs, lang: str) -> Response:
 
 
 def link_routes(
-    *, store: Store, catalogs: Catalogs, program: Program, clock: Clock, limit: RateLimit
+    *,
+    store: Store,
+    catalogs: Catalogs,
+    program: Program,
+    clock: Clock,
+    limit: RateLimit,
+    public_base_url: str,
 ) -> list[BaseRoute]:
     async def follow(request: Request) -> Response:
         network = request.client.host if request.client else "unknown"
@@ -72,6 +80,8 @@ def link_routes(
         if code is None:
             return _not_found(catalogs, lang)
         user_agent = request.headers.get("user-agent", "")
+        # A HEAD (a link checker, a crawler) or a preview fetch is not a person clicking.
+        person = request.method == "GET" and not is_unfurler(user_agent)
         visitor = request.cookies.get(VISITOR_COOKIE, "")
         fresh_visitor = not re.fullmatch(r"[0-9a-f]{32}", visitor)
         if fresh_visitor:
@@ -80,7 +90,7 @@ def link_routes(
             referrer = await tx.participants.by_code(code)
             if referrer is None:
                 return _not_found(catalogs, lang)
-            if not is_unfurler(user_agent):
+            if person:
                 await tx.clicks.record(
                     code=code,
                     referrer_id=referrer.id,
@@ -89,8 +99,8 @@ def link_routes(
                     user_agent=user_agent,
                     at=clock.now(),
                 )
-        response = RedirectResponse(landing_url(program, code), status_code=302)
-        if fresh_visitor and not is_unfurler(user_agent):
+        response = RedirectResponse(landing_url(program, code, public_base_url), status_code=302)
+        if fresh_visitor and person:
             response.set_cookie(
                 VISITOR_COOKIE, visitor, max_age=365 * 86_400, httponly=True, samesite="lax"
             )

@@ -15,6 +15,7 @@ from bot.core.context import Context, Flow, Turn
 from bot.core.intents import Grammar, Intent, Reading
 from bot.core.language import LANGUAGES, detect_language, is_decisive
 from bot.core.messages import Inbound
+from bot.core.normalize import clean
 from bot.core.store import Tx
 from bot.core.store.records import Identity, Participant
 from bot.services.unit_of_work import Done, Sender, UnitOfWork
@@ -54,7 +55,9 @@ class Engine:
             if not await tx.events.first_time(inbound.sender.channel, inbound.event_id, now):
                 return Done(Handled(duplicate=True))
             participant, identity, is_new = await self._participant(tx, inbound, now)
-            reading = self._reading(inbound, participant)
+            reading = await self._answer_to_question(tx, participant, inbound) or self._reading(
+                inbound, participant
+            )
             if is_decisive(inbound.text) and reading.lang != participant.lang:
                 # Someone writing Hangul or Han characters wants answers in that language.
                 await tx.participants.set_language(participant.id, reading.lang, chosen=False)
@@ -83,6 +86,18 @@ class Engine:
             return Reading("media", participant.lang, {})
         return self.read(inbound.text, participant.lang)
 
+    async def _answer_to_question(
+        self, tx: Tx, participant: Participant, inbound: Inbound
+    ) -> Reading | None:
+        """ "2" after "Did you mean 1) ... or 2) ...?" means the second choice's keyword."""
+        choice = inbound.text.strip().rstrip(").")
+        if choice not in ("1", "2"):
+            return None
+        asked = await tx.outbox.last_answer(participant.id)
+        if asked is None or asked.kind != "clarify" or len(asked.buttons) < int(choice):
+            return None
+        return self.read(asked.buttons[int(choice) - 1].value, participant.lang)
+
     async def _participant(
         self, tx: Tx, inbound: Inbound, now: datetime
     ) -> tuple[Participant, Identity, bool]:
@@ -93,15 +108,24 @@ class Engine:
         profile = inbound.profile
         known = profile.lang if profile.lang in LANGUAGES else None
         participant = await tx.participants.create(
-            display_name=profile.name.strip()[:80],
+            display_name=clean(profile.name)[:80],  # no NULs or bidi tricks in a name
             lang=detect_language(inbound.text[:MAX_TEXT], known),
             time_zone=profile.time_zone,
             at=now,
         )
-        await tx.participants.attach(
+        if await tx.participants.attach(
             inbound.sender, participant.id, at=now, reply_to=profile.reply_to
-        )
-        identity = await tx.participants.identity(inbound.sender)
+        ):
+            # Just written, so known without reading it back (one statement fewer a newcomer).
+            identity: Identity | None = Identity(
+                inbound.sender,
+                participant.id,
+                profile.reply_to,
+                opted_out=False,
+                unreachable=False,
+            )
+        else:  # another transaction attached the address first: theirs stands
+            identity = await tx.participants.identity(inbound.sender)
         assert identity is not None
         return participant, identity, True
 

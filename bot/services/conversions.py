@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.effects import Effects
 from bot.core.fraud import Origin
 from bot.core.messages import Address, Profile
+from bot.core.normalize import clean
 from bot.core.phones import number_profile, sms_address
 from bot.core.store import Tx
 from bot.core.store.records import Participant
@@ -93,7 +94,7 @@ async def find_or_create(tx: Tx, friend: Friend, *, at: datetime) -> tuple[Parti
         phone = next((a for a in addresses if a.channel == "sms"), None)
         hints = number_profile(phone.id) if phone is not None else Profile()
         owner = await tx.participants.create(
-            display_name=(friend.name or "").strip()[:80],
+            display_name=clean(friend.name or "")[:80],
             lang=friend.lang or hints.lang or "en",
             time_zone=friend.time_zone or hints.time_zone,
             at=at,
@@ -184,6 +185,8 @@ class Intake:
 
     async def _signup(self, tx: Tx, event: Conversion, *, now: datetime) -> tuple[Outcome, Effects]:
         friend, _ = await find_or_create(tx, event.friend, at=now)
+        if event.code is None:  # the CRM reports its other signups too: the reports' baseline
+            return Outcome("not_referred", friend.id), Effects()
         return await self._through_code(tx, friend, event, now=now)
 
     async def _purchase(

@@ -31,14 +31,16 @@ async def decide(
     actor: str,
     now: datetime,
     reason: str | None = None,
+    reference: str | None = None,
 ) -> Effects:
     """`actor` names who decided (`cli`, `slack:U123`, `api`, `admin:ann@corp.com`);
-    `reason` is required to void and is what the customer is told."""
+    `reason` is required to void and is what the customer is told; `reference` is the
+    business's own payout id, kept on the ledger entry of an issue."""
     if decision == "approve":
         news = await approve_reward(tx, ctx.program, reward_id, at=now, actor=actor)
     elif decision == "void":
         news = await void_reward(tx, reward_id, reason=reason or "", at=now, actor=actor)
     else:
-        await issue_reward(tx, reward_id, at=now, actor=actor)
+        await issue_reward(tx, reward_id, at=now, actor=actor, reference=reference)
         news = RewardNews()  # a payout is the business's to announce; the ledger records it
     return await announce(ctx, tx, news, now=now)

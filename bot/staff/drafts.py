@@ -62,7 +62,7 @@ async def send(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime)
         raise Refused(f"Not sent: {label(client)} was asked after this draft ({moment(last.at)}).")
     sent = _still(await tx.asks.move(ask.id, to="sent", at=now, by=click.user))
     await tx.asks.place_card(ask.id, channel=click.where, ts=click.message)
-    await tx.participants.mark_link_sent(client.id, now)
+    await tx.participants.mark_link_sent(client.id, now, channel=ready.reach.address.channel)
     reach = ready.reach
     message = Outbound(reach.address, sent.text, reply_to=reach.reply_to)
     the_ask = Scheduled(message, due_at=now, dedupe_key=ask_key(ask.id), kind="ask")

@@ -1,10 +1,12 @@
 """A loopback Slack: the Web API as slack_sdk speaks to it, and requests signed as Slack signs them.
 
-`FakeSlack` serves `auth.test`, `chat.postMessage`, `chat.postEphemeral`, `conversations.open`
-and `chat.update` on 127.0.0.1, records every call (JSON or form bodies, as slack_sdk sends
-them), and answers with Slack's own refusals when told to: `{"ok": false, "error": ...}`, 429
-with `Retry-After`, or a 5xx. `SlackHarness` wires the real bot, the Slack channel and the ASGI
-app to it, and posts requests signed with `SignatureVerifier.generate_signature`.
+`FakeSlack` serves `auth.test`, `chat.postMessage`, `chat.postEphemeral`, `conversations.open`,
+`chat.update` and files upload v2 (`files.getUploadURLExternal`, the upload URL,
+`files.completeUploadExternal`) on 127.0.0.1, records every call (JSON or form bodies, as
+slack_sdk sends them), and answers with Slack's own refusals when told to:
+`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx. `SlackHarness` wires the
+real bot, the Slack channel and the ASGI app to it, and posts requests signed with
+`SignatureVerifier.generate_signature`.
 """
 
 from __future__ import annotations
@@ -66,10 +68,13 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.uploads: dict[str, bytes] = {}  # file id -> the bytes sent to its upload URL
+        self.shared_files: list[dict[str, Any]] = []  # completeUploadExternal bodies
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -164,6 +169,27 @@ class FakeSlack:
         if not users[0]:
             return {"ok": False, "error": "users_list_not_supplied"}
         return {"ok": True, "channel": {"id": self._dm(users[0])}}
+
+    # files upload v2: getUploadURLExternal, POST the bytes, completeUploadExternal.
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal
+    def _files_getUploadURLExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        if not body.get("filename") or not str(body.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        root = self.base_url.removesuffix("api/")
+        return {"ok": True, "upload_url": f"{root}upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - " + str(len(self.uploads)))
+
+    def _files_completeUploadExternal(self, body: dict[str, Any]) -> dict[str, Any]:
+        files = body.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        if not files or any(f.get("id") not in self.uploads for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        self.shared_files.append({**body, "files": files})
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _chat_update(self, body: dict[str, Any]) -> dict[str, Any]:
         key = (str(body.get("channel", "")), str(body.get("ts", "")))

@@ -37,7 +37,9 @@ TOKEN = "123456:TEST-fake-token"
 USERNAME = "ref_test_bot"
 BOT_ID = 123456
 # Parameters Telegram takes as plain strings; everything else PTB sends JSON-encoded.
-_STRINGS = frozenset({"text", "url", "secret_token", "callback_query_id", "parse_mode", "chat_id"})
+_STRINGS = frozenset(
+    {"text", "url", "secret_token", "callback_query_id", "parse_mode", "chat_id", "caption"}
+)
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -46,6 +48,7 @@ class Call:
     method: str
     params: dict[str, Any]
     answer: list[int] = field(default_factory=list)  # the HTTP status, once answered
+    at: float = field(default_factory=time.monotonic)  # when it arrived (benchmarks read it)
 
     @property
     def ok(self) -> bool:
@@ -61,11 +64,13 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)  # chat ids answering 403
     missing: set[str] = field(default_factory=set)  # chat ids answering 400 chat not found
+    photos: list[tuple[str, bytes, str]] = field(default_factory=list)  # (chat id, PNG, caption)
     webhook: dict[str, Any] = field(default_factory=dict)
     max_wait: float = 5.0  # cap on getUpdates `timeout`, so a test never waits long
     enforce_flood_limits: bool = False  # 429 past 1 msg/s per chat or 30 msg/s in all
     delay: float = 0.0  # seconds sendMessage sits on a request (it is sent all the same)
     base_url: str = ""
+    backlog: int = 128  # connections the listening socket lets wait (a bench shrinks it)
     _updates: deque[dict[str, Any]] = field(default_factory=deque)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(5000))
     _message_ids: dict[str, itertools.count[int]] = field(default_factory=dict)
@@ -119,7 +124,7 @@ class FakeTelegram:
         await self._runner.setup()
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-        site = web.SockSite(self._runner, sock)
+        site = web.SockSite(self._runner, sock, backlog=self.backlog)
         await site.start()
         self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
         return self.base_url
@@ -199,6 +204,22 @@ class FakeTelegram:
             message["reply_markup"] = markup
         return message
 
+    def _send_photo(self, params: Mapping[str, Any]) -> dict[str, Any] | web.Response:
+        """sendPhoto with the image uploaded as multipart/form-data (PLATFORMS.md B7)."""
+        chat_id = str(params.get("chat_id", ""))
+        photo = params.get("photo")
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if not chat_id or not isinstance(photo, bytes) or not photo.startswith(b"\x89PNG"):
+            return _error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        caption = str(params.get("caption", ""))
+        self.photos.append((chat_id, photo, caption))
+        ids = self._message_ids.setdefault(chat_id, itertools.count(1))
+        return {"message_id": next(ids), "date": int(time.time()), "caption": caption,
+                "chat": {"id": int(chat_id), "type": "private"},
+                "photo": [{"file_id": f"photo-{len(self.photos)}", "file_unique_id": "u",
+                           "width": 256, "height": 256}]}
+
     def _flooded(self, chat_id: str) -> int:
         now = time.monotonic()
         while self._sent_at and now - self._sent_at[0][0] > 1.0:
@@ -263,6 +284,7 @@ class FakeTelegram:
 _METHODS: dict[str, Callable[[FakeTelegram, Mapping[str, Any]], Any]] = {
     "getme": FakeTelegram._me,
     "sendmessage": FakeTelegram._send_message,
+    "sendphoto": FakeTelegram._send_photo,
     "setwebhook": FakeTelegram._set_webhook,
     "deletewebhook": FakeTelegram._delete_webhook,
     "getwebhookinfo": FakeTelegram._webhook_info,
@@ -285,7 +307,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
         raw.update(await request.json())
         return raw
     if request.can_read_body:
-        raw.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
+        for key, value in (await request.post()).items():
+            # multipart uploads (sendPhoto) carry files as parts: kept as their bytes
+            raw[key] = value if isinstance(value, str) else value.file.read()
     return {k: (v if k in _STRINGS or not isinstance(v, str) else _json(v)) for k, v in raw.items()}
 
 
@@ -304,6 +328,11 @@ def _valid_markup(markup: Any) -> bool:
         for button in row:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                return False
+            url = button.get("url")
+            if url is not None and not str(url).startswith(("https://", "http://", "tg://")):
+                return False
+            if (data is None) == (url is None):  # exactly one action per button
                 return False
     return True
 

@@ -3,12 +3,14 @@ receives the reply."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
+from bot.core.qr import qr_png
 from tests.channels.fake_slack import (
     BOT_USER,
     DM,
@@ -153,3 +155,25 @@ async def test_url_verification_echoes_the_challenge(slack: SlackHarness) -> Non
     assert response.status_code == 200
     assert response.json() == {"challenge": body["challenge"]}
     assert await slack.untouched()
+
+
+async def test_slack_link_reply_has_a_block_to_copy_and_a_qr_upload(slack: SlackHarness) -> None:
+    await slack.event(dm("LINK"))
+    [reply] = await slack.replies()
+    async with slack.bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("slack", f"{TEAM}:{USER}"))
+    assert found is not None
+    link = f"https://ref.example/r/{found[0].code}"
+    blocks = reply["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    [copy] = [b for b in blocks if b["type"] == "rich_text"]
+    assert copy["elements"][0]["elements"][0]["text"] == "Share"
+    assert copy["elements"][1] == {
+        "type": "rich_text_preformatted",
+        "elements": [{"type": "text", "text": link}],
+    }
+    [shared] = slack.fake.shared_files
+    assert shared["channel_id"].startswith("D")
+    [(file_id, png)] = slack.fake.uploads.items()
+    assert shared["files"][0]["id"] == file_id
+    assert png == qr_png(link)

@@ -17,6 +17,7 @@ import pytest
 
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound, Profile
+from bot.core.qr import qr_png
 from tests.channels.fake_telegram import (
     USERNAME,
     FakeTelegram,
@@ -338,7 +339,7 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])
     assert count == tapped
     assert tg.console.sent[-1].text == tg.bot.catalogs.text(
-        "en", "thanks.signup", count=1, friend="Mina Park"
+        "en", "thanks.signup", count=1, friend="Mina"  # issue #12: a first name only
     )
     assert await counted(tg, ALICE) == 1
 
@@ -346,3 +347,30 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     await tg.driver.post(tg.driver.message("TOP"))
     await tg.bot.dispatcher.dispatch_due()
     assert len(tg.fake.texts(777)) == 3  # blocked: the answer to TOP is skipped, not sent
+
+
+async def test_telegram_link_reply_has_a_share_button_and_a_qr_photo(tg: Wired) -> None:
+    await tg.driver.post(tg.driver.message("my link", sender=user(777, "Mina")))
+    await tg.bot.dispatcher.dispatch_due()
+    async with tg.bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("telegram", "777"))
+    assert found is not None
+    deep = f"https://t.me/{USERNAME}?start={found[0].code}"
+    (reply,) = tg.fake.sent(777)
+    rows = reply.params["reply_markup"]["inline_keyboard"]
+    share = rows[-1][0]
+    assert share["text"] == "Share"
+    shared = urlsplit(share["url"])
+    assert (shared.netloc, shared.path) == ("t.me", "/share/url")
+    assert parse_qs(shared.query)["url"] == [deep]
+    [(chat, png, caption)] = tg.fake.photos
+    assert chat == "777" and caption == deep
+    assert png == qr_png(deep)
+
+
+async def test_a_refused_qr_photo_loses_nothing(tg: Wired) -> None:
+    tg.fake.fail("sendPhoto", 400, "Bad Request: IMAGE_PROCESS_FAILED")
+    await tg.driver.post(tg.driver.message("LINK", sender=user(777, "Mina")))
+    await tg.bot.dispatcher.dispatch_due()
+    assert len(tg.fake.sent(777)) == 1  # the link went out once, and is not sent again
+    assert tg.fake.photos == []

@@ -63,6 +63,12 @@ def _worst_case(catalogs: Catalogs, lang: str, name: str) -> dict[str, object]:
         "choices": catalogs.format_list(lang, choices, style="or"),
         "keyword": "REWARDS",
         "label": catalogs.text(lang, "buttons.count"),
+        "minimum": money,
+        "event": catalogs.text(lang, "event.purchase_min", minimum=money),
+        "first": catalogs.text(lang, "clarify.count"),
+        "second": catalogs.text(lang, "clarify.offer"),
+        "total": 999,
+        "names": catalogs.format_list(lang, [name.split()[0]] * 3),
     }
 
 

@@ -160,6 +160,65 @@ async def test_board_and_rank(store: Store) -> None:
         assert await tx.referrals.rank(people[4]) is None
 
 
+async def test_rank_across_id_blocks_follows_every_count_change(store: Store) -> None:
+    """Ranks come from rank_buckets (counts per block of ids, kept by triggers): referrers far
+    apart in id, ties (competition ranks: equal counts share a rank), friends rejected and
+    restored; each rank is checked against one worked out from the referral rows, and the
+    buckets against COUNT(*) over the participants."""
+    from bot.core.store.referrals import RANK_BLOCK
+
+    ids = [3, RANK_BLOCK - 1, RANK_BLOCK, RANK_BLOCK + 5, 3 * RANK_BLOCK + 7, 5 * RANK_BLOCK]
+    friends = iter(range(10 * RANK_BLOCK, 11 * RANK_BLOCK))
+    wanted = {ids[0]: 2, ids[1]: 3, ids[2]: 2, ids[3]: 1, ids[4]: 3, ids[5]: 0}
+    async with store.transaction() as tx:
+        for pid in [*ids, *range(10 * RANK_BLOCK, 10 * RANK_BLOCK + 12)]:
+            await tx.conn.execute(
+                "INSERT INTO participants (id, code, display_name, lang, created_at) "
+                "VALUES (?, ?, ?, 'en', 0)", pid, f"C{pid:07d}", f"p{pid}",
+            )
+        made = []
+        for referrer, count in wanted.items():
+            for _ in range(count):
+                referral = await tx.referrals.create(
+                    referrer_id=referrer, friend_id=next(friends), code="X", channel="sms",
+                    at=NOW,
+                )
+                assert referral is not None
+                made.append(referral)
+        # One friend of the 3-count referrer at ids[1] is refused, then counted again.
+        refused = next(r for r in made if r.referrer_id == ids[1])
+        await tx.referrals.set_status(refused.id, "rejected", at=NOW, reason="suspected_fraud")
+        during = await tx.referrals.rank(ids[1])
+        await tx.referrals.set_status(refused.id, "signed_up", at=NOW)
+
+        async def truth() -> dict[int, int]:
+            rows = await tx.conn.fetchall(
+                "SELECT referrer_id, COUNT(*) FROM referrals WHERE status <> 'rejected' "
+                "GROUP BY referrer_id"
+            )
+            counts = {int(r[0]): int(r[1]) for r in rows}
+            return {pid: 1 + sum(1 for n in counts.values() if n > mine)
+                    for pid, mine in counts.items()}
+
+        ranks = {pid: await tx.referrals.rank(pid) for pid in ids}
+        buckets = await tx.conn.fetchall(
+            "SELECT referral_count, bucket, participants FROM rank_buckets "
+            "WHERE participants <> 0 ORDER BY referral_count, bucket"
+        )
+        counted = await tx.conn.fetchall(
+            f"SELECT referral_count, id / {RANK_BLOCK}, COUNT(*) FROM participants "
+            f"WHERE referral_count > 0 GROUP BY referral_count, id / {RANK_BLOCK} ORDER BY 1, 2"
+        )
+        expected = await truth()
+    # 3 friends: ids[1], ids[4]; 2: ids[0], ids[2]; 1: ids[3]; none: ids[5]
+    assert ranks == {ids[1]: 1, ids[4]: 1, ids[0]: 3, ids[2]: 3, ids[3]: 5, ids[5]: None}
+    assert ranks == {pid: expected.get(pid) for pid in ids}
+    assert during == 2  # with two friends it stood behind ids[4] alone
+    assert [tuple(int(x) for x in row) for row in buckets] == [
+        tuple(int(x) for x in row) for row in counted
+    ]
+
+
 async def test_an_event_is_processed_once(store: Store) -> None:
     async with store.transaction() as tx:
         assert await tx.events.first_time("sms", "SM1", NOW)

@@ -142,7 +142,9 @@ async def test_count_says_who_is_held_for_review(
     held_welcome = await chat.say("carol", f"JOIN {code}")
     assert held_welcome == bot.catalogs.text("en", "join.welcome", referrer="alice")
     assert await chat.say("alice", "COUNT") == (
-        "You've referred 2 friends.\nDidn't count:\nca***: held for review"
+        # issue #12: each friend who counted is listed with their state
+        "You've referred 2 friends.\nb**: reward pending until Dec 7, 2026\n"
+        "Didn't count:\nca***: held for review"
     )
     assert await chat.say("alice", "REWARDS") == (
         "Your rewards:\n$20.00 - pending until Dec 7, 2026\n$20.00 - held for review"

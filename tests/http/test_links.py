@@ -30,7 +30,8 @@ async def test_a_friend_follows_the_link_to_the_landing_page(
     code = await alice_code(web_bot, clock)
     response = await web.get(f"/r/{code.lower()}")
     assert response.status_code == 302
-    assert response.headers["location"] == f"http://localhost:8000/welcome?ref={code}"
+    # No landing page in the program: the built-in one on this server (PUBLIC_BASE_URL), #11.
+    assert response.headers["location"] == f"https://ref.example/welcome?ref={code}"
     assert "rb_vid=" in response.headers["set-cookie"]
     assert await clicks(web_bot, code) == 1
     again = await web.get(f"/r/{code}")  # same browser (cookie kept), same day
@@ -41,9 +42,13 @@ async def test_link_previews_are_not_clicks(
     web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
-    for agent in ["Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
-                  "TelegramBot (like TwitterBot)", "facebookexternalhit/1.1",
-                  "Twitterbot/1.0", "WhatsApp/2.23.20.0"]:
+    for agent in [
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "TelegramBot (like TwitterBot)",
+        "facebookexternalhit/1.1",
+        "Twitterbot/1.0",
+        "WhatsApp/2.23.20.0",
+    ]:
         response = await web.get(f"/r/{code}", headers={"user-agent": agent})
         assert response.status_code == 302
     assert await clicks(web_bot, code) == 0

@@ -61,7 +61,9 @@ async def _clear_review(tx: Tx, program: Program, reward: Reward, *, at: datetim
     )
 
 
-async def issue_reward(tx: Tx, reward_id: int, *, at: datetime, actor: str) -> Reward:
+async def issue_reward(
+    tx: Tx, reward_id: int, *, at: datetime, actor: str, reference: str | None = None
+) -> Reward:
     """The business paid it out in its own systems; the ledger records that it did."""
     reward = await _reward(tx, reward_id)
     if reward.status != "approved":
@@ -71,7 +73,7 @@ async def issue_reward(tx: Tx, reward_id: int, *, at: datetime, actor: str) -> R
             "voided": "a voided reward is never paid",
         }[reward.status]
         raise ReviewError(f"reward {reward_id} is {reward.status}: {hint}")
-    moved = await issue(tx, reward, at=at, actor=actor)
+    moved = await issue(tx, reward, at=at, actor=actor, reference=reference)
     if moved is None:
         raise ReviewError(f"reward {reward_id} changed meanwhile; look again")
     return moved

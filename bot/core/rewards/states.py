@@ -38,9 +38,12 @@ async def void(
     return moved
 
 
-async def issue(tx: Tx, reward: Reward, *, at: datetime, actor: str) -> Reward | None:
+async def issue(
+    tx: Tx, reward: Reward, *, at: datetime, actor: str, reference: str | None = None
+) -> Reward | None:
+    """`reference`: the business's own payout id, kept on the ledger entry."""
     return await tx.rewards.move(
-        reward.id, to="issued", only_from=("approved",), at=at, actor=actor
+        reward.id, to="issued", only_from=("approved",), at=at, actor=actor, note=reference
     )
 
 

@@ -24,8 +24,10 @@ class Clicks:
     ) -> bool:
         """False when this visitor already clicked this code today."""
         row = await self._conn.fetchone(
-            "INSERT INTO clicks (code, referrer_id, visitor, day, network, user_agent, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+            "INSERT INTO clicks (code, referrer_id, visitor, day, network, user_agent, created_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, "
+            "(SELECT link_channel FROM participants WHERE id = ?)) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
             code,
             referrer_id,
             visitor,
@@ -33,6 +35,7 @@ class Clicks:
             network,
             user_agent[:300],
             to_micros(at),
+            referrer_id,  # the reports count a click under its referrer's link channel
         )
         return row is not None
 

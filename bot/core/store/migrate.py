@@ -6,6 +6,7 @@ readable per dialect and the runner is a dozen lines.
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from bot.core.clock import SystemClock, to_micros
@@ -34,9 +35,26 @@ async def _applied(conn: Connection) -> set[int]:
     return {int(row[0]) for row in await conn.fetchall("SELECT version FROM schema_migrations")}
 
 
+_TRIGGER_BODY = re.compile(r"^\s*CREATE\s+TRIGGER\b.*\bBEGIN\b", re.IGNORECASE | re.DOTALL)
+_ENDED = re.compile(r"\bEND\s*$", re.IGNORECASE)
+
+
 def _statements(sql: str) -> list[str]:
+    """Split on `;`, except inside a `$$ ... $$` body (PostgreSQL functions) and a SQLite
+    trigger's `BEGIN ... END`, whose own statements end with `;` too."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [part.strip() for part in "\n".join(lines).split(";") if part.strip()]
+    statements: list[str] = []
+    current = ""
+    for part in "\n".join(lines).split(";"):
+        current = f"{current};{part}" if current else part
+        if current.count("$$") % 2 or (
+            _TRIGGER_BODY.match(current) and not _ENDED.search(current)
+        ):
+            continue  # the `;` was inside a body: keep reading
+        if current.strip():
+            statements.append(current.strip())
+        current = ""
+    return statements
 
 
 async def upgrade(db: Database) -> list[str]:

@@ -89,6 +89,15 @@ class Outbox:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    async def last_answer(self, participant_id: int) -> OutboxRow | None:
+        """The latest direct answer to this person: a question of ours their "1" may answer."""
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM outbox WHERE participant_id = ? "
+            "AND kind IN ('reply', 'clarify') ORDER BY id DESC LIMIT 1",
+            participant_id,
+        )
+        return None if row is None else _row(row)
+
     async def enqueue(
         self,
         message: Outbound,
@@ -269,6 +278,10 @@ class Outbox:
             to_micros(at),
             row_id,
         )
+
+    async def set_text(self, row_id: int, text: str) -> None:
+        """The words a row goes out with when they are rendered at send time (a held thanks)."""
+        await self._conn.execute("UPDATE outbox SET text = ? WHERE id = ?", text, row_id)
 
     async def mark_skipped(self, row_id: int, *, reason: str) -> None:
         await self._conn.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
@@ -10,6 +10,9 @@ from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import Identity, Participant
+from bot.core.store.webhook_endpoints import WebhookEndpoints
+from bot.core.store.webhook_events import CHANNEL as WEBHOOK
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 _COLUMNS = (
     "p.id, p.code, p.display_name, p.lang, p.lang_chosen, p.time_zone, p.is_customer, "
@@ -57,8 +60,9 @@ def _identity(row: Row, offset: int = 0) -> Identity:
 
 
 class Participants:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
 
     async def by_address(self, address: Address) -> tuple[Participant, Identity] | None:
         row = await self._conn.fetchone(
@@ -74,6 +78,29 @@ class Participants:
             f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ?", participant_id
         )
         return None if row is None else _participant(row)
+
+    async def page(self, *, query: str | None, before: int | None, limit: int) -> list[Participant]:
+        """Newest first, `id < before`: pages stay put while participants are added.
+        `query` matches a name (prefix, any case), a code, or an identity's address."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if before is not None:
+            where.append("p.id < ?")
+            params.append(before)
+        if query:
+            where.append(
+                "(LOWER(p.display_name) LIKE ? ESCAPE '\\' OR p.code = ? OR p.id IN "
+                "(SELECT participant_id FROM identities WHERE address = ?))"
+            )
+            escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params += [f"{escaped}%", query.upper(), query]
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM participants p WHERE {' AND '.join(where)} "
+            "ORDER BY p.id DESC LIMIT ?",
+            *params,
+            limit,
+        )
+        return [_participant(row) for row in rows]
 
     async def by_code(self, code: str) -> Participant | None:
         row = await self._conn.fetchone(
@@ -169,10 +196,15 @@ class Participants:
             "UPDATE participants SET display_name = ? WHERE id = ?", display_name, participant_id
         )
 
-    async def mark_link_sent(self, participant_id: int, at: datetime) -> None:
+    async def mark_link_sent(
+        self, participant_id: int, at: datetime, *, channel: str | None = None
+    ) -> None:
+        """The first time they got their link, and on which channel (the reports count it)."""
         await self._conn.execute(
-            "UPDATE participants SET link_sent_at = COALESCE(link_sent_at, ?) WHERE id = ?",
+            "UPDATE participants SET link_sent_at = COALESCE(link_sent_at, ?), "
+            "link_channel = COALESCE(link_channel, ?) WHERE id = ?",
             to_micros(at),
+            channel,
             participant_id,
         )
 
@@ -215,15 +247,31 @@ class Participants:
             participant_id,
         )
 
-    async def set_opted_out(self, address: Address, opted_out: bool) -> None:
-        await self._conn.execute(
-            "UPDATE identities SET opted_out = ? WHERE channel = ? AND address = ?",
+    async def set_opted_out(
+        self, address: Address, opted_out: bool, *, at: datetime | None = None
+    ) -> None:
+        """STOP or START on one channel; the business hears of it when it changes."""
+        row = await self._conn.fetchone(
+            "UPDATE identities SET opted_out = ? WHERE channel = ? AND address = ? "
+            "AND opted_out <> ? RETURNING participant_id",
             int(opted_out),
             address.channel,
             address.id,
+            int(opted_out),
         )
+        if row is not None:
+            when = at or datetime.now(UTC)  # every caller in bot/ passes its clock's time
+            if opted_out:
+                await self._events.participant("participant.opted_out", int(row[0]), at=when)
+            else:
+                await self._events.participant("participant.opted_in", int(row[0]), at=when)
 
     async def set_unreachable(self, address: Address, unreachable: bool) -> None:
+        if address.channel == WEBHOOK and unreachable:  # a receiver's 410 Gone: stop it for good
+            await WebhookEndpoints(self._conn).stop(
+                address.id, at=datetime.now(UTC), reason="answered 410 Gone"
+            )
+            return
         await self._conn.execute(
             "UPDATE identities SET unreachable = ? WHERE channel = ? AND address = ?",
             int(unreachable),

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.core.messages import Address, Button
 
 COUNTED = ("signed_up", "qualified", "rewarded")
+QUALIFIED = ("qualified", "rewarded")
 REASONS = (
     "self_referral",
     "already_customer",
@@ -56,6 +57,9 @@ class Referral:
     status: str
     reason: str | None
     created_at: datetime
+    updated_at: datetime | None = None
+    referred_at: datetime | None = None  # when the friend got the code (first click), if known
+    qualified_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,21 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection, Row
-from bot.core.store.records import COUNTED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.records import COUNTED, QUALIFIED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
-_COLUMNS = "id, referrer_id, friend_id, code, channel, status, reason, created_at"
+_COLUMNS = (
+    "id, referrer_id, friend_id, code, channel, status, reason, created_at, updated_at, "
+    "referred_at, qualified_at"
+)
+
+
+# Participant ids per rank_buckets row (migration 0060 keeps the table with the same width).
+RANK_BLOCK = 4096
+
+
+def _micros(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
 
 
 def _referral(row: Row) -> Referral:
@@ -27,6 +39,9 @@ def _referral(row: Row) -> Referral:
         status=row[5],
         reason=row[6],
         created_at=from_micros(row[7]),
+        updated_at=from_micros(row[8]),
+        referred_at=_micros(row[9]),
+        qualified_at=_micros(row[10]),
     )
 
 
@@ -58,8 +73,9 @@ class ExportLine:
 
 
 class Referrals:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
 
     async def create(
         self,
@@ -71,11 +87,16 @@ class Referrals:
         at: datetime,
         status: str = "signed_up",
         reason: str | None = None,
+        referred_at: datetime | None = None,
     ) -> Referral | None:
-        """Record a referral; None when the friend is already referred (or this pair exists)."""
+        """Record a referral; None when the friend is already referred (or this pair exists).
+
+        `referred_at`: when the friend got the code (their first click), when known."""
+        qualified = status in QUALIFIED
         row = await self._conn.fetchone(
             "INSERT INTO referrals (referrer_id, friend_id, code, channel, status, reason, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
+            "created_at, updated_at, referred_at, qualified_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING "
             f"RETURNING {_COLUMNS}",
             referrer_id,
             friend_id,
@@ -85,12 +106,21 @@ class Referrals:
             reason,
             to_micros(at),
             to_micros(at),
+            None if referred_at is None else to_micros(referred_at),
+            to_micros(at) if qualified else None,
         )
         if row is None:
             return None
         if status in COUNTED:
             await self._bump(referrer_id, 1)
-        return _referral(row)
+        referral = _referral(row)
+        if status == "rejected":
+            await self._events.referral("referral.rejected", referral, at=at)
+            return referral
+        await self._events.referral("referral.created", referral, at=at)
+        if qualified:
+            await self._events.referral("referral.qualified", referral, at=at)
+        return referral
 
     async def get(self, referral_id: int) -> Referral | None:
         row = await self._conn.fetchone(
@@ -112,19 +142,59 @@ class Referrals:
         before = await self.get(referral_id)
         if before is None or before.status == status:
             return before
+        # qualified_at: set when it qualifies, kept when rewarded, cleared when it falls back.
+        qualified_at = None
+        if status in QUALIFIED:
+            qualified_at = before.qualified_at if before.status in QUALIFIED else at
         row = await self._conn.fetchone(
-            "UPDATE referrals SET status = ?, reason = ?, updated_at = ? WHERE id = ? "
-            f"RETURNING {_COLUMNS}",
+            "UPDATE referrals SET status = ?, reason = ?, updated_at = ?, qualified_at = ? "
+            f"WHERE id = ? RETURNING {_COLUMNS}",
             status,
             reason,
             to_micros(at),
+            None if qualified_at is None else to_micros(qualified_at),
             referral_id,
         )
         assert row is not None
         delta = (status in COUNTED) - (before.status in COUNTED)
         if delta:
             await self._bump(before.referrer_id, delta)
-        return _referral(row)
+        after = _referral(row)
+        if status == "qualified" and before.status not in QUALIFIED:
+            await self._events.referral("referral.qualified", after, at=at)
+        elif status == "rejected":
+            await self._events.referral("referral.rejected", after, at=at)
+        return after
+
+    async def page(
+        self,
+        *,
+        status: str | None,
+        referrer_id: int | None,
+        since: datetime | None,
+        before: int | None,
+        limit: int,
+    ) -> list[Referral]:
+        """Newest first, `id < before`: pages stay put while referrals are added."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        for column, value in (("status", status), ("referrer_id", referrer_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_micros(since))
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM referrals WHERE {' AND '.join(where)} "
+            "ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
+        )
+        return [_referral(row) for row in rows]
 
     async def counts(self, referrer_id: int) -> ReferralCounts:
         rows = await self._conn.fetchall(
@@ -144,33 +214,36 @@ class Referrals:
         return [FriendLine(int(r[0]), r[1], r[2], r[3], from_micros(r[4])) for r in rows]
 
     async def board(self, limit: int = 10) -> list[BoardEntry]:
+        """The top of the board with standard competition ranks: equal counts share a rank
+        and the next rank skips (1, 2, 2, 4)."""
         rows = await self._conn.fetchall(
             "SELECT id, display_name, referral_count FROM participants "
             "WHERE referral_count > 0 ORDER BY referral_count DESC, id LIMIT ?",
             limit,
         )
-        return [
-            BoardEntry(rank=i + 1, participant_id=int(r[0]), display_name=r[1], count=int(r[2]))
-            for i, r in enumerate(rows)
-        ]
+        entries: list[BoardEntry] = []
+        for i, r in enumerate(rows):
+            count = int(r[2])
+            tied = entries and entries[-1].count == count
+            rank = entries[-1].rank if tied else i + 1
+            entries.append(
+                BoardEntry(rank=rank, participant_id=int(r[0]), display_name=r[1], count=count)
+            )
+        return entries
 
     async def rank(self, participant_id: int) -> int | None:
-        """Board position with the board's tie order (count, then who came first)."""
+        """Competition rank: one more than the number of people with more referrals, summed
+        from rank_buckets (participants per count and block of ids, kept by triggers) rather
+        than counted one by one: a few hundred rows however many referrers there are."""
         row = await self._conn.fetchone(
-            "SELECT referral_count FROM participants WHERE id = ?", participant_id
+            "SELECT p.referral_count, (SELECT COALESCE(SUM(b.participants), 0) "
+            "FROM rank_buckets b WHERE b.referral_count > p.referral_count) "
+            "FROM participants p WHERE p.id = ?",
+            participant_id,
         )
         if row is None or int(row[0]) == 0:
             return None
-        count = int(row[0])
-        # Two index range counts; an OR of the two would scan the table.
-        ahead = await self._conn.fetchval(
-            "SELECT (SELECT COUNT(*) FROM participants WHERE referral_count > ?) + "
-            "(SELECT COUNT(*) FROM participants WHERE referral_count = ? AND id < ?)",
-            count,
-            count,
-            participant_id,
-        )
-        return int(ahead) + 1
+        return int(row[1]) + 1
 
     async def export_page(self, *, after_id: int, limit: int) -> list[ExportLine]:
         """Referrals in id order for the CRM export, a page at a time."""

@@ -16,11 +16,13 @@ from bot.core.store.database import Connection
 from bot.core.store.flags import Flags
 from bot.core.store.reward_record import COLUMNS, STATUSES, Reward, reward_of
 from bot.core.store.reward_totals import Totals
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 
 class Rewards:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
+        self._events = events or WebhookEvents(conn, WebhookTargets())
         self.flags = Flags(conn)
         self.totals = Totals(conn)
 
@@ -44,9 +46,9 @@ class Rewards:
         """A pending promise; None when this referral, side and rule already have one."""
         row = await self._conn.fetchone(
             "INSERT INTO rewards (referral_id, participant_id, side, kind, rule_id, rule_version, "
-            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT DO NOTHING "
-            "RETURNING id",
+            "unit, measure, label, amount, status, held, hold_until, created_at, updated_at, "
+            "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, "
+            "(SELECT channel FROM referrals WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
             referral_id,
             participant_id,
             side,
@@ -61,10 +63,11 @@ class Rewards:
             to_micros(hold_until),
             to_micros(at),
             to_micros(at),
+            referral_id,  # its referral's channel, copied for the reports
         )
         if row is None:
             return None
-        return Reward(
+        reward = Reward(
             id=int(row[0]),
             referral_id=referral_id,
             participant_id=participant_id,
@@ -83,6 +86,8 @@ class Rewards:
             created_at=at,
             updated_at=at,
         )
+        await self._events.reward("reward.created", reward, at=at)
+        return reward
 
     async def shrink(self, reward_id: int, amount: Decimal) -> Reward:
         """A grant cut down to what fit under the cap, before anyone has seen it."""
@@ -103,8 +108,10 @@ class Rewards:
         at: datetime,
         actor: str,
         reason: str | None = None,
+        note: str | None = None,
     ) -> Reward | None:
-        """Change state only from the given ones (None otherwise), and append the entry."""
+        """Change state only from the given ones (None otherwise), and append the entry;
+        `note` goes on the entry alone (a payout's reference)."""
         marks = ", ".join("?" for _ in only_from)
         row = await self._conn.fetchone(
             "UPDATE rewards SET status = ?, reason = ?, held = CASE WHEN ? = 'voided' THEN held "
@@ -120,7 +127,9 @@ class Rewards:
         if row is None:
             return None
         reward = reward_of(row)
-        await self.append(reward, actor=actor, at=at)
+        await self.append(reward, actor=actor, at=at, note=note)
+        if to in ("approved", "voided", "issued"):
+            await self._events.reward(f"reward.{to}", reward, at=at)  # type: ignore[arg-type]
         return reward
 
     async def unhold(self, reward_id: int, *, at: datetime) -> Reward | None:
@@ -132,14 +141,16 @@ class Rewards:
         )
         return None if row is None else reward_of(row)
 
-    async def append(self, reward: Reward, *, actor: str, at: datetime) -> None:
+    async def append(
+        self, reward: Reward, *, actor: str, at: datetime, note: str | None = None
+    ) -> None:
         await self._conn.execute(
             "INSERT INTO reward_entries (reward_id, status, amount, reason, actor, at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             reward.id,
             reward.status,
             to_units(reward.amount),
-            reward.reason or reward.held,
+            note or reward.reason or reward.held,
             actor,
             to_micros(at),
         )
@@ -172,13 +183,39 @@ class Rewards:
         )
         return [reward_of(r) for r in rows]
 
-    async def listing(self, *, status: str | None = None, limit: int = 100) -> list[Reward]:
-        where = "" if status is None else "WHERE status = ? "
-        params: list[object] = [] if status is None else [status]
+    async def listing(
+        self, *, status: str | None = None, limit: int = 100, before: int | None = None
+    ) -> list[Reward]:
+        """Newest first; `before` pages by id, so pages stay put while rewards are added."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
         rows = await self._conn.fetchall(
-            f"SELECT {COLUMNS} FROM rewards {where}ORDER BY id DESC LIMIT ?", *params, limit
+            f"SELECT {COLUMNS} FROM rewards WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            *params,
+            limit,
         )
         return [reward_of(r) for r in rows]
+
+    async def of_referrals(self, referral_ids: list[int]) -> dict[int, list[Reward]]:
+        """The rewards of a page of referrals, in one query."""
+        found: dict[int, list[Reward]] = {i: [] for i in referral_ids}
+        if not referral_ids:
+            return found
+        marks = ", ".join("?" for _ in referral_ids)
+        rows = await self._conn.fetchall(
+            f"SELECT {COLUMNS} FROM rewards WHERE referral_id IN ({marks}) ORDER BY id",
+            *referral_ids,
+        )
+        for row in rows:
+            reward = reward_of(row)
+            found[reward.referral_id].append(reward)
+        return found
 
     async def entries(self, reward_id: int) -> list[tuple[str, Decimal, str | None, str]]:
         """(status, amount, reason, actor) in the order they happened."""

@@ -17,8 +17,12 @@ from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
 from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
+from bot.core.store.reports import Reports
 from bot.core.store.rewards import Rewards
 from bot.core.store.staff import StaffViews
+from bot.core.store.staff_users import StaffUsers
+from bot.core.store.webhook_endpoints import WebhookEndpoints
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,28 +41,36 @@ class Tx:
     rewards: Rewards
     asks: Asks
     staff: StaffViews
+    staff_users: StaffUsers
+    reports: Reports
+    webhook_endpoints: WebhookEndpoints
 
     @classmethod
-    def on(cls, conn: Connection) -> Tx:
+    def on(cls, conn: Connection, webhooks: WebhookTargets | None = None) -> Tx:
+        events = WebhookEvents(conn, webhooks or WebhookTargets())
         return cls(
             conn=conn,
-            participants=Participants(conn),
-            referrals=Referrals(conn),
+            participants=Participants(conn, events),
+            referrals=Referrals(conn, events),
             outbox=Outbox(conn),
             events=Events(conn),
             clicks=Clicks(conn),
             conversions=Conversions(conn),
             jobs=Jobs(conn),
             nudges=Nudges(conn),
-            rewards=Rewards(conn),
+            rewards=Rewards(conn, events),
             asks=Asks(conn),
             staff=StaffViews(conn),
+            staff_users=StaffUsers(conn),
+            reports=Reports(conn),
+            webhook_endpoints=WebhookEndpoints(conn),
         )
 
 
 class Store:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, webhooks: WebhookTargets | None = None) -> None:
         self.db = db
+        self.webhooks = webhooks or WebhookTargets()  # where the store's events go
 
     @property
     def dialect(self) -> str:
@@ -67,15 +79,17 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self.db.transaction() as conn:
-            yield Tx.on(conn)
+            yield Tx.on(conn, self.webhooks)
 
     async def close(self) -> None:
         await self.db.close()
 
 
-async def open_store(url: str, *, migrate: bool = True) -> Store:
+async def open_store(
+    url: str, *, migrate: bool = True, webhooks: WebhookTargets | None = None
+) -> Store:
     """Open the database and, unless told not to, apply pending migrations."""
     db = await open_database(url)
     if migrate:
         await upgrade(db)
-    return Store(db)
+    return Store(db, webhooks=webhooks)

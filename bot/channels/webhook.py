@@ -1,0 +1,123 @@
+"""Outbound webhooks to the business (its CRM, Zapier): a channel the dispatcher sends like any
+other, one outbox row per event per endpoint, signed per the Standard Webhooks specification
+(https://www.standardwebhooks.com/) so receivers verify with the existing libraries.
+
+Failures are the dispatcher's to retry: a receiver that is down, slow, or answers 5xx (or any
+4xx but 410) is a transient failure, retried with the dispatcher's backoff; 429 honours
+Retry-After; `410 Gone` is the receiver's "stop sending here", a permanent `blocked`, which
+marks the endpoint stopped (see store/webhook_endpoints.py) so nothing more is queued for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+from standardwebhooks import Webhook
+from starlette.routing import BaseRoute
+
+from bot.channels.switches import WEBHOOK
+from bot.core.channel import DeliveryFailed, Inbox
+from bot.core.config import Settings
+from bot.core.messages import Outbound
+from bot.core.store.webhook_events import CHANNEL
+
+REQUIRED = WEBHOOK.required
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+USER_AGENT = "referral-bot-webhooks/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a receiver said to one delivery (`referral-bot webhooks test` prints it)."""
+
+    url: str
+    status: int
+    body: str
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
+
+
+class Webhooks:
+    name = CHANNEL
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        client: httpx.AsyncClient | None = None,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._signer = Webhook(secret)  # raises on a secret that is not base64
+        self._client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        # Receivers refuse signatures more than 5 minutes off their clock: sign with real time.
+        self._wall = wall
+
+    def routes(self, inbox: Inbox) -> Sequence[BaseRoute]:
+        return ()
+
+    def reach(self) -> frozenset[str] | None:
+        return None
+
+    def headers(self, message_id: str, body: str) -> dict[str, str]:
+        now = self._wall()
+        return {
+            "content-type": "application/json",
+            "user-agent": USER_AGENT,
+            "webhook-id": message_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": self._signer.sign(message_id, now, body),
+        }
+
+    async def post(self, url: str, message_id: str, body: str) -> httpx.Response:
+        try:
+            return await self._client.post(
+                url, content=body, headers=self.headers(message_id, body)
+            )
+        except httpx.TransportError as exc:  # refused, reset, timed out: the receiver is down
+            raise DeliveryFailed("transient", permanent=False, detail=f"{url}: {exc!r}") from exc
+
+    async def send(self, message: Outbound) -> str | None:
+        url, body = message.to.id, message.text
+        message_id = str(json.loads(body)["id"])
+        response = await self.post(url, message_id, body)
+        status = response.status_code
+        if 200 <= status < 300:
+            return f"{message_id}:{status}"
+        detail = f"{url} answered {status}"
+        if status == 410:
+            raise DeliveryFailed(
+                "blocked", permanent=True, detail=f"{detail} Gone: endpoint stopped"
+            )
+        if status == 429:
+            raise DeliveryFailed(
+                "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(response)
+            )
+        raise DeliveryFailed("transient", permanent=False, detail=detail)
+
+    async def ping(self, url: str, *, at: datetime) -> Answer:
+        """A signed `ping` event, sent now and outside the outbox, to test an endpoint."""
+        from bot.core.store.webhook_events import event_body
+
+        message_id = f"ping_{int(at.timestamp() * 1000)}"
+        body = event_body(message_id, "ping", {}, at=at)
+        response = await self.post(url, message_id, body)
+        return Answer(url, response.status_code, response.text[:2000])
+
+    async def stop(self) -> None:
+        await self._client.aclose()
+
+    async def start(self) -> None:
+        return None
+
+
+def from_settings(settings: Settings) -> Webhooks | None:
+    if not settings.webhook_url or not settings.webhook_secret:
+        return None
+    return Webhooks(secret=settings.webhook_secret)

@@ -1,0 +1,128 @@
+"""`referral-bot report`: the program's funnel in the terminal, or as JSON for scripts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.core.config import Settings
+from bot.core.store import open_store
+from bot.services.report_json import report_json
+from bot.services.reports import CHANNELS, Funnel, Period, Report, report
+
+DATE = ["%Y-%m-%d"]
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value < 3600:
+        return f"{value / 60:.0f} min"
+    if value < 2 * 86_400:
+        return f"{value / 3600:.1f} h"
+    return f"{value / 86_400:.1f} days"
+
+
+def funnel_table(funnel: Funnel, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("step")
+    table.add_column("count", justify="right")
+    table.add_column("rate", justify="right")
+    for step in funnel.steps:
+        table.add_row(step.name, f"{step.count:,}", _percent(step.rate))
+    table.add_row("  pending", f"{funnel.pending:,}", "")
+    for rejected in funnel.rejected:
+        if rejected.count:
+            table.add_row(f"  rejected: {rejected.reason}", f"{rejected.count:,}", "")
+    return table
+
+
+def rewards_table(funnel: Funnel) -> Table:
+    table = Table(title="Rewards promised", title_justify="left")
+    table.add_column("status")
+    table.add_column("count", justify="right")
+    table.add_column("amount", justify="right")
+    for total in funnel.reward_totals:
+        unit = total.measure or total.unit
+        table.add_row(total.status, f"{total.count:,}", f"{total.amount:,} {unit}")
+    return table
+
+
+def show(found: Report, console: Console) -> None:
+    period = found.period
+    when = (
+        f"{period.start:%Y-%m-%d}" if period.start else "the start",
+        f"{period.end - timedelta(days=1):%Y-%m-%d}" if period.end else "now",
+    )
+    where = f", {period.channel}" if period.channel else ""
+    console.print(funnel_table(found.funnel, f"Funnel{where}, {when[0]} to {when[1]}"))
+    if found.funnel.reward_totals:
+        console.print(rewards_table(found.funnel))
+    ttc = found.time_to_convert
+    times = Table(title="Time to convert", title_justify="left")
+    for name in ("", "measured", "median", "p90"):
+        times.add_column(name, justify="right" if name else "left")
+    for label, q in (("to signup", ttc.to_signup), ("to qualified", ttc.to_qualified)):
+        times.add_row(label, f"{q.count:,}", _seconds(q.median), _seconds(q.p90))
+    console.print(times)
+    if found.top_referrers:
+        top = Table(title="Top referrers", title_justify="left")
+        for name in ("#", "name", "company", "signups", "qualified"):
+            top.add_column(
+                name, justify="right" if name in ("#", "signups", "qualified") else "left"
+            )
+        for t in found.top_referrers:
+            top.add_row(
+                str(t.rank), t.display_name, t.company or "", f"{t.signups:,}", f"{t.qualified:,}"
+            )
+        console.print(top)
+    if found.referred_share is not None:
+        console.print(f"Referred customers among all signups: {found.referred_share:.1%}")
+
+
+def report_command(
+    start: Annotated[
+        datetime | None, typer.Option("--from", formats=DATE, help="first day (UTC)")
+    ] = None,
+    end: Annotated[
+        datetime | None, typer.Option("--to", formats=DATE, help="last day, included")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help=", ".join(CHANNELS))] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="the report as one JSON document")
+    ] = False,
+) -> None:
+    """The funnel for a period: links, clicks, signups, qualified, rejected, rewards."""
+    if channel is not None and channel not in CHANNELS:
+        Console(stderr=True).print(
+            f"[red]error:[/red] --channel must be one of {', '.join(CHANNELS)}"
+        )
+        raise typer.Exit(2)
+    if start is not None and end is not None and end < start:
+        Console(stderr=True).print("[red]error:[/red] --to is before --from")
+        raise typer.Exit(2)
+    period = Period.of_dates(start and start.date(), end and end.date(), channel)
+
+    async def run() -> Report:
+        store = await open_store(Settings().database_url)
+        try:
+            async with store.transaction() as tx:
+                return await report(tx, period)
+        finally:
+            await store.close()
+
+    found = asyncio.run(run())
+    if as_json:
+        typer.echo(json.dumps(report_json(found), ensure_ascii=False, indent=2))
+    else:
+        show(found, Console())

@@ -1,0 +1,78 @@
+"""`referral-bot webhooks ...`: try the business's endpoints, and resume one that said 410."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.app import webhook_targets
+from bot.channels.webhook import Answer, Webhooks
+from bot.core.channel import DeliveryFailed
+from bot.core.clock import SystemClock
+from bot.core.config import Settings
+from bot.core.store import open_store
+
+webhooks_app = typer.Typer(help="Signed webhooks to the business's CRM.", no_args_is_help=True)
+_err = Console(stderr=True)
+
+
+def _settings() -> tuple[Settings, tuple[str, ...]]:
+    settings = Settings()
+    urls = webhook_targets(settings).urls
+    if not urls:
+        _err.print("[red]error:[/red] set WEBHOOK_URL and WEBHOOK_SECRET (whsec_...)")
+        raise typer.Exit(2)
+    return settings, urls
+
+
+@webhooks_app.command("test")
+def webhooks_test() -> None:
+    """Send a signed `ping` to each endpoint now and print what it answered."""
+    settings, urls = _settings()
+
+    async def run() -> list[Answer | str]:
+        hooks = Webhooks(secret=settings.webhook_secret or "")
+        answers: list[Answer | str] = []
+        try:
+            for url in urls:
+                try:
+                    answers.append(await hooks.ping(url, at=SystemClock().now()))
+                except DeliveryFailed as exc:
+                    answers.append(f"{url}: no answer ({exc.detail})")
+        finally:
+            await hooks.stop()
+        return answers
+
+    failed = False
+    for answer in asyncio.run(run()):
+        if isinstance(answer, str):
+            typer.echo(answer)
+            failed = True
+            continue
+        typer.echo(f"{answer.url}: {answer.status}")
+        if answer.body:
+            typer.echo(f"  {answer.body}")
+        failed = failed or not 200 <= answer.status < 300
+    raise typer.Exit(1 if failed else 0)
+
+
+@webhooks_app.command("resume")
+def webhooks_resume(url: Annotated[str, typer.Argument(help="the endpoint that said 410")]) -> None:
+    """Send events to an endpoint again after it answered 410 Gone."""
+    settings = Settings()
+
+    async def run() -> bool:
+        store = await open_store(settings.database_url)
+        try:
+            async with store.transaction() as tx:
+                return await tx.webhook_endpoints.resume(url)
+        finally:
+            await store.close()
+
+    if not asyncio.run(run()):
+        _err.print(f"[red]error:[/red] {url} was not stopped")
+        raise typer.Exit(2)
+    typer.echo(f"{url}: new events will be sent to it again")

@@ -1,0 +1,49 @@
+"""What the reader made of a message: the intent, the language, arguments, and how sure it is."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+# Every intent the engine can read; the route table answers each (a test checks both ways).
+Intent = Literal[
+    "link",
+    "count",
+    "leaderboard",
+    "rewards",
+    "offer",  # how the program works: what each side gets, when, caps, milestones
+    "help",
+    "stop",
+    "start",
+    "join",
+    "language",
+    "clarify",  # two weak rivals: the flow asks which one was meant
+    "unknown",
+    "media",  # a photo or sticker with no words, as the channel said
+]
+INTENTS: frozenset[str] = frozenset(get_args(Intent))
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """`confidence` (0..1) and `runner_up` explain a reading; they do not change what it is.
+
+    `tone` is how a `help` message was put when it was small talk ("hello", "thanks", "ok"):
+    the answer is the same menu, greeted differently.
+    """
+
+    intent: Intent
+    lang: str
+    args: dict[str, str]
+    confidence: float = field(default=1.0, compare=False)
+    runner_up: Intent | None = field(default=None, compare=False)
+    tone: str | None = field(default=None, compare=False)
+
+    def to_json(self, *, explain: bool = False) -> str:
+        body: dict[str, object] = {"intent": self.intent, "lang": self.lang, "args": self.args}
+        if explain:
+            body |= {"confidence": round(self.confidence, 2), "runner_up": self.runner_up}
+            if self.tone:
+                body["tone"] = self.tone
+        return json.dumps(body, ensure_ascii=False)

@@ -1,0 +1,37 @@
+"""Webhook endpoints the receiver told us to stop sending to (410 Gone), durably."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.clock import to_micros
+from bot.core.store.database import Connection
+
+
+class WebhookEndpoints:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def stop(self, url: str, *, at: datetime, reason: str) -> None:
+        await self._conn.execute(
+            "INSERT INTO webhook_endpoints (url, stopped_at, reason) VALUES (?, ?, ?) "
+            "ON CONFLICT (url) DO NOTHING",
+            url,
+            to_micros(at),
+            reason,
+        )
+
+    async def resume(self, url: str) -> bool:
+        """False when the endpoint was not stopped."""
+        row = await self._conn.fetchone(
+            "DELETE FROM webhook_endpoints WHERE url = ? RETURNING url", url
+        )
+        return row is not None
+
+    async def stopped(self) -> set[str]:
+        rows = await self._conn.fetchall("SELECT url FROM webhook_endpoints")
+        return {row[0] for row in rows}
+
+    async def is_stopped(self, url: str) -> bool:
+        row = await self._conn.fetchone("SELECT 1 FROM webhook_endpoints WHERE url = ?", url)
+        return row is not None

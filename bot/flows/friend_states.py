@@ -1,0 +1,48 @@
+"""Each friend who counted, as the referrer reads them: joined, not bought yet, reward pending
+until a day, approved, issued, or past the cap (the friend still got theirs).
+
+Friends held for review or refunded are not here: the count lists them under "didn't count".
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Context, Turn
+from bot.core.reward_text import local_day
+from bot.core.store.records import COUNTED
+from bot.core.store.reward_record import Reward
+from bot.flows.names import mask_name
+
+SHOWN = 5  # the most recent friends; older ones are summed up as "...and 3 more"
+
+
+async def friend_lines(ctx: Context, turn: Turn, skip: frozenset[int]) -> list[str]:
+    """One line per counted friend, newest first; `skip`: referral ids listed elsewhere."""
+    if not ctx.program.rewards:
+        return []  # nothing to tell apart: "joined" for everyone is the total already
+    cat, lang, me = ctx.catalogs, turn.lang, turn.participant
+    mine: dict[int, Reward] = {}
+    for earned in await turn.tx.rewards.of_participant(me.id):
+        if earned.kind == "referral":
+            mine.setdefault(earned.referral_id, earned)
+    lines = []
+    for line in await turn.tx.referrals.lines(me.id, limit=20):
+        if line.status not in COUNTED or line.referral_id in skip:
+            continue
+        name = mask_name(line.friend_name)
+        reward = mine.get(line.referral_id)
+        if reward is None:
+            waiting = line.status == "signed_up" and ctx.program.qualifying_event == "purchase"
+            key = "count.friend_waiting" if waiting else "count.friend_joined"
+            lines.append(cat.text(lang, key, name=name))
+        elif reward.status == "voided" and reward.reason == "cap_reached":
+            lines.append(cat.text(lang, "count.friend_capped", name=name))
+        elif reward.held is not None or reward.status == "voided":
+            continue  # held for review or refunded: under "didn't count", with why
+        elif reward.status == "pending":
+            day = local_day(reward.hold_until, me, ctx.program.default_time_zone)
+            date = cat.format_date(lang, day)
+            lines.append(cat.text(lang, "count.friend_pending", name=name, date=date))
+        else:
+            key = "count.friend_issued" if reward.status == "issued" else "count.friend_approved"
+            lines.append(cat.text(lang, key, name=name))
+    return lines

@@ -1,0 +1,96 @@
+"""Overview: the funnel for a period with its rates, per channel, signups and qualified
+referrals per day or week, time to convert, and rewards owed by unit. Every number comes from
+the reports module (`bot.services.reports`), the same the API and the CLI show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.core.store.admin_views import AdminViews
+from bot.http.admin.chart import bar_chart, buckets
+from bot.http.admin.desk import Desk
+from bot.http.admin.session import Sessions, Visit, guarded
+from bot.services.reports import CHANNELS, Period, RewardTotal, report
+
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last year"}
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
+
+
+def rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
+    def owed(totals: tuple[RewardTotal, ...]) -> list[tuple[str, int, str]]:
+        """(state, how many, how much) for rewards not yet paid: pending and approved."""
+        return [
+            (t.status, t.count, desk.amount(t.unit, t.measure, t.amount))
+            for t in totals
+            if t.status in ("pending", "approved") and t.unit != "perk"
+        ] + [
+            (t.status, t.count, f"{t.count} perk(s)")
+            for t in totals
+            if t.status in ("pending", "approved") and t.unit == "perk"
+        ]
+
+    async def page(visit: Visit) -> Response:
+        query = visit.request.query_params
+        days = query.get("days", "30")
+        days = days if days in PERIODS else "30"
+        channel = query.get("channel") or None
+        channel = channel if channel in CHANNELS else None
+        weekly = query.get("by") == "week" or (query.get("by") != "day" and int(days) > 90)
+        end = desk.clock.now().date()
+        start = end - timedelta(days=int(days) - 1)
+        period = Period.of_dates(start, end, channel)
+        async with desk.store.transaction() as tx:
+            found = await report(tx, period)
+            daily = await AdminViews(tx.conn).daily(
+                since=period.start or desk.clock.now(), until=period.end or desk.clock.now(),
+                channel=channel,
+            )
+        chart = bar_chart(
+            buckets(daily, start, end, weekly=weekly),
+            title=f"Signups and qualified referrals per {'week' if weekly else 'day'}",
+        )
+        return desk.page(
+            visit,
+            "overview.html",
+            here="/admin",
+            title="Overview",
+            report=found,
+            steps=[(s.name, s.count, rate(s.rate)) for s in found.funnel.steps],
+            by_channel=[f for f in found.by_channel if f.step("links").count or
+                        f.step("signups").count or f.step("clicks").count],
+            owed=owed(found.funnel.reward_totals),
+            chart=chart,
+            periods=PERIODS,
+            days=days,
+            channel=channel or "",
+            channels=CHANNELS,
+            weekly=weekly,
+            to_signup=found.time_to_convert.to_signup,
+            to_qualified=found.time_to_convert.to_qualified,
+            duration=duration,
+            rate=rate,
+            span=f"{start.isoformat()} to {end.isoformat()} (UTC)",
+        )
+
+    return [Route("/admin", guarded(sessions, page), methods=["GET"])]
+
+
+

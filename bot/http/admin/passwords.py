@@ -1,0 +1,40 @@
+"""Staff passwords, hashed with argon2id (argon2-cffi): memory-hard, salted, self-describing."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 10
+MAX_LENGTH = 1024  # hashing is deliberately slow; a megabyte "password" must not make it slower
+
+# Hashed once when nobody has that e-mail, so a wrong e-mail costs as long as a wrong password.
+_HASHER = PasswordHasher()
+_DUMMY = _HASHER.hash("not anyone's password")
+
+
+class WeakPassword(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"a password needs at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"a password has at most {MAX_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """True when `password` matches; with no stored hash, as slow as a real check, and False."""
+    if len(password) > MAX_LENGTH:
+        return False
+    try:
+        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def rehashed(stored: str, password: str) -> str | None:
+    """A fresh hash when the stored one was made with weaker parameters than today's."""
+    return _HASHER.hash(password) if _HASHER.check_needs_rehash(stored) else None

@@ -1,0 +1,98 @@
+"""Program: the program in force in plain words, and a check of a candidate file (nothing
+changes until the server restarts with REFERRAL_PROGRAM pointing at the new file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.core.program import Program, ProgramError, RewardRule, parse_program
+from bot.http.admin.desk import Desk
+from bot.http.admin.session import Sessions, Visit, guarded
+
+MAX_FILE = 256_000  # bytes; a program file is a page of TOML
+
+
+@dataclass(frozen=True, slots=True)
+class RuleLine:
+    id: str
+    side: str
+    amounts: list[tuple[str, str]]  # (from date, amount in words)
+    cap: str
+
+
+def describe_rules(desk: Desk, program: Program) -> list[RuleLine]:
+    lines = []
+    for rule in program.rewards:
+        amounts = [
+            (a.since.isoformat(), desk.amount(rule.unit, rule.measure, a.amount))
+            for a in rule.amounts
+        ] or [("always", _perk(rule))]
+        if rule.unit == "perk":
+            amounts = [(since, _perk(rule)) for since, _ in amounts]
+        cap = "" if rule.cap is None else desk.amount(rule.unit, rule.measure, rule.cap)
+        lines.append(RuleLine(rule.id, rule.side, amounts, cap))
+    return lines
+
+
+def _perk(rule: RewardRule) -> str:
+    perk = rule.perk
+    return perk.get("en", "") if isinstance(perk, dict) else (perk or "")
+
+
+def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
+    def show(
+        visit: Visit,
+        *,
+        errors: list[str] | None = None,
+        candidate: list[RuleLine] | None = None,
+        candidate_name: str = "",
+        file_name: str = "",
+    ) -> Response:
+        program = desk.program
+        return desk.page(
+            visit,
+            "program.html",
+            here="/admin/program",
+            title="Program",
+            program=program,
+            rules=describe_rules(desk, program),
+            milestones=[(m.count, m.text("en")) for m in program.milestones],
+            landing=program.landing_url or "the built-in page (/welcome on this server)",
+            errors=errors or [],
+            candidate=candidate,
+            candidate_name=candidate_name,
+            file_name=file_name,
+        )
+
+    async def page(visit: Visit) -> Response:
+        return show(visit)
+
+    async def check(visit: Visit) -> Response:
+        form = await visit.request.form()
+        upload = form.get("program")
+        if not isinstance(upload, UploadFile):
+            return show(visit, errors=["Choose a program file (.toml) to check."])
+        raw = await upload.read(MAX_FILE + 1)
+        name = (upload.filename or "program.toml")[:100]
+        if len(raw) > MAX_FILE:
+            return show(visit, errors=[f"{name} is over {MAX_FILE // 1000} KB."], file_name=name)
+        try:
+            candidate = parse_program(raw.decode("utf-8"), source=name)
+        except UnicodeDecodeError:
+            return show(visit, errors=[f"{name} is not UTF-8 text."], file_name=name)
+        except ProgramError as exc:
+            text = str(exc).removeprefix(f"{name}: ")
+            return show(visit, errors=text.split("; "), file_name=name)
+        return show(
+            visit, candidate=describe_rules(desk, candidate), candidate_name=candidate.name,
+            file_name=name,
+        )
+
+    return [
+        Route("/admin/program", guarded(sessions, page), methods=["GET"]),
+        Route("/admin/program", guarded(sessions, check), methods=["POST"]),
+    ]

@@ -1,0 +1,10 @@
+"""A QR code of a link as inline SVG (segno: pure Python, no image library, scales crisply)."""
+
+from __future__ import annotations
+
+import segno
+
+
+def qr_svg(link: str) -> str:
+    """SVG markup safe to embed: segno writes only path data derived from the link's bits."""
+    return str(segno.make(link, error="m").svg_inline(scale=5, dark="#1d2430", light="#fff"))

@@ -1,0 +1,150 @@
+"""Signed webhooks to the business's CRM: queued with their cause, verified by the receiver with
+the `standardwebhooks` library, retried while it is down, stopped when it says 410 Gone."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.app import ReferralBot, build
+from bot.channels.webhook import Webhooks
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.core.messages import Address
+from bot.core.store import open_store
+from bot.core.store.webhook_events import WebhookTargets
+from tests.channels.fake_receiver import SECRET, FakeReceiver
+from tests.fakes import CollectingChannel, Conversation
+
+
+@pytest.fixture
+async def crm() -> AsyncIterator[FakeReceiver]:
+    receiver = FakeReceiver()
+    await receiver.start()
+    yield receiver
+    await receiver.close()
+
+
+@pytest.fixture
+async def zapier() -> AsyncIterator[FakeReceiver]:
+    receiver = FakeReceiver()
+    await receiver.start("/zap")
+    yield receiver
+    await receiver.close()
+
+
+@pytest.fixture
+async def hooked(
+    database_url: str, clock: FakeClock, crm: FakeReceiver, zapier: FakeReceiver
+) -> AsyncIterator[tuple[ReferralBot, Conversation]]:
+    targets = WebhookTargets((crm.url, zapier.url), base_url="https://ref.example")
+    store = await open_store(database_url, webhooks=targets)
+    channel = CollectingChannel("console")
+    hooks = Webhooks(secret=SECRET)
+    settings = Settings(database_url=database_url, public_base_url="https://ref.example")
+    bot = await build(settings, channels=[channel, hooks], clock=clock, store=store)
+    yield bot, Conversation(bot=bot, channel=channel, clock=clock)
+    await hooks.stop()
+    await store.close()
+
+
+async def code_of(bot: ReferralBot, who: str) -> str:
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("console", who))
+    assert found is not None
+    return found[0].code
+
+
+async def test_a_friend_joining_reaches_the_crm_signed_and_in_order(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+    await bot.dispatcher.dispatch_due()
+    kinds = [e["type"] for e in crm.events]
+    assert kinds[:2] == ["referral.created", "referral.qualified"], kinds
+    assert [e["type"] for e in zapier.events] == kinds  # each endpoint gets every event
+    created = crm.events[0]
+    assert created["data"]["status"] == "qualified" and created["data"]["channel"] == "console"
+    assert created["id"].startswith("evt_") and created["timestamp"].startswith("2026-11-23T15:00")
+    delivery = crm.deliveries[0]
+    assert delivery.headers["webhook-id"] == created["id"]
+    assert delivery.headers["webhook-signature"].startswith("v1,")
+    assert len({e["id"] for e in crm.events}) == len(crm.events)  # a unique id each
+
+
+async def test_a_receiver_that_is_down_gets_the_event_when_it_recovers(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, clock: FakeClock
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    crm.answers = [503, 500]  # down for two attempts
+    await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+    await bot.dispatcher.dispatch_due()
+    assert crm.events == [] and sorted(d.status for d in crm.deliveries) == [500, 503]
+    async with bot.store.transaction() as tx:
+        waiting = [r for r in await tx.outbox.recent(limit=50) if r.kind == "webhook"]
+    assert waiting and all(r.status == "scheduled" for r in waiting if crm.url == r.to.id)
+    assert any("answered 503" in (r.last_error or "") for r in waiting)
+    for _ in range(6):
+        clock.advance(timedelta(hours=2))
+        await bot.dispatcher.dispatch_due()
+    # Retries may deliver out of order (as with any webhook sender): the payload dates each one.
+    assert sorted(e["type"] for e in crm.events)[:2] == ["referral.created", "referral.qualified"]
+    async with bot.store.transaction() as tx:
+        rows = [r for r in await tx.outbox.recent(limit=50) if r.kind == "webhook"]
+    assert {r.status for r in rows} == {"sent"}
+
+
+async def test_410_gone_stops_that_endpoint_and_only_that_one(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    zapier.gone = True
+    await chat.say("alice", "LINK")
+    await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+    await bot.dispatcher.dispatch_due()
+    tried = len(zapier.deliveries)
+    assert tried >= 2 and {d.status for d in zapier.deliveries} == {410}
+    await chat.say("carol", f"/start {await code_of(bot, 'alice')}")
+    await bot.dispatcher.dispatch_due()
+    assert len(zapier.deliveries) == tried  # nothing more was queued for it
+    assert sum(e["type"] == "referral.created" for e in crm.events) == 2
+    async with bot.store.transaction() as tx:
+        rows = [r for r in await tx.outbox.recent(limit=100) if r.to.id == zapier.url]
+        assert await tx.webhook_endpoints.stopped() == {zapier.url}
+    assert len(rows) == tried and {r.status for r in rows} == {"skipped"}
+    assert all("410 Gone: endpoint stopped" in (r.last_error or "") for r in rows)
+
+
+async def test_stop_and_start_tell_the_crm(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    await chat.say("alice", "STOP")
+    await chat.say("alice", "START")
+    await bot.dispatcher.dispatch_due()
+    kinds = [e["type"] for e in crm.events]
+    assert kinds == ["participant.opted_out", "participant.opted_in"]
+    out = crm.events[0]["data"]
+    assert out["opted_out"] == {"console": True} and out["code"] == await code_of(bot, "alice")
+    assert out["link"] == f"https://ref.example/r/{out['code']}"
+
+
+async def test_an_event_is_queued_only_if_its_cause_commits(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    with pytest.raises(RuntimeError):
+        async with bot.store.transaction() as tx:
+            found = await tx.participants.by_address(Address("console", "alice"))
+            assert found is not None
+            await tx.participants.set_opted_out(found[1].address, True)
+            raise RuntimeError("the cause fails after the write")
+    await bot.dispatcher.dispatch_due()
+    assert crm.deliveries == []

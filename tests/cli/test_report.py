@@ -1,0 +1,64 @@
+"""`referral-bot report`: the month's funnel as the program owner reads it, and as JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.core.store import open_store
+from tests.services.test_reports import november
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "100")
+
+    async def build() -> None:
+        store = await open_store(url)
+        await november(store)
+        await store.close()
+
+    asyncio.run(build())
+    return url
+
+
+def test_the_funnel_is_a_table_with_rates_as_percentages(db: str) -> None:
+    result = CliRunner().invoke(app, ["report", "--from", "2026-11-01", "--to", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Funnel, 2026-11-01 to 2026-11-30" in result.output
+    row = next(line for line in lines if line.startswith("│ signups"))
+    assert row.split("│")[2:4] == ["     6 ", " 200.0% "]  # right-aligned
+    qualified = next(line for line in lines if line.startswith("│ qualified"))
+    assert qualified.split("│")[2:4] == ["     2 ", "  33.3% "]
+    assert any("rejected: self_referral" in line and " 1 " in line for line in lines)
+    assert any("voided" in line and "60 USD" in line for line in lines)
+    assert any("to signup" in line and "3.0 days" in line and "39.0 days" in line for line in lines)
+    assert any("Alice" in line and " 2 " in line for line in lines)
+    assert "Referred customers among all signups: 80.0%" in result.output
+
+
+def test_json_for_scripts_and_a_channel_of_its_own(db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--channel", "api", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["channel"] == "api" and body["by_channel"] == []
+    assert [s["count"] for s in body["funnel"]["steps"]] == [0, 0, 2, 1]
+
+
+def test_bad_options_are_refused_clearly(db: str) -> None:
+    wrong = CliRunner().invoke(app, ["report", "--channel", "fax"])
+    assert wrong.exit_code == 2 and "--channel must be one of sms, telegram" in wrong.output
+    backwards = CliRunner().invoke(app, ["report", "--from", "2026-11-30", "--to", "2026-11-01"])
+    assert backwards.exit_code == 2 and "--to is before --from" in backwards.output
+    garbled = CliRunner().invoke(app, ["report", "--from", "last week"])
+    assert garbled.exit_code == 2

@@ -1,0 +1,77 @@
+"""A program with two-sided rewards and a review after one signup an hour, the bot built with
+the web chat, and helpers that act like the people in the stories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.app import ReferralBot, build
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.messages import Address, Inbound, Profile
+from bot.core.store import Store
+from bot.http.admin.passwords import hash_password
+
+PROGRAM = """
+[program]
+name = "Give $20, get $20"
+hold_days = 0
+
+[[rewards]]
+id = "referrer-cash"
+side = "referrer"
+unit = "money"
+currency = "USD"
+amounts = [{ amount = 20 }]
+
+[[rewards]]
+id = "friend-cash"
+side = "friend"
+unit = "money"
+currency = "USD"
+amounts = [{ amount = 20 }]
+
+[fraud]
+signups_per_code_per_hour = 1
+
+[quiet_hours]
+start = "00:00"
+end = "00:00"
+"""
+OWNER = ("owner@shop.example", "correct horse battery")
+VIEWER = ("viewer@shop.example", "look but do not touch")
+
+
+def program_file(folder: Path) -> str:
+    path = folder / "program.toml"
+    path.write_text(PROGRAM, encoding="utf-8")
+    return str(path)
+
+
+async def dashboard_bot(
+    store: Store, folder: Path, base_url: str, *, clock: Clock | None, **settings: object
+) -> ReferralBot:
+    config = Settings(
+        database_url=store.db.url,
+        public_base_url=base_url,
+        referral_program=program_file(folder),
+        **settings,  # type: ignore[arg-type]
+    )
+    bot = await build(config, clock=clock, store=store, web_chat=True)
+    async with store.transaction() as tx:
+        for (email, password), role in ((OWNER, "owner"), (VIEWER, "viewer")):
+            await tx.staff_users.save(
+                email=email, password_hash=hash_password(password), role=role, at=bot.clock.now()
+            )
+    return bot
+
+
+async def say(bot: ReferralBot, who: Address, text: str, event: str, name: str = "") -> None:
+    await bot.inbox.message(Inbound(who, text, event, bot.clock.now(), Profile(name=name)))
+
+
+async def code_of(bot: ReferralBot, who: Address) -> str:
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_address(who)
+    assert found is not None
+    return found[0].code

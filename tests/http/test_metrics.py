@@ -1,0 +1,55 @@
+"""/metrics counts the program (from the database) and what the dispatcher really sent."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import httpx
+
+from bot.app import ReferralBot
+from bot.core.clock import FakeClock
+from bot.core.messages import Address, Inbound
+from tests.services.test_reports import november
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        metric, _, value = line.rpartition(" ")
+        found = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})?", metric)
+        if found is None or found.group(1) != name:
+            continue
+        have = dict(re.findall(r'([a-z_]+)="([^"]*)"', found.group(2) or ""))
+        if have == labels:
+            return float(value)
+    return None
+
+
+async def test_business_numbers_and_sends_are_on_metrics(
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
+) -> None:
+    people = await november(web_bot.store)
+    await web_bot.engine.handle(Inbound(Address("console", "zoe"), "LINK", "m1", clock.now()))
+    clock.advance(timedelta(minutes=5))  # five minutes pass before the dispatcher runs
+    text = (await web.get("/metrics")).text
+    assert sample(text, "referral_clicks_total") == 4
+    assert sample(text, "referral_signups_total") == 6
+    assert sample(text, "referral_referrals", status="rewarded") == 1
+    assert sample(text, "referral_rejected_total", reason="self_referral") == 1
+    assert sample(text, "referral_rewards", status="voided", unit="money") == 3
+    assert (
+        sample(text, "referral_outbox_rows", channel="console", status="scheduled", kind="reply")
+        == 1
+    )
+    assert sample(text, "referral_outbox_oldest_due_seconds") == 300
+    assert sample(text, "referral_outbound_total", channel="console", outcome="sent") is None
+    await web_bot.dispatcher.dispatch_due()
+    clock.advance(timedelta(seconds=11))  # past the scrape cache
+    text = (await web.get("/metrics")).text
+    assert sample(text, "referral_outbound_total", channel="console", outcome="sent") == 1
+    assert sample(text, "referral_outbox_oldest_due_seconds") == 0
+    # Bounded labels: no phone number, code or name reaches a label.
+    for secret in ("+1415", people["Alice"].code, "zoe", "Alice"):
+        assert all(secret not in line for line in text.splitlines() if "{" in line)
