@@ -25,8 +25,10 @@ from bot.core.program import Program, ProgramError, load_program
 from bot.core.staffing import Staffing
 from bot.core.store import Store, open_store
 from bot.core.store.webhook_events import WebhookTargets
+from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.scheduler import Scheduler
 from bot.flows.held_thanks import HeldThanks
 from bot.flows.routes import routes
@@ -174,6 +176,7 @@ async def build(
     channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
     metrics = Metrics()
+    delivery = program.delivery
     business = BusinessMetrics(store=store, clock=clock)
     metrics.registry.register(business)
     dispatcher = Dispatcher(
@@ -184,7 +187,13 @@ async def build(
         renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
-        observe=lambda channel, outcome: metrics.outbound.labels(channel, outcome).inc(),
+        retry=RetryPolicy.of(delivery),
+        breakers=Breakers(
+            failures=delivery.breaker_failures,
+            pause=timedelta(seconds=delivery.breaker_pause_seconds),
+            max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
+        ),
+        observe=metrics.delivery_outcome,
     )
     if web is not None:
         web.wake_with(dispatcher.kick)

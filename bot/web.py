@@ -84,11 +84,17 @@ def create_app(
 ) -> ASGIApp:
     async def healthz(request: Request) -> Response:
         try:
+            # A write, not SELECT 1: a read-only or full database answers reads and refuses
+            # every message. The heartbeat row is rewritten each time (no growth); the store
+            # opens each transaction afresh, so a file writable again recovers without restart.
             async with bot.store.transaction() as tx:
-                await tx.conn.fetchval("SELECT 1")
+                await tx.conn.execute(
+                    "UPDATE schema_migrations SET applied_at = applied_at "
+                    "WHERE version = (SELECT MAX(version) FROM schema_migrations)"
+                )
             database = "ok"
         except Exception as exc:  # report, don't crash: this is the page that says what's wrong
-            database = f"error: {type(exc).__name__}"
+            database = f"error: {type(exc).__name__}: {str(exc)[:200]}"
         body = {
             "status": "ok" if database == "ok" else "degraded",
             "database": database,

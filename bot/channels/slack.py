@@ -24,12 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.send_timeouts import SLACK_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
 from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
 from bot.channels.switches import SLACK
-from bot.core.channel import DeliveryFailed, Inbox
+from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound
@@ -54,6 +55,7 @@ def from_settings(settings: Settings, *, staff: Sequence[StaffHandlers] = ()) ->
         signing_secret=settings.slack_signing_secret,
         base_url=settings.slack_api_base_url,
         staff=staff,
+        timeout=SendTimeouts().total * settings.provider_timeout_scale,
     )
 
 
@@ -61,6 +63,7 @@ class Slack:
     """Holds a slack_sdk client and, once routed, a Bolt app; knows nothing of referrals."""
 
     name = CHANNEL
+    max_in_flight = SLACK_IN_FLIGHT
 
     def __init__(
         self,
@@ -71,6 +74,7 @@ class Slack:
         clock: Clock | None = None,
         staff: Sequence[StaffHandlers] = (),
         ack_budget: float = ACK_BUDGET,
+        timeout: float = SendTimeouts().total,
     ) -> None:
         self._token = token
         self._signing_secret = signing_secret
@@ -80,7 +84,15 @@ class Slack:
         self._ack_budget = ack_budget
         self._verifier = Verifier(signing_secret, self._clock)
         self._handovers: list[Handover] = []
-        self.client = AsyncWebClient(token=token, base_url=self._base_url)
+        # No retry handlers: the SDK's default retries a request after a disconnect, which
+        # may send a message twice; the dispatcher decides (send_timeouts.py).
+        self.client = AsyncWebClient(
+            # aiohttp takes fractions of a second; slack_sdk only annotates an int.
+            token=token,
+            base_url=self._base_url,
+            timeout=timeout,  # type: ignore[arg-type]
+            retry_handlers=[],
+        )
         self.identity = BotIdentity()
 
     def reach(self) -> frozenset[str] | None:
@@ -192,7 +204,7 @@ class Slack:
         except SlackApiError as exc:
             raise failure(exc) from exc
         except _NETWORK_ERRORS as exc:
-            raise DeliveryFailed("transient", permanent=False, detail=repr(exc)) from exc
+            raise aiohttp_failure(exc) from exc
         for share in (b for b in message.buttons if b.is_share):
             await upload_qr(self.client, _text(response.get("channel")) or channel, share)
         return _text(response.get("ts"))

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.rest import Client
 
+from bot.channels.send_timeouts import TWILIO_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
 from bot.channels.switches import SMS
@@ -33,7 +34,7 @@ CHANNEL = "sms"
 REQUIRED = SMS.required
 
 MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
-SEND_TIMEOUT = 20.0  # seconds; well inside the dispatcher's lease
+SEND_TIMEOUT = SendTimeouts().total  # seconds; see send_timeouts.py
 
 # https://www.twilio.com/docs/api/errors/{code}
 OPTED_OUT = frozenset({21610})
@@ -74,8 +75,9 @@ def failure(exc: Exception) -> DeliveryFailed:
         )
     if isinstance(exc, TwilioRestException | TwilioServiceException):
         return _api_failure(int(exc.status), exc.code, detail=f"{exc.status}/{exc.code}")
-    # aiohttp.ClientError, OSError and TimeoutError: the network, not the message.
-    return DeliveryFailed("transient", permanent=False, detail=repr(exc))
+    # aiohttp.ClientError, OSError and TimeoutError: the network, not the message; whether
+    # Twilio may have created the message decides between transient and uncertain.
+    return aiohttp_failure(exc)
 
 
 def _api_failure(status: int, code: int | None, *, detail: str) -> DeliveryFailed:
@@ -99,6 +101,7 @@ class TwilioSms:
     """Delivers to any phone number; holds one SDK client and its HTTP session."""
 
     name = CHANNEL
+    max_in_flight = TWILIO_IN_FLIGHT
 
     def __init__(
         self,
@@ -186,4 +189,5 @@ def from_settings(settings: Settings, *, clock: Clock | None = None) -> TwilioSm
         messaging_service_sid=settings.twilio_messaging_service_sid,
         api_base_url=settings.twilio_api_base_url,
         clock=clock,
+        timeout=SEND_TIMEOUT * settings.provider_timeout_scale,
     )

@@ -35,7 +35,9 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
+from telegram.request import HTTPXRequest
 
+from bot.channels.send_timeouts import TELEGRAM_IN_FLIGHT, TELEGRAM_POOL, SendTimeouts
 from bot.channels.switches import TELEGRAM
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_polling import pause, poll
@@ -68,6 +70,7 @@ def from_settings(settings: Settings) -> Telegram | None:
         webhook_secret=secret,
         public_base_url=settings.public_base_url,
         api_base_url=settings.telegram_api_base_url,
+        timeouts=SendTimeouts().scaled(settings.provider_timeout_scale),
     )
 
 
@@ -85,6 +88,7 @@ class Telegram:
     """The Telegram channel: holds a `telegram.Bot`, never is one."""
 
     name = CHANNEL
+    max_in_flight = TELEGRAM_IN_FLIGHT
 
     def __init__(
         self,
@@ -96,8 +100,18 @@ class Telegram:
         clock: Clock | None = None,
         poll_timeout: int = 30,
         poll_pause: float = 1.0,
+        timeouts: SendTimeouts | None = None,
     ) -> None:
-        self._bot = Bot(token, base_url=api_url(api_base_url))
+        timeouts = timeouts or SendTimeouts()
+        sending = HTTPXRequest(
+            connection_pool_size=TELEGRAM_POOL,
+            connect_timeout=timeouts.connect,
+            write_timeout=timeouts.write,
+            read_timeout=timeouts.read,
+            pool_timeout=timeouts.pool,
+        )
+        # getUpdates keeps PTB's own request object: long polls must not share the send pool.
+        self._bot = Bot(token, base_url=api_url(api_base_url), request=sending)
         self._secret = webhook_secret
         self._webhook_url = public_base_url.rstrip("/") + WEBHOOK_PATH
         self._clock = clock or SystemClock()

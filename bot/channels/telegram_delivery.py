@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
@@ -67,8 +68,14 @@ def delivery_failure(exc: TelegramError) -> DeliveryFailed:
     """
     detail = exc.message
     if isinstance(exc, RetryAfter):
+        # The answer does not say which limit it was; pausing the whole bot (its 30/s) for the
+        # retry-after is the reading that never breaks a limit again.
         return DeliveryFailed(
-            "rate_limited", permanent=False, detail=detail, retry_after=retry_seconds(exc)
+            "rate_limited",
+            permanent=False,
+            detail=detail,
+            retry_after=retry_seconds(exc),
+            wide=True,
         )
     if isinstance(exc, Forbidden):
         # "bot was blocked by the user", "user is deactivated", "bot can't initiate conversation"
@@ -84,5 +91,20 @@ def delivery_failure(exc: TelegramError) -> DeliveryFailed:
         # "message is too long", "message text is empty", BUTTON_DATA_INVALID: sending the
         # same request again cannot help.
         return DeliveryFailed("invalid_address", permanent=True, detail=detail)
-    # NetworkError (TimedOut included), Conflict, and error types PTB may add later.
+    if isinstance(exc.__cause__, _MAYBE_SENT):
+        # PTB raises TimedOut/NetworkError `from` the httpx error, which tells the phase.
+        cause = type(exc.__cause__).__name__
+        return DeliveryFailed("uncertain", permanent=False, detail=f"{detail} ({cause})")
+    # NetworkError (connect and pool timeouts included: nothing left), Conflict, and error
+    # types PTB may add later.
     return DeliveryFailed("transient", permanent=False, detail=detail)
+
+
+# The request was (being) written when these happened: Telegram may have sent the message.
+_MAYBE_SENT = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)

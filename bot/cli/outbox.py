@@ -78,19 +78,37 @@ def outbox_list(
 
 @app.command("retry")
 def outbox_retry(
-    row_id: Annotated[int, typer.Argument(metavar="ID", help="the row's id (outbox list)")],
+    row_id: Annotated[
+        int | None, typer.Argument(metavar="[ID]", help="the row's id (outbox list)")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="every row with --status")] = False,
+    status: Annotated[str, typer.Option(help="with --all: dead or skipped")] = "dead",
+    channel: Annotated[str | None, typer.Option(help="with --all: only this channel")] = None,
 ) -> None:
-    """Send a dead or skipped row again, now.
+    """Send a dead or skipped row again, now; or, with --all, every dead row (after an outage).
 
     \b
-    Example:
+    Examples:
       referral-bot outbox retry 42
+      referral-bot outbox retry --all --status dead --channel sms
     """
+    if every == (row_id is not None):
+        raise fail("give a row ID, or --all (with --status dead and maybe --channel C)")
+    if status not in ("dead", "skipped"):
+        raise fail(f"--status {status}: only dead or skipped rows can be retried")
 
-    async def work(bot: ReferralBot) -> bool:
+    async def work(bot: ReferralBot) -> list[int]:
         async with bot.store.transaction() as tx:
-            return await tx.outbox.retry(row_id, now=bot.clock.now())
+            if row_id is None:
+                now = bot.clock.now()
+                return await tx.outbox.retry_all(status=status, channel=channel, now=now)
+            return [row_id] if await tx.outbox.retry(row_id, now=bot.clock.now()) else []
 
-    if not with_bot(work):
+    retried = with_bot(work)
+    if row_id is not None and not retried:
         raise fail(f"outbox row {row_id} is not dead or skipped (or does not exist)")
-    typer.echo(f"outbox row {row_id} is due again")
+    if row_id is not None:
+        typer.echo(f"outbox row {row_id} is due again")
+    else:
+        where = f" on {channel}" if channel else ""
+        typer.echo(f"{len(retried)} {status} rows{where} are due again")

@@ -51,14 +51,19 @@ FailureReason = Literal[
     "not_found",  # the channel or thread is gone
     "auth",  # our credentials were refused: nothing will go out until they are fixed
     "rate_limited",  # the provider asked us to slow down (429, Retry-After)
-    "transient",  # a 5xx, a timeout, a reset: worth another try
+    "transient",  # a 5xx, a refused connect: surely not sent, worth another try
+    "uncertain",  # the request was written and no answer came: it may have arrived
 ]
 
 
 class DeliveryFailed(Exception):
     """A send that did not go out, with what the dispatcher should do about it.
 
-    Permanent failures are never retried; `retry_after` (seconds) pauses the scope.
+    `reason` is one of: opted_out, blocked, invalid_address, not_found, auth, rate_limited,
+    transient, uncertain. Permanent failures are never retried; `retry_after` (seconds) pauses
+    the scope: the whole channel's (the Telegram bot, the SMS sender) when `wide`, else the
+    address's. `uncertain`: the request was written and no answer came (a read timeout, a reset
+    after sending), so the message may have arrived; transient means it surely did not.
     """
 
     def __init__(
@@ -68,12 +73,23 @@ class DeliveryFailed(Exception):
         permanent: bool,
         detail: str = "",
         retry_after: float | None = None,
+        wide: bool = False,
     ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.permanent = permanent
         self.detail = detail
         self.retry_after = retry_after
+        self.wide = wide
+
+
+@runtime_checkable
+class Bounded(Protocol):
+    """A channel whose HTTP client holds a limited pool of connections: the dispatcher keeps
+    at most `max_in_flight` of its sends going, so none waits for (and times out on) the pool;
+    a provider slow to accept slows us down instead of failing sends."""
+
+    max_in_flight: int
 
 
 @runtime_checkable

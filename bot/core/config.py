@@ -36,3 +36,7 @@ class Settings(BaseSettings):
     slack_api_base_url: str | None = None
     slack_staff_users: str = Field(default="")
     slack_notify_channel: str | None = None
+
+    # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
+    # timeouts and their fakes' delays together. Leave at 1 in production.
+    provider_timeout_scale: float = Field(default=1.0, gt=0)

@@ -12,6 +12,7 @@ class Metrics:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     inbound: Counter = field(init=False)
     outbound: Counter = field(init=False)
+    uncertain: Counter = field(init=False)
     handle_seconds: Histogram = field(init=False)
 
     def __post_init__(self) -> None:
@@ -38,6 +39,16 @@ class Metrics:
         )
         object.__setattr__(
             self,
+            "uncertain",
+            Counter(
+                "referral_outbound_uncertain",  # exposed as referral_outbound_uncertain_total
+                "Sends whose outcome is unknown (timed out after the request was written)",
+                ["channel"],
+                registry=self.registry,
+            ),
+        )
+        object.__setattr__(
+            self,
             "handle_seconds",
             Histogram(
                 "referral_handle_seconds",
@@ -45,3 +56,9 @@ class Metrics:
                 registry=self.registry,
             ),
         )
+
+    def delivery_outcome(self, channel: str, outcome: str) -> None:
+        """What became of one send (the dispatcher calls this)."""
+        self.outbound.labels(channel, outcome).inc()
+        if outcome == "uncertain":
+            self.uncertain.labels(channel).inc()

@@ -20,6 +20,7 @@ from bot.core.reward_rules import Amount, Milestone, Perk, RewardRule, Side, Uni
 
 __all__ = [
     "Amount",
+    "Delivery",
     "Fraud",
     "Milestone",
     "Pacing",
@@ -68,6 +69,44 @@ class Pacing(_Strict):
     slack_per_channel_per_second: float = Field(default=1.0, gt=0)
 
 
+class Delivery(_Strict):
+    """How long a message keeps trying, and when it loses its point ([delivery] in the file)."""
+
+    retry_hours: float = Field(default=24, ge=1, le=24 * 14)  # then dead
+    backoff_first_seconds: float = Field(default=2, gt=0, le=600)  # doubles, with jitter
+    backoff_max_minutes: float = Field(default=60, gt=0, le=24 * 60)
+    # A send whose outcome is unknown (timed out after the request was written) is sent again
+    # at most this often, after this long: no provider offers an idempotency key.
+    uncertain_retries: int = Field(default=1, ge=0, le=3)
+    uncertain_wait_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    # After this many failures in a row a channel pauses (circuit breaker), doubling up to max.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_pause_seconds: float = Field(default=30, gt=0)
+    breaker_max_pause_minutes: float = Field(default=30, gt=0)
+    # A message that has lost its point by then is recorded as expired, never sent late.
+    expire_after_minutes: dict[str, float] = Field(
+        default_factory=lambda: {
+            "reply": 6 * 60.0,  # an answer hours late still answers; a day late it does not
+            "reminder": 24 * 60,
+            "ask": 24 * 60,
+            "thanks": 7 * 24 * 60,
+            "reward": 7 * 24 * 60,
+        }
+    )
+    # Per sender: at most `burst_replies` answers waiting at once (the rest are coalesced);
+    # past `loop_replies_per_hour` answers the sender is an auto-responder, muted.
+    burst_replies: int = Field(default=3, ge=1)
+    loop_replies_per_hour: int = Field(default=60, ge=1)
+
+    @field_validator("expire_after_minutes")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        for kind, minutes in value.items():
+            if not minutes > 0:
+                raise ValueError(f"{kind}: must be more than 0 minutes")
+        return value
+
+
 class Fraud(_Strict):
     signups_per_code_per_hour: int = Field(default=10, gt=0)
     signups_per_network_per_day: int = Field(default=5, gt=0)
@@ -89,6 +128,7 @@ class Program(_Strict):
     reminders: Reminders = Reminders()
     quiet_hours: QuietHours = QuietHours()
     pacing: Pacing = Pacing()
+    delivery: Delivery = Delivery()
     fraud: Fraud = Fraud()
     messages: dict[str, dict[str, str]] = Field(default_factory=dict)  # lang -> key -> text
 

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 # The file's tables: [program] holds the program's own keys, the others sit beside it.
 SECTIONS = (
-    "program", "rewards", "milestones", "reminders", "quiet_hours", "pacing", "fraud", "messages",
+    "program", "rewards", "milestones", "reminders", "quiet_hours", "pacing", "delivery", "fraud",
+    "messages",
 )  # fmt: skip
 
 

@@ -1,9 +1,16 @@
-"""Whether a claimed outbox row may go now: opt-out, quiet hours and the weekly cap.
+"""Whether a claimed outbox row may go now: opt-out, a sender's flood, quiet hours and the cap.
 
-Direct answers (kinds.DIRECT_KINDS) only face opt-out. A proactive message due in quiet hours,
-or over the person's weekly cap, is deferred to the first moment it is allowed, never dropped:
-the row stays the truth and is judged again when it falls due. The cap counts what was actually
-sent (and what is being sent) in the last rolling 7 days, to the person on any channel.
+Direct answers (kinds.DIRECT_KINDS) face opt-out, and replies the flood and loop guards: a
+reply queued while `burst_replies` older replies to the same person were still unsent (they
+wrote again and again without waiting for an answer; 60 texts in a second) is coalesced:
+skipped and recorded, so the flood gets a few answers and other people's replies wait seconds
+behind it, not a minute. An auto-responder answering every reply trips
+`loop_replies_per_hour` and is not answered again until its hour's count falls.
+
+A proactive message due in quiet hours, or over the person's weekly cap, is deferred to the
+first moment it is allowed, never dropped: the row stays the truth and is judged again when it
+falls due. The cap counts what was actually sent (and what is being sent) in the last rolling
+7 days, to the person on any channel.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, is_proactive
-from bot.core.program import Program, QuietHours
+from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, REPLY, is_proactive
+from bot.core.program import Delivery, Program, QuietHours
 from bot.core.store import Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
+HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +64,15 @@ class DeliveryPolicy:
     quiet: QuietHours
     max_per_week: int
     default_zone: ZoneInfo
+    guards: Delivery | None = None  # the flood and loop guards; None: off
 
     @classmethod
-    def of(cls, program: Program) -> DeliveryPolicy:
+    def of(cls, program: Program, *, guards: bool = True) -> DeliveryPolicy:
         return cls(
             quiet=program.quiet_hours,
             max_per_week=program.max_proactive_per_week,
             default_zone=ZoneInfo(program.default_time_zone),
+            guards=program.delivery if guards else None,
         )
 
     async def judge_all(self, tx: Tx, rows: Sequence[OutboxRow], now: datetime) -> list[Verdict]:
@@ -86,6 +96,8 @@ class DeliveryPolicy:
         reason = await opted_out(tx, row)
         if reason is not None:
             return Verdict(skip=True, why=reason)
+        if row.kind == REPLY:
+            return await self._flood(tx, row, now)
         if not is_proactive(row.kind):
             return SEND
         person = row.participant_id
@@ -118,4 +130,18 @@ class DeliveryPolicy:
             until = allowed_from(free, zones, self.quiet, self.default_zone)
             return Verdict(until=until, why=f"weekly cap of {self.max_per_week} reached")
         approved[key] += 1
+        return SEND
+
+    async def _flood(self, tx: Tx, row: OutboxRow, now: datetime) -> Verdict:
+        """Replies to one address: a few queued at once, and an auto-responder muted."""
+        guards = self.guards
+        if guards is None:
+            return SEND
+        if await tx.outbox.replies_ahead(row) >= guards.burst_replies:
+            return Verdict(skip=True, why=f"coalesced: {guards.burst_replies} earlier replies "
+                           "to this sender were still waiting")  # fmt: skip
+        sent = await tx.outbox.replies_sent_since(row.to, since=now - HOUR)
+        if sent >= guards.loop_replies_per_hour:
+            return Verdict(skip=True, why=f"loop guard: {sent} replies in the last hour "
+                           "(an auto-responder?)")  # fmt: skip
         return SEND

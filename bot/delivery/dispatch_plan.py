@@ -27,6 +27,7 @@ REFILL = 0.25  # claim for a busy channel once this share of the hold is free: f
 class Claim:
     reach: dict[str, frozenset[str] | None]
     limit: int
+    priority: int | None = None  # None: any, direct answers first
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,11 @@ def plan_claims(
     hold: timedelta,
     limit: int,
 ) -> tuple[list[Claim], datetime | None]:
-    """The claims for this pass, and when a channel left out (its wide scope full) opens again."""
+    """The claims for this pass, and when a channel left out (its wide scope full) opens again.
+
+    A paced channel's proactive rows are claimed only when its wide scope frees within one
+    slot, and one at a time: a backlog of 10,000 reminders never books the hold ahead, so a
+    reply that comes in waits at most one slot behind them."""
     if limit <= 0 or not reach:
         return [], None
     if pacer is None or pacing is None:
@@ -94,7 +99,13 @@ def plan_claims(
             opens = free - hold * (1 - REFILL)
             wake = opens if wake is None or opens < wake else wake
             continue
-        claims.append(Claim({name: addresses}, min(limit, int(room * scope.per_second) + 1)))
+        claims.append(Claim({name: addresses}, min(limit, int(room * scope.per_second) + 1), 0))
+        one_slot = timedelta(seconds=1 / scope.per_second)
+        if free - now <= one_slot:
+            claims.append(Claim({name: addresses}, 1, 1))
+        else:
+            opens = free - one_slot
+            wake = opens if wake is None or opens < wake else wake
     if rest:
         claims.append(Claim(rest, limit))
     return claims, wake

@@ -1,10 +1,14 @@
 """The dispatcher: claims due outbox rows, judges them (opt-out, quiet hours, weekly cap), paces
 them at each provider's limit and hands each to its channel.
 
-Rows are the truth. A claim is a short lease (the hold plus a margin), turned into a send lease
-by compare-and-set just before the send (sending.py). After a crash, a row that was only waiting
-for its slot is due again within seconds; one whose send had started waits out the send lease,
-since it may have reached the provider. Nothing is lost; only sends in flight can repeat.
+Rows are the truth. A claim is one lease covering the hold and the send (the send lease outlives
+the providers' timeouts), checked just before the send by a read (sending.py): one commit per
+message fewer than a claim lease turned into a send lease. After a crash, claimed rows are due
+again once that lease runs out. Nothing is lost; only sends in flight can repeat.
+
+Rows that have lost their point expire at claim time (retry_policy.py); a channel whose sends
+keep failing pauses (breaker.py); a channel whose HTTP client has a bounded pool never has more
+sends going than the pool holds (`Bounded`).
 
 A row that may not go yet returns to the outbox without counting an attempt: to the end of quiet
 hours, to when the weekly cap frees, or to just before its pacing slot. With a real clock, rows
@@ -15,26 +19,30 @@ whose slot is within `hold` wait in memory instead, so that sends land exactly o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections import Counter
 from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.channel import Channel
+from bot.core.channel import Bounded, Channel
 from bot.core.clock import Clock, to_micros
 from bot.core.messages import Address
-from bot.core.program import Pacing
+from bot.core.program import Delivery, Pacing
 from bot.core.rendering import COALESCED, Renderer
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
+from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
 from bot.delivery.pacing import Pacer
+from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Observe, Sender
 
 log = logging.getLogger(__name__)
 
-CLAIM_MARGIN = timedelta(seconds=10)  # a claim outlives the hold by this much
+CLAIM_MARGIN = timedelta(seconds=10)  # a claim outlives the hold and the send lease by this
 
 
 class Dispatcher:
@@ -50,8 +58,10 @@ class Dispatcher:
         hold: timedelta = timedelta(0),
         batch: int = 100,
         lease: timedelta = timedelta(seconds=60),
-        max_attempts: int = 8,
+        max_attempts: int | None = None,
         max_in_flight: int = 1000,
+        retry: RetryPolicy | None = None,
+        breakers: Breakers | None = None,
         observe: Observe | None = None,
     ) -> None:
         self._store = store
@@ -63,8 +73,11 @@ class Dispatcher:
         self._pacer = Pacer() if pacing is not None else None
         self._hold = hold
         self._batch = batch
-        self._claim_lease = hold + CLAIM_MARGIN
+        self._claim_lease = hold + lease + CLAIM_MARGIN
         self._max_in_flight = max_in_flight
+        self._retry = retry or RetryPolicy.of(Delivery(), max_attempts=max_attempts)
+        self._breakers = breakers or Breakers()
+        self._in_flight: Counter[str] = Counter()
         self._sender = Sender(
             store=store,
             channels=self._channels,
@@ -72,7 +85,8 @@ class Dispatcher:
             pacer=self._pacer,
             hold=hold,
             lease=lease,
-            max_attempts=max_attempts,
+            retry=self._retry,
+            breakers=self._breakers,
             observe=observe,
         )
         self._wake = asyncio.Event()
@@ -81,6 +95,23 @@ class Dispatcher:
 
     def reach(self) -> dict[str, frozenset[str] | None]:
         return {name: channel.reach() for name, channel in self._channels.items()}
+
+    def _claimable(self, now: datetime) -> tuple[dict[str, frozenset[str] | None], dict[str, int]]:
+        """The channels that may take rows now (not paused by the breaker, room in their pool),
+        and how many each may take at most."""
+        reach: dict[str, frozenset[str] | None] = {}
+        rooms: dict[str, int] = {}
+        for name, addresses in self.reach().items():
+            channel = self._channels[name]
+            room = self._room()
+            if isinstance(channel, Bounded):
+                room = min(room, channel.max_in_flight - self._in_flight[name])
+            breaker = self._breakers.room(name, now)
+            if breaker is not None:
+                room = min(room, breaker)
+            if room > 0:
+                reach[name], rooms[name] = addresses, room
+        return reach, rooms
 
     def kick(self) -> None:
         """Something was enqueued or the clock ticked: look at the outbox now."""
@@ -114,10 +145,11 @@ class Dispatcher:
                 if wake_at is not None:
                     ahead = (wake_at - self._clock.now()).total_seconds()
                     timeout = min(idle, max(0.0, ahead))
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands as
+                # a kick sets the event, and `run` would never stop.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
         finally:
             await self._drain()
 
@@ -130,13 +162,18 @@ class Dispatcher:
         if self._room() <= 0:
             return None  # a finishing send kicks us
         now = self._clock.now()
-        claims, wake = plan_claims(self.reach(), self._pacer, self._pacing, now, self._hold, 1)
+        claimable, _ = self._claimable(now)
+        claims, wake = plan_claims(claimable, self._pacer, self._pacing, now, self._hold, 1)
         reach = {k: v for claim in claims for k, v in claim.reach.items()}
         if reach:
             async with self._store.transaction() as tx:
                 due = await tx.outbox.next_due(reach=reach)
             if due is not None and (wake is None or due < wake):
                 wake = due
+        for name in self._channels:
+            opens = self._breakers.opens_at(name)
+            if opens is not None and opens > now and (wake is None or opens < wake):
+                wake = opens
         return None if wake is None else between_slots(wake, self._pacer, self._pacing, now)
 
     async def _drain(self, grace: float = 5.0) -> None:
@@ -145,10 +182,15 @@ class Dispatcher:
             await asyncio.wait(set(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
-        await self._sender.flush()
+        await self._sender.settle()
 
     def _room(self) -> int:
         return self._max_in_flight - len(self._tasks)
+
+    @property
+    def in_flight(self) -> Mapping[str, int]:
+        """Sends going per channel (the pool-bound test and the benches read it)."""
+        return self._in_flight
 
     async def _pass(self, *, inline: bool) -> tuple[int, bool]:
         """One claim of due rows; returns (rows claimed, whether more may be waiting)."""
@@ -156,7 +198,12 @@ class Dispatcher:
         room = self._room()
         self._starved = room <= 0
         limit = min(self._batch, room)
-        claims, _ = plan_claims(self.reach(), self._pacer, self._pacing, now, self._hold, limit)
+        claimable, rooms = self._claimable(now)
+        planned, _ = plan_claims(claimable, self._pacer, self._pacing, now, self._hold, limit)
+        claims = [
+            Claim(c.reach, min(c.limit, *(rooms[name] for name in c.reach)), c.priority)
+            for c in planned
+        ]
         if not claims:
             return 0, False
         rows, claimed, more = await self._claim(claims, now)
@@ -173,13 +220,14 @@ class Dispatcher:
                 for address, due in first.items():  # its other rows wait behind it, in order
                     await tx.outbox.hold_back(address, until=due)
         token = to_micros(now + self._claim_lease)
-        for planned in sends.held:
-            job = self._sender.send(planned.row, planned.pace, planned.slot, token)
+        for held in sends.held:
+            self._breakers.probing(held.row.to.channel, now)
+            job = self._sender.send(held.row, held.pace, held.slot, token)
             if inline:
                 await job
                 await self._sender.flush()
             else:
-                self._start(job)
+                self._start(job, held.row.to.channel)
         # Another pass only helps if this one got somewhere (not all rows put back again).
         progress = len(sends.back) + len(sends.later) < claimed
         return claimed, more and progress
@@ -191,11 +239,16 @@ class Dispatcher:
         async with self._store.transaction() as tx:
             for claim in claims:
                 got = await tx.outbox.claim_due(
-                    now=now, reach=claim.reach, limit=claim.limit, lease=self._claim_lease
+                    now=now,
+                    reach=claim.reach,
+                    limit=claim.limit,
+                    lease=self._claim_lease,
+                    priority=claim.priority,
                 )
                 rows.extend(got)
                 more = more or len(got) == claim.limit
-            rows.sort(key=lambda row: (row.due_at, row.id))
+            rows = await self._unexpired(tx, rows, now)
+            rows.sort(key=lambda row: (row.priority, row.due_at, row.id))
             verdicts: list[Verdict] = (
                 await self._policy.judge_all(tx, rows, now)
                 if self._policy is not None
@@ -205,12 +258,8 @@ class Dispatcher:
                 if verdict.skip:
                     await tx.outbox.mark_skipped(row.id, reason=verdict.why)
                 elif verdict.until is not None:
-                    await tx.outbox.reschedule(
-                        row.id,
-                        due_at=verdict.until,
-                        error=f"deferred: {verdict.why}",
-                        count_attempt=False,
-                    )
+                    why = f"deferred: {verdict.why}"
+                    await tx.outbox.defer(row.id, until=verdict.until, why=why)
             go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
             if self._renderer is not None and go:
                 go = await self._rendered(tx, go, now)
@@ -229,12 +278,34 @@ class Dispatcher:
             out.append(rendered.row)
         return out
 
-    def _start(self, job: Coroutine[Any, Any, None]) -> None:
+    async def _unexpired(self, tx: Tx, rows: list[OutboxRow], now: datetime) -> list[OutboxRow]:
+        """Rows past their point (a reply after an hour, a reminder after a day) are recorded as
+        expired instead of sent."""
+        kept: list[OutboxRow] = []
+        for row in rows:
+            after = self._retry.expired(row, now)
+            if after is None:
+                kept.append(row)
+                continue
+            if row.attempts > 1:  # it failed before (this claim counts one): dead, with why
+                why = f"gave up: a {row.kind} still failing after {after} ({row.last_error})"
+                await tx.outbox.mark_dead(row.id, error=why)
+                await tx.outbox.note(row.id, "dead", at=now, detail=why)
+                continue
+            why = f"expired: a {row.kind} not sent within {after}"
+            await tx.outbox.mark_skipped(row.id, reason=why)
+            await tx.outbox.note(row.id, "expired", at=now, detail=why)
+        return kept
+
+    def _start(self, job: Coroutine[Any, Any, None], channel: str) -> None:
         task = asyncio.get_running_loop().create_task(job)
         self._tasks.add(task)
-        task.add_done_callback(self._finished)
+        self._in_flight[channel] += 1
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if self._starved:
-            self.kick()
+        def finished(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            self._in_flight[channel] -= 1
+            if self._starved or isinstance(self._channels[channel], Bounded):
+                self.kick()
+
+        task.add_done_callback(finished)

@@ -1,10 +1,12 @@
-"""One row's send: wait for its slot, take the claim for the send (re-checking opt-out), send at
-the exact moment the pacer allows, and record what came of it.
+"""One row's send: wait for its slot, check the claim is still ours (and STOP, with a read: the
+claim's lease already covers the send, so no commit), send at the exact moment the pacer
+allows, and record what came of it.
 
 Failures: a 429 pauses the scope for its retry-after and the row waits without losing an
 attempt; opted-out and blocked mark the address and skip the row; other permanent failures
 (invalid number, channel not found, auth) make the row dead at once; transient ones back off
-exponentially with jitter until the row is dead after `max_attempts`.
+exponentially with jitter for the retry window (24 h by default, retry_policy.py) and count
+against the channel's circuit breaker; an unknown outcome is retried once, late, at most.
 """
 
 from __future__ import annotations
@@ -15,17 +17,18 @@ import gc
 import heapq
 import itertools
 import logging
-import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.core.channel import Channel, DeliveryFailed
 from bot.core.clock import Clock
-from bot.core.store import Store
+from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
+from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import opted_out
 from bot.delivery.dispatch_plan import outbound
 from bot.delivery.pacing import Pace, Pacer
+from bot.delivery.retry_policy import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +37,7 @@ SPIN = 0.002  # seconds: the last stretch before a tight slot is waited without 
 TURN_TIMEOUT = 1.0  # seconds; a send waiting its turn looks again at least this often
 DEFAULT_RETRY_AFTER = 1.0
 
-
-Observe = Callable[[str, str], None]
-
-
-def _outcome(failure: DeliveryFailed, *, dead: bool) -> str:
-    if failure.reason == "rate_limited":
-        return "rate_limited"
-    if failure.reason in ("opted_out", "blocked"):
-        return "skipped"
-    return "dead" if failure.permanent or dead else "retry"
-
-
-def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0) -> timedelta:
-    """Exponential backoff with jitter, so retries of many rows do not land together."""
-    ceiling = min(cap, base * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+Observe = Callable[[str, str], None]  # (channel, outcome): counted in the metrics
 
 
 class Sender:
@@ -61,11 +49,13 @@ class Sender:
         clock: Clock,
         pacer: Pacer | None,
         hold: timedelta,
-        lease: timedelta,
-        max_attempts: int,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int | None = None,
+        retry: RetryPolicy | None = None,
+        breakers: Breakers | None = None,
         observe: Observe | None = None,
     ) -> None:
-        # metrics: (channel, sent | retry | dead | skipped | rate_limited) for each send
+        # metrics: (channel, sent | retry | uncertain | dead | skipped | rate_limited) per send
         self._observe: Observe = observe or (lambda channel, outcome: None)
         self._store = store
         self._channels = channels
@@ -73,7 +63,8 @@ class Sender:
         self._pacer = pacer
         self._hold = hold
         self._lease = lease
-        self._max_attempts = max_attempts
+        self._retry = retry or RetryPolicy(max_attempts=max_attempts)
+        self._breakers = breakers or Breakers()
         # Sends waiting for an earlier booking to go, per scope, in slot order.
         self._waiting: dict[str, list[tuple[datetime, int, asyncio.Future[None]]]] = {}
         self._order = itertools.count()
@@ -96,6 +87,13 @@ class Sender:
     async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
+        if self._breakers.paused(row.to.channel, self._clock.now()):
+            # The channel paused since this row was claimed: back, at no cost to the row.
+            async with self._store.transaction() as tx:
+                await tx.outbox.reschedule(
+                    row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
+                )
+            return
         if not await self._take(row, token):
             return
         if self._pacer is not None and not await self._wait_ready(row, pace, slot):
@@ -113,10 +111,19 @@ class Sender:
             fault = DeliveryFailed("transient", permanent=False, detail=repr(exc))
             await self._failed(row, fault, pace)
             return
-        self._sent.append((row.id, provider_id, self._clock.now()))
+        self._breakers.succeeded(row.to.channel)
         self._observe(row.to.channel, "sent")
+        self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
+
+    async def settle(self) -> None:
+        """On stop: wait for a recording already under way, then record what is left (a store
+        closed under a running flush would leave it waiting for good)."""
+        flushing = self._flushing
+        if flushing is not None and not flushing.done():
+            await asyncio.wait([flushing])
+        await self.flush()
 
     async def flush(self) -> None:
         """Record the sends the provider took (including any that finish meanwhile)."""
@@ -130,11 +137,10 @@ class Sender:
                 log.exception("could not record %d sent rows", len(sent))
 
     async def _take(self, row: OutboxRow, token: int) -> bool:
-        """The claim becomes a send lease, unless another dispatcher took the row meanwhile or
-        the person said STOP since it was claimed."""
-        now = self._clock.now()
+        """Go ahead unless another dispatcher took the row meanwhile (our lease ran out) or the
+        person said STOP since it was claimed. Reads only: nothing to commit in the common case."""
         async with self._store.transaction() as tx:
-            if not await tx.outbox.hold(row.id, lease=token, until=now + self._lease):
+            if not await tx.outbox.still_ours(row.id, lease=token):
                 return False
             reason = await opted_out(tx, row)
             if reason is not None:
@@ -210,26 +216,59 @@ class Sender:
 
     async def _failed(self, row: OutboxRow, failure: DeliveryFailed, pace: Pace) -> None:
         now = self._clock.now()
-        self._observe(row.to.channel, _outcome(failure, dead=row.attempts >= self._max_attempts))
+        channel = row.to.channel
         async with self._store.transaction() as tx:
             if failure.reason == "rate_limited":
                 # Not the message's fault: the scope pauses and the row waits, attempt refunded.
                 wait = timedelta(seconds=failure.retry_after or DEFAULT_RETRY_AFTER)
                 if self._pacer is not None and pace.scopes:
-                    self._pacer.pause(pace.scopes[-1], now + wait)
+                    scope = pace.scopes[0] if failure.wide else pace.scopes[-1]
+                    self._pacer.pause(scope, now + wait)
                 await tx.outbox.reschedule(
                     row.id, due_at=now + wait, error=str(failure), count_attempt=False
                 )
+                self._observe(channel, "rate_limited")
             elif failure.reason == "opted_out":
                 await tx.participants.set_opted_out(row.to, True, at=now)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
+                self._observe(channel, "skipped")
             elif failure.reason == "blocked":
                 await tx.participants.set_unreachable(row.to, True)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
-            elif failure.permanent or row.attempts >= self._max_attempts:
-                await tx.outbox.mark_dead(row.id, error=str(failure))
+                self._observe(channel, "skipped")
+            elif failure.permanent:
+                await self._dead(tx, row, now, str(failure))
+            elif failure.reason == "uncertain":
+                await self._uncertain(tx, row, now, failure)
             else:
-                wait = backoff(row.attempts)
+                paused = self._breakers.failed(channel, now)
+                if paused is not None:
+                    log.warning("%s: %s; channel paused until %s", channel, failure, paused)
+                wait = self._retry.backoff(row.attempts)
                 if failure.retry_after is not None:
                     wait = max(wait, timedelta(seconds=failure.retry_after))
-                await tx.outbox.reschedule(row.id, due_at=now + wait, error=str(failure))
+                again = self._retry.next_try(row, now, wait)
+                if again is None:
+                    await self._dead(tx, row, now, str(failure))
+                else:
+                    await tx.outbox.reschedule(row.id, due_at=again, error=str(failure))
+                    self._observe(channel, "retry")
+
+    async def _uncertain(
+        self, tx: Tx, row: OutboxRow, now: datetime, failure: DeliveryFailed
+    ) -> None:
+        """It may have arrived: once more at most, after a long wait (retry_policy.py)."""
+        self._observe(row.to.channel, "uncertain")
+        await tx.outbox.note(row.id, "uncertain", at=now, detail=str(failure))
+        if row.uncertain >= self._retry.uncertain_retries:
+            why = f"outcome unknown {row.uncertain + 1} times, not sent again: {failure}"
+            await self._dead(tx, row, now, why)
+            return
+        await tx.outbox.mark_uncertain(
+            row.id, due_at=now + self._retry.uncertain_wait, error=f"uncertain: {failure}"
+        )
+
+    async def _dead(self, tx: Tx, row: OutboxRow, now: datetime, why: str) -> None:
+        await tx.outbox.mark_dead(row.id, error=why)
+        await tx.outbox.note(row.id, "dead", at=now, detail=why)
+        self._observe(row.to.channel, "dead")

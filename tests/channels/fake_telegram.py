@@ -72,6 +72,7 @@ class FakeTelegram:
     profile: dict[str, dict[str, Any]] = field(default_factory=dict)
     max_wait: float = 5.0  # cap on getUpdates `timeout`, so a test never waits long
     enforce_flood_limits: bool = False  # 429 past 1 msg/s per chat or 30 msg/s in all
+    delay: float = 0.0  # seconds sendMessage sits on a request (it is sent all the same)
     base_url: str = ""
     backlog: int = 128  # connections the listening socket lets wait (a bench shrinks it)
     _updates: deque[dict[str, Any]] = field(default_factory=deque)
@@ -144,6 +145,8 @@ class FakeTelegram:
         call = Call(method, params)
         self.calls.append(call)
         self._notify()
+        if self.delay and method.lower() == "sendmessage":
+            await asyncio.sleep(self.delay)  # a slow day: the message goes out, the answer lags
         if request.match_info["token"] != self.token:
             response = _error(401, "Unauthorized")
         else:

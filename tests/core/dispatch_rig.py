@@ -89,6 +89,7 @@ def make_rig(
     policy: bool = True,
     max_attempts: int = 8,
     batch: int = 100,
+    flood_guard: bool = False,
 ) -> Rig:
     program = program or Program()
     pacing = program.pacing
@@ -106,7 +107,8 @@ def make_rig(
         store=store,
         channels=channels,
         clock=clock,
-        policy=DeliveryPolicy.of(program) if policy else None,
+        # The flood guard off unless asked: these tests queue many replies to one chat at once.
+        policy=DeliveryPolicy.of(program, guards=flood_guard) if policy else None,
         pacing=pacing if paced else None,
         hold=timedelta(0),
         max_attempts=max_attempts,

@@ -46,8 +46,9 @@ async def test_replies_are_never_capped_and_never_count(store: Store, clock: Fak
     for i in range(5):
         await rig.enqueue(TG, f"reply {i}", kind="reply", participant=ann)
     await rig.drain(until=NOON + DAY)
-    assert rig.referee.to("ann") == [f"thanks {i}" for i in range(3)] + [
-        f"reply {i}" for i in range(5)
+    # Direct replies are claimed before proactive messages (issue #13: priorities).
+    assert rig.referee.to("ann") == [f"reply {i}" for i in range(5)] + [
+        f"thanks {i}" for i in range(3)
     ]
 
 

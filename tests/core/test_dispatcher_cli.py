@@ -59,3 +59,32 @@ def test_a_dead_row_is_listed_and_retried_then_sent(tmp_path: Path) -> None:
         return rig.referee.to("42")
 
     assert asyncio.run(dispatch()) == ["your reward"]
+
+
+def test_after_an_outage_every_dead_row_of_one_channel_is_retried_at_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    env = {"DATABASE_URL": url}
+
+    async def an_outage() -> None:
+        store = await open_store(url)
+        rig = make_rig(store, FakeClock(NOW), max_attempts=1)
+        for name in ("telegram", "slack"):
+            rig.channels[name].failures.extend(
+                DeliveryFailed("transient", permanent=False, detail="503") for _ in range(3)
+            )
+        for i in range(3):
+            await rig.enqueue(Address("telegram", f"4{i}"), "your reward")
+        await rig.enqueue(Address("slack", "T1:U1"), "a card")
+        await rig.drain()
+        await store.close()
+
+    asyncio.run(an_outage())
+    runner = CliRunner()
+    retried = runner.invoke(
+        app, ["outbox", "retry", "--all", "--status", "dead", "--channel", "telegram"], env=env
+    )
+    assert retried.exit_code == 0, retried.output
+    assert "3 dead rows on telegram are due again" in retried.output
+    listed = runner.invoke(app, ["outbox", "list", "--status", "dead", "--json"], env=env)
+    assert [json.loads(line)["to"] for line in listed.output.splitlines()] == ["slack:T1:U1"]
+    assert runner.invoke(app, ["outbox", "retry"], env=env).exit_code == 2

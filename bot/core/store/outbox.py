@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.clock import from_micros, to_micros
+from bot.core.kinds import DIRECT_KINDS
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import OutboxRow
@@ -14,7 +15,7 @@ from bot.core.store.records import OutboxRow
 _COLUMNS = (
     "id, channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
     "status, attempts, last_error, provider_id, delivery_status, created_at, sent_at, "
-    "edit_of, thread, ephemeral, markup"
+    "edit_of, thread, ephemeral, markup, priority, uncertain, COALESCE(first_due_at, due_at)"
 )
 STATUSES = ("scheduled", "sending", "sent", "dead", "skipped")
 
@@ -64,6 +65,9 @@ def _row(r: Row) -> OutboxRow:
         thread=r[18],
         ephemeral=bool(r[19]),
         markup=bool(r[20]),
+        priority=int(r[21]),
+        uncertain=int(r[22]),
+        first_due_at=from_micros(r[23]),
     )
 
 
@@ -111,8 +115,8 @@ class Outbox:
         )
         row = await self._conn.fetchone(
             "INSERT INTO outbox (channel, address, reply_to, participant_id, kind, text, buttons, "
-            "dedupe_key, due_at, created_at, edit_of, thread, ephemeral, markup) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "dedupe_key, due_at, created_at, edit_of, thread, ephemeral, markup, priority, "
+            "first_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING RETURNING id",
             message.to.channel,
             message.to.id,
@@ -128,15 +132,27 @@ class Outbox:
             message.thread,
             int(message.ephemeral),
             int(message.markup),
+            0 if kind in DIRECT_KINDS else 1,
+            to_micros(due_at),
         )
         return None if row is None else int(row[0])
 
     async def claim_due(
-        self, *, now: datetime, reach: Reach, limit: int, lease: timedelta
+        self,
+        *,
+        now: datetime,
+        reach: Reach,
+        limit: int,
+        lease: timedelta,
+        priority: int | None = None,
     ) -> list[OutboxRow]:
-        """Take due rows for sending; a row whose lease ran out (a crash mid-send) is due again,
-        first. Two statements, not one with OR, so that each walks an index in due order."""
+        """Take due rows for sending, direct answers first, then oldest first; a row whose lease
+        ran out (a crash mid-send) is due again, first. Two statements, not one with OR, so
+        that each walks an index in order. `priority`: only rows of that priority."""
         where, params = _reach_clause(reach)
+        if priority is not None:
+            where += " AND priority = ?"
+            params = [*params, priority]
         lock = " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgres" else ""
         now_us = to_micros(now)
         taken: list[OutboxRow] = []
@@ -149,14 +165,14 @@ class Outbox:
             rows = await self._conn.fetchall(
                 "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
                 f"WHERE id IN (SELECT id FROM outbox WHERE {which} AND {where} "
-                f"ORDER BY due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
+                f"ORDER BY priority, due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
                 to_micros(now + lease),
                 now_us,
                 *params,
                 limit - len(taken),
             )
             taken.extend(_row(r) for r in rows)
-        return sorted(taken, key=lambda row: (row.due_at, row.id))
+        return sorted(taken, key=lambda row: (row.priority, row.due_at, row.id))
 
     async def hold_back(self, address: Address, *, until: datetime) -> None:
         """Rows to an address waiting behind a busy chat wait as long, keeping their order."""
@@ -169,13 +185,12 @@ class Outbox:
             to_micros(until),
         )
 
-    async def hold(self, row_id: int, *, lease: int, until: datetime) -> bool:
-        """Extend a claim just before its send; False when the claim is no longer ours (the
-        lease ran out and another dispatcher took the row), so it must not be sent."""
+    async def still_ours(self, row_id: int, *, lease: int) -> bool:
+        """Whether our claim still holds just before its send (a read, no write: the claim's
+        lease already covers the send); False when the lease ran out and another dispatcher
+        took the row, so it must not be sent."""
         row = await self._conn.fetchone(
-            "UPDATE outbox SET lease_until = ? WHERE id = ? AND status = 'sending' "
-            "AND lease_until = ? RETURNING id",
-            to_micros(until),
+            "SELECT id FROM outbox WHERE id = ? AND status = 'sending' AND lease_until = ?",
             row_id,
             lease,
         )
@@ -212,6 +227,31 @@ class Outbox:
             *besides,
         )
         return sorted(from_micros(int(r[0])) for r in rows)
+
+    async def replies_ahead(self, row: OutboxRow) -> int:
+        """Older replies to the same address that were still unsent when this one was queued
+        (or were coalesced themselves): the person wrote again without waiting for our answer."""
+        value = await self._conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
+            "AND id < ? AND (status IN ('scheduled', 'sending') "
+            "OR (status = 'sent' AND sent_at > ?) "
+            "OR (status = 'skipped' AND last_error LIKE 'coalesced%'))",
+            row.to.channel,
+            row.to.id,
+            row.id,
+            to_micros(row.created_at),
+        )
+        return int(value or 0)
+
+    async def replies_sent_since(self, address: Address, *, since: datetime) -> int:
+        value = await self._conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
+            "AND status = 'sent' AND sent_at > ?",
+            address.channel,
+            address.id,
+            to_micros(since),
+        )
+        return int(value or 0)
 
     async def lock_person(self, participant_id: int) -> None:
         """Serialise cap decisions for one person across processes (PostgreSQL; SQLite's write
@@ -270,11 +310,73 @@ class Outbox:
             row_id,
         )
 
+    async def defer(self, row_id: int, *, until: datetime, why: str) -> None:
+        """Not yet, by our own rules (quiet hours, the weekly cap): back to the queue, no attempt
+        counted, and, unless a send of it already failed, its expiry counts from when it may
+        go, not from when it was first due (a failing row's retry window keeps its origin)."""
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, "
+            "first_due_at = CASE WHEN attempts <= 1 THEN ? ELSE first_due_at END, "
+            "last_error = ?, lease_until = NULL, attempts = attempts - 1 WHERE id = ?",
+            to_micros(until),
+            to_micros(until),
+            why,
+            row_id,
+        )
+
+    async def mark_uncertain(self, row_id: int, *, due_at: datetime, error: str) -> None:
+        """The send may or may not have reached the person: one more try, much later."""
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, last_error = ?, "
+            "lease_until = NULL, uncertain = uncertain + 1 WHERE id = ?",
+            to_micros(due_at),
+            error,
+            row_id,
+        )
+
+    async def note(self, row_id: int, event: str, *, at: datetime, detail: str = "") -> None:
+        """A line of the row's history: uncertain, expired, dead, retried, coalesced..."""
+        await self._conn.execute(
+            "INSERT INTO outbox_history (outbox_id, at, event, detail) VALUES (?, ?, ?, ?)",
+            row_id,
+            to_micros(at),
+            event,
+            detail,
+        )
+
+    async def history(self, row_id: int) -> list[tuple[datetime, str, str]]:
+        rows = await self._conn.fetchall(
+            "SELECT at, event, detail FROM outbox_history WHERE outbox_id = ? ORDER BY at, id",
+            row_id,
+        )
+        return [(from_micros(int(r[0])), r[1], r[2]) for r in rows]
+
+    async def retry_all(self, *, status: str, channel: str | None, now: datetime) -> list[int]:
+        """Every dead (or skipped) row, optionally of one channel, due again now."""
+        if status not in ("dead", "skipped"):
+            raise ValueError("only dead or skipped rows can be retried")
+        where, params = ("status = ?", [status])
+        if channel is not None:
+            where, params = where + " AND channel = ?", [*params, channel]
+        rows = await self._conn.fetchall(
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, uncertain = 0, "
+            f"first_due_at = ?, lease_until = NULL WHERE {where} RETURNING id",
+            to_micros(now),
+            to_micros(now),
+            *params,
+        )
+        found = sorted(int(r[0]) for r in rows)
+        for row_id in found:
+            await self.note(row_id, "retried", at=now, detail=f"by an operator ({status})")
+        return found
+
     async def retry(self, row_id: int, *, now: datetime) -> bool:
         """An operator's second chance for a dead or skipped row: due now, attempts reset."""
         row = await self._conn.fetchone(
-            "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, lease_until = NULL "
+            "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, uncertain = 0, "
+            "first_due_at = ?, lease_until = NULL "
             "WHERE id = ? AND status IN ('dead', 'skipped') RETURNING id",
+            to_micros(now),
             to_micros(now),
             row_id,
         )

@@ -111,3 +111,6 @@ class OutboxRow:
     thread: str | None = None
     ephemeral: bool = False
     markup: bool = False
+    priority: int = 1  # 0: a direct answer, claimed first; 1: proactive
+    uncertain: int = 0  # sends whose outcome was never known
+    first_due_at: datetime | None = None  # expiry and the retry window count from here

@@ -1,0 +1,66 @@
+"""A circuit breaker per channel: an outage pauses the channel instead of burning every row's
+attempts. After `failures` transient failures in a row the channel opens (nothing is claimed
+for it) for `pause`, doubling after each failed probe up to `max_pause`; when the pause is
+over one row is let through (half-open) and a success closes the breaker, so the backlog
+drains at the provider's pace. Per process: each process learns of an outage on its own, and
+the rows it did not claim meanwhile cost no attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(slots=True)
+class _State:
+    failures: int = 0
+    opened: int = 0  # how many times in a row it opened: the pause doubles with each
+    until: datetime | None = None
+    probing: bool = False
+
+
+@dataclass(slots=True)
+class Breakers:
+    failures: int = 5
+    pause: timedelta = timedelta(seconds=30)
+    max_pause: timedelta = timedelta(minutes=30)
+    _states: dict[str, _State] = field(default_factory=dict)
+
+    def room(self, channel: str, now: datetime) -> int | None:
+        """How many rows the channel may take now: None for no limit, 0 while open, 1 to probe."""
+        state = self._states.get(channel)
+        if state is None or state.until is None:
+            return None
+        if now < state.until or state.probing:
+            return 0
+        return 1
+
+    def paused(self, channel: str, now: datetime) -> bool:
+        state = self._states.get(channel)
+        return state is not None and state.until is not None and now < state.until
+
+    def probing(self, channel: str, now: datetime) -> None:
+        """A row goes out to test a channel whose pause is over (half-open)."""
+        state = self._states.get(channel)
+        if state is not None and state.until is not None and now >= state.until:
+            state.probing = True
+
+    def opens_at(self, channel: str) -> datetime | None:
+        state = self._states.get(channel)
+        return None if state is None else state.until
+
+    def succeeded(self, channel: str) -> None:
+        self._states.pop(channel, None)
+
+    def failed(self, channel: str, now: datetime) -> datetime | None:
+        """A transient failure; returns until when the channel is now paused, if it opened."""
+        state = self._states.setdefault(channel, _State())
+        state.failures += 1
+        state.probing = False
+        if state.until is None and state.failures < self.failures:
+            return None
+        pause = min(self.max_pause, self.pause * 2**state.opened)
+        state.opened += 1
+        state.until = now + pause
+        return state.until
