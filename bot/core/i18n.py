@@ -23,7 +23,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from bot.core.intents import default_locales_dir as default_locales_dir  # one definition
+from bot.core.grammar_files import default_locales_dir as default_locales_dir  # one definition
 
 FALLBACK = "en"
 

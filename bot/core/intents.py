@@ -25,52 +25,38 @@ Choices the flows rely on:
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from bot.core.code_finder import CodeFinder
 from bot.core.codes import normalize_code
+from bot.core.grammar_files import (
+    LEVELS,
+    PRIORITY,
+    compile_patterns,
+    default_locales_dir,
+    fold,
+    grouped,
+    load_grammar_file,
+)
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
 from bot.core.reading import INTENTS, Intent, Reading
-from bot.core.shipped import locales_folder
 from bot.core.smalltalk import Smalltalk
 from bot.core.spelling import Speller
 
 __all__ = ["INTENTS", "Grammar", "Intent", "Reading", "default_locales_dir"]
 
-# Equal cues go to the earlier intent: an opt-out must never lose to anything else.
-_PRIORITY: tuple[Intent, ...] = (
-    "stop",
-    "start",
-    "offer",
-    "count",
-    "leaderboard",
-    "rewards",
-    "link",
-    "language",
-    "help",
-)
-_LEVELS = ("strong", "medium")
 _CONFIDENCE = {"strong": 0.9, "medium": 0.6}
 # "don't unsubscribe me": the person wants the messages to keep coming
 _NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
-# A code-like token: 8 characters with hyphens between them, or two halves (K7Q2 M9XA).
-_TOKEN = re.compile(
-    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4} [0-9a-z]{4})"
-    r"(?![0-9a-z]|-[0-9a-z])"
-)
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
 _NON_WORD = re.compile(r"[\W_]+")
-_LETTER = re.compile(r"[a-z]")
-_DIGIT = re.compile(r"[0-9]")
+_DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +74,14 @@ class Grammar:
     exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
     negations: tuple[_Cue, ...]  # a match switches that intent's cues off
-    join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
-    join_raw: re.Pattern[str]
-    not_codes: frozenset[str]
+    codes: CodeFinder
     switch: LanguageSwitch
     smalltalk: Smalltalk
     speller: Speller
 
     @classmethod
     def load(cls, locales_dir: Path) -> Grammar:
-        tables = [_toml(locales_dir / lang / "grammar.toml") for lang in LANGUAGES]
+        tables = [load_grammar_file(locales_dir / lang / "grammar.toml") for lang in LANGUAGES]
         by_script: dict[str, list[dict[str, Any]]] = {}
         for lang, table in zip(LANGUAGES, tables, strict=True):
             by_script.setdefault(SCRIPTS[lang], []).append(table)
@@ -105,15 +89,15 @@ class Grammar:
         for table in tables:
             for intent, words in table.get("exact", {}).items():
                 for word in words:
-                    if exact.setdefault(_key(_fold(word)), cast(Intent, intent)) != intent:
+                    if exact.setdefault(_key(fold(word)), cast(Intent, intent)) != intent:
                         raise ValueError(f"{word!r} is an exact keyword of two intents")
 
         def cues_of(level: str) -> list[_Cue]:
             return [
-                _Cue(intent, script, _compile(group), level)
-                for intent in _PRIORITY
+                _Cue(intent, script, compile_patterns(group), level)
+                for intent in PRIORITY
                 for script, same in by_script.items()
-                for group in _grouped(
+                for group in grouped(
                     [p for t in same for p in t.get("intents", {}).get(intent, {}).get(level, [])]
                 )
             ]
@@ -122,26 +106,22 @@ class Grammar:
             script: [p for t in same for p in t.get("join", {}).get("keywords", [])]
             for script, same in by_script.items()
         }
-        keyword = _compile(p for found in keywords.values() for p in found).pattern
         latin_words = [
             w for t in by_script["latin"] for ws in t.get("exact", {}).values() for w in ws
         ]
+        speller = Speller.build((t.get("spelling", {}) for t in tables), latin_words)
         return cls(
             exact=exact,
-            cues=tuple(c for level in _LEVELS for c in cues_of(level)),
+            cues=tuple(c for level in LEVELS for c in cues_of(level)),
             negations=tuple(cues_of("negated")),
-            join_before=tuple(
-                (script, re.compile(rf"(?:{_compile(group).pattern})\s*[:=#]?\s*$"))
-                for script, found in keywords.items()
-                for group in _grouped(found)
-            ),
-            join_raw=re.compile(rf"(?:{keyword})\s*[:=#]?\s*([0-9a-z][!-~]{{0,63}})"),
-            not_codes=frozenset(
-                _fold(w) for t in tables for w in t.get("join", {}).get("not_codes", [])
+            codes=CodeFinder.build(
+                keywords,
+                (w for t in tables for w in t.get("join", {}).get("not_codes", [])),
+                speller.vocabulary,
             ),
             switch=LanguageSwitch.build(t.get("language", {}) for t in tables),
             smalltalk=Smalltalk.build(t.get("smalltalk", {}) for t in tables),
-            speller=Speller.build((t.get("spelling", {}) for t in tables), latin_words),
+            speller=speller,
         )
 
     def read(self, text: str, known_lang: str | None = None) -> Reading:
@@ -166,7 +146,7 @@ class Grammar:
         if not key:
             return Reading("unknown", lang, {})
         present = scripts(folded)
-        code = self._code(folded, present)
+        code = self.codes.find(folded, present)
         if code is not None:
             return Reading("join", lang, {"code": code}, 0.95)
         target = self.switch.target(folded, lang, known)
@@ -220,46 +200,6 @@ class Grammar:
             return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
         return Reading(best, lang, {}, sure, rival[0])
 
-    def _code(self, folded: str, present: frozenset[str]) -> str | None:
-        """A code-like token, a code after a join keyword, or a join keyword's raw token."""
-        start = 0
-        while (match := _TOKEN.search(folded, start)) is not None:
-            start = match.end()
-            halves = match[1].split(" ")
-            if len(halves) == 2 and any(h in self.speller.vocabulary for h in halves):
-                start = match.start() + 5  # "join b9wx b1a9": JOIN is a word, not a half
-                continue
-            token = match[1].replace(" ", "")
-            code = normalize_code(token)
-            if code is None:
-                continue
-            # Free text needs digits and letters ("password", "20240115" are not codes);
-            # after a join keyword any valid shape will do.
-            if _DIGIT.search(token) and _LETTER.search(token):
-                return code
-            if " " not in match[1] and self._after_keyword(folded, match.start(), present):
-                return code
-        raw = self.join_raw.fullmatch(folded)
-        if raw is None:
-            return None
-        token = raw[1].rstrip(".,!?;:)")
-        return token.upper() if token and token not in self.not_codes else None
-
-    def _after_keyword(self, folded: str, start: int, present: frozenset[str]) -> bool:
-        return any(
-            script in present and pattern.search(folded, max(0, start - 40), start)
-            for script, pattern in self.join_before
-        )
-
-
-_DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
-
-
-def default_locales_dir() -> Path:
-    """The catalogs shipped in the package, or `REFERRAL_LOCALES_DIR` when set (a test, a fork)."""
-    override = os.environ.get("REFERRAL_LOCALES_DIR")
-    return Path(override) if override else locales_folder()
-
 
 def _key(folded: str) -> str:
     """A whole message reduced to its letters and digits; commands keep their slash."""
@@ -268,32 +208,3 @@ def _key(folded: str) -> str:
         return "/" + command[1]
     compact = _NON_WORD.sub("", folded)
     return compact or ("?" if "?" in folded else "")  # a bare "?" asks what the bot is
-
-
-def _fold(text: str) -> str:
-    return clean(text).casefold()
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    """A grammar file, checked so that a typo fails at load rather than as a silent miss."""
-    with path.open("rb") as handle:
-        table = tomllib.load(handle)
-    intents = table.get("intents", {})
-    for name in [*table.get("exact", {}), *intents]:
-        if name not in _PRIORITY:
-            raise ValueError(f"{path}: unknown intent {name!r}")
-    for name, levels in intents.items():
-        if set(levels) - {*_LEVELS, "negated"}:
-            raise ValueError(f"{path}: {name} levels must be among {_LEVELS} or negated")
-    return table
-
-
-def _grouped(patterns: list[str]) -> list[list[str]]:
-    """Patterns that all start with \\b together: re hoists the shared \\b, ten times faster."""
-    bounded = [p for p in patterns if p.startswith("\\b")]
-    return [g for g in (bounded, [p for p in patterns if p not in bounded]) if g]
-
-
-def _compile(patterns: Iterable[str]) -> re.Pattern[str]:
-    # NFKC the data like the text, so a pattern written with compatibility jamo (ㅋ) still meets it.
-    return re.compile("|".join(f"(?:{unicodedata.normalize('NFKC', p)})" for p in patterns))
