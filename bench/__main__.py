@@ -1,6 +1,7 @@
 """Every benchmark, small by default, into one markdown report.
 
     .venv/bin/python -m bench [--out bench-report.md] [--repeat 3] [--postgres URL] [--full]
+        [--rival PATH]
 
 Each bench runs as its own process (one at a time, loopback only, each bounded in count and
 time) and its output goes into the report under its command line, so any figure can be re-run
@@ -52,6 +53,11 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
                                               "--window", "5", "--kicks", "50"] if small
                                              else [])]),
     ]
+    if args.rival:  # a checkout of the other bot: never part of this repository
+        benches.append(("Side by side with another Telegram referral bot", [
+            "bench/rival.py", "--rival", args.rival, *pg,
+            *(["--referrers", "50", "--friends", "500"] if small else []),
+        ]))
     return benches
 
 
@@ -75,6 +81,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
                         help="also run on this PostgreSQL server (fresh schemas, dropped after)")
+    parser.add_argument("--rival", help="a checkout of github.com/kevin-kidd/telegram-referral-bot"
+                        " to run bench/rival.py against (needs --postgres)")
     parser.add_argument("--full", action="store_true", help="each bench's own (large) sizes")
     parser.add_argument("--limit", type=float, default=1800, help="seconds per bench at most")
     args = parser.parse_args()
