@@ -156,7 +156,7 @@ async def measure(store: Store, runs: int) -> list[tuple[str, float]]:
     month = Period(NOW - timedelta(days=30), NOW)
 
     async def in_tx(call: Callable[..., Awaitable[object]], *args: object, **kw: object) -> None:
-        async with store.transaction() as tx:
+        async with store.snapshot() as tx:  # as the dashboard, the API and the CLI read reports
             await call(tx, *args, **kw)
 
     async with store.transaction() as tx:

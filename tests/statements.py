@@ -68,5 +68,10 @@ class CountingDatabase:
             yield CountingConnection(conn, self.tally)
         self.tally.commits += 1
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        async with self._inner.snapshot() as conn:
+            yield CountingConnection(conn, self.tally)
+
     async def close(self) -> None:
         await self._inner.close()

@@ -122,7 +122,7 @@ def report_command(
     async def run() -> Report:
         store = await open_store(Settings().database_url)
         try:
-            async with store.transaction() as tx:
+            async with store.snapshot() as tx:  # the running bot keeps writing meanwhile
                 return await report(tx, period)
         finally:
             await store.close()

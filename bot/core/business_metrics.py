@@ -37,7 +37,7 @@ class BusinessMetrics(Collector):
         now = self._clock.now()
         if self._totals is not None and now - self._read_at < FRESH_FOR:
             return
-        async with self._store.transaction() as tx:
+        async with self._store.snapshot() as tx:  # whole-table counts: off the write lock
             self._totals = await totals(tx.conn, now=now)
         self._read_at = now
 

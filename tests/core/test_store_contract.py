@@ -272,3 +272,23 @@ async def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
             raise RuntimeError("boom")
     async with store.transaction() as tx:
         assert await tx.participants.get(1) is None
+
+
+async def test_a_snapshot_holds_no_write_lock_and_sees_one_moment(store: Store) -> None:
+    """The dashboard reads while messages are handled: a report never keeps a write waiting."""
+    await _person(store, "before")
+    async with store.snapshot() as view:
+        assert await view.conn.fetchval("SELECT COUNT(*) FROM participants") == 1
+        # A write commits while the snapshot is open (with one lock for both, this would hang).
+        await asyncio.wait_for(_person(store, "during"), timeout=5)
+        assert await view.conn.fetchval("SELECT COUNT(*) FROM participants") == 1
+    async with store.snapshot() as view:
+        assert await view.conn.fetchval("SELECT COUNT(*) FROM participants") == 2
+
+
+async def test_a_snapshot_refuses_writes(store: Store) -> None:
+    with pytest.raises(Exception, match=r"(?i)read.?only"):
+        async with store.snapshot() as view:
+            await view.participants.create(display_name="sneaky", lang="en", at=NOW)
+    async with store.transaction() as tx:
+        assert await tx.conn.fetchval("SELECT COUNT(*) FROM participants") == 0

@@ -32,6 +32,12 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
 
+    def snapshot(self) -> AbstractAsyncContextManager[Connection]:
+        """Reads of one consistent moment that hold no write lock: the reports, the dashboard's
+        lists, exports and /metrics read here, so a scan of a million rows never keeps a
+        message waiting. Writes through it fail."""
+        ...
+
     async def close(self) -> None: ...
 
 

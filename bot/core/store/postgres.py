@@ -75,5 +75,13 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn, conn.transaction():
             yield PostgresConnection(conn)
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[PostgresConnection]:
+        # REPEATABLE READ: every statement of a report sees the same moment.
+        async with self._pool.acquire() as conn, conn.transaction(
+            isolation="repeatable_read", readonly=True
+        ):
+            yield PostgresConnection(conn)
+
     async def close(self) -> None:
         await self._pool.close()

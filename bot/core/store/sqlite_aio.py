@@ -54,6 +54,8 @@ class AioSqliteDatabase:
         # One connection, so transactions take turns; BEGIN IMMEDIATE makes other processes wait
         # on busy_timeout instead of failing halfway through a transaction.
         self._lock = asyncio.Lock()
+        self._reader: aiosqlite.Connection | None = None  # opened by the first snapshot
+        self._reader_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str) -> AioSqliteDatabase:
@@ -68,6 +70,25 @@ class AioSqliteDatabase:
         return cls(url, conn)
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AioSqliteConnection]:
+        """On a read-only connection of its own (as sqlite.py), so it holds no write lock."""
+        path = sqlite_path(self.url)
+        if path == ":memory:":  # a private database: no other connection can see it
+            async with self.transaction() as conn:
+                yield conn
+            return
+        async with self._reader_lock:
+            if self._reader is None:
+                self._reader = await aiosqlite.connect(path, isolation_level=None)
+                await self._reader.execute("PRAGMA query_only=ON")
+                await self._reader.execute("PRAGMA busy_timeout=10000")
+            await self._reader.execute("BEGIN")
+            try:
+                yield AioSqliteConnection(self._reader)
+            finally:
+                await self._reader.execute("ROLLBACK")
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AioSqliteConnection]:
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
@@ -79,4 +100,6 @@ class AioSqliteDatabase:
             await self._conn.execute("COMMIT")
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
         await self._conn.close()

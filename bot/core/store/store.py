@@ -81,6 +81,12 @@ class Store:
         async with self.db.transaction() as conn:
             yield Tx.on(conn, self.webhooks)
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Tx]:
+        """Reads only, of one moment, holding no write lock (Database.snapshot)."""
+        async with self.db.snapshot() as conn:
+            yield Tx.on(conn, self.webhooks)
+
     async def close(self) -> None:
         await self.db.close()
 

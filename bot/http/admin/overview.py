@@ -57,7 +57,7 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         end = desk.clock.now().date()
         start = end - timedelta(days=int(days) - 1)
         period = Period.of_dates(start, end, channel)
-        async with desk.store.transaction() as tx:
+        async with desk.store.snapshot() as tx:  # a report scans: messages go on meanwhile
             found = await report(tx, period)
             daily = await AdminViews(tx.conn).daily(
                 since=period.start or desk.clock.now(), until=period.end or desk.clock.now(),

@@ -24,7 +24,7 @@ def people_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         sort = query.get("sort", "referrals")
         sort = sort if sort in SORTS else "referrals"
         page = _page_number(query.get("page"))
-        async with desk.store.transaction() as tx:
+        async with desk.store.snapshot() as tx:  # sorted over every referrer: off the lock
             lines = await AdminViews(tx.conn).referrers(
                 search=search, sort=sort, limit=PAGE + 1, offset=(page - 1) * PAGE
             )

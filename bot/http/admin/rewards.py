@@ -20,7 +20,7 @@ ACTIONS_BY_NAME: dict[str, Decision] = {"approve": "approve", "void": "void", "i
 def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
     async def queue(visit: Visit) -> Response:
         status = visit.request.query_params.get("status", "")
-        async with desk.store.transaction() as tx:
+        async with desk.store.snapshot() as tx:
             views = AdminViews(tx.conn)
             lines = await views.rewards(status=status if status in STATUSES else None)
             payouts = await views.payouts([line.reward.id for line in lines])
