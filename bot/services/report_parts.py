@@ -93,6 +93,13 @@ class TopReferrer:
 
 
 @dataclass(frozen=True, slots=True)
+class DayCount:
+    day: date  # in UTC
+    signups: int  # every signup through a code that day, rejected ones included
+    qualified: int
+
+
+@dataclass(frozen=True, slots=True)
 class WeekCount:
     week: date  # the Monday the week starts on
     count: int

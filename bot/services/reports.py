@@ -15,6 +15,8 @@ Public, stable API (everything takes an open transaction and a `Period`):
   signup, and signup to qualified: median and p90 (nearest rank), in seconds.
 - `await top_referrers(tx, period, limit=10) -> tuple[TopReferrer, ...]`, with real names.
 - `await new_referrers(tx, period) -> tuple[WeekCount, ...]`: first counted signup per week.
+- `await per_day(tx, period) -> tuple[DayCount, ...]`: signups and qualified per UTC day (days
+  with any), for the dashboard's chart.
 - `await report(tx, period) -> Report`: all of the above plus the share of referred customers
   among all signups (when the CRM reports unreferred signups too); `report_json(report)`
   (in `bot.services.report_json`) is its JSON form.
@@ -36,6 +38,7 @@ from bot.core.store import Tx
 from bot.core.store.records import QUALIFIED, REASONS
 from bot.core.store.reports import ReferralGroup, RewardGroup, Step, Window
 from bot.services.report_parts import (
+    DayCount,
     Funnel,
     FunnelStep,
     Quantiles,
@@ -53,6 +56,7 @@ REWARD_STATUSES = ("pending", "approved", "issued", "voided")
 
 __all__ = [
     "CHANNELS",
+    "DayCount",
     "Funnel",
     "FunnelStep",
     "Funnels",
@@ -70,6 +74,7 @@ __all__ = [
     "funnel",
     "funnels",
     "new_referrers",
+    "per_day",
     "report",
     "time_to_convert",
     "top_referrers",
@@ -255,6 +260,12 @@ async def new_referrers(tx: Tx, period: Period) -> tuple[WeekCount, ...]:
     monday = date(1970, 1, 5)
     weeks = await tx.reports.new_referrers(period.window, period.channel)
     return tuple(WeekCount(monday + timedelta(weeks=week), count) for week, count in weeks)
+
+
+async def per_day(tx: Tx, period: Period) -> tuple[DayCount, ...]:
+    epoch = date(1970, 1, 1)
+    days = await tx.reports.per_day(period.window, period.channel)
+    return tuple(DayCount(epoch + timedelta(days=d), s, q) for d, s, q in days)
 
 
 async def report(tx: Tx, period: Period) -> Report:

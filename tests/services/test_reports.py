@@ -21,7 +21,7 @@ from bot.core.signups import sign_up
 from bot.core.store import Store
 from bot.core.store.records import Participant
 from bot.services.report_json import report_json
-from bot.services.reports import Period, funnel, report
+from bot.services.reports import Period, funnel, per_day, report
 from tests.core.rewards.kit import buy, ledger, program, refund, release
 
 NOV = Period.of_dates(date(2026, 11, 1), date(2026, 11, 30))
@@ -264,3 +264,20 @@ async def test_the_json_form_carries_the_same_numbers(
     assert timedelta(
         seconds=body["time_to_convert"]["to_qualified"]["median_seconds"]
     ) == timedelta(days=3)
+
+
+async def test_the_chart_has_each_days_signups_and_qualified(
+    store: Store, people: dict[str, Participant]
+) -> None:
+    async with store.snapshot() as tx:
+        days = await per_day(tx, NOV)
+        telegram = await per_day(tx, Period(NOV.start, NOV.end, "telegram"))
+    assert [(d.day.day, d.signups, d.qualified) for d in days] == [
+        (4, 1, 1),  # Dan, who bought
+        (5, 1, 0),  # Eve, refunded
+        (6, 1, 0),  # Fay
+        (8, 2, 0),  # Alice's own code and Dan's second try: signups, rejected
+        (9, 1, 1),  # Gus, who bought
+    ]
+    assert sum(d.signups for d in days) == 6  # the funnel's signups step
+    assert [(d.day.day, d.signups) for d in telegram] == [(6, 1), (8, 1)]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
-from bot.core.store.records import COUNTED, QUALIFIED
+from bot.core.store.records import COUNTED
 from bot.core.store.reward_record import COLUMNS as REWARD_COLUMNS
 from bot.core.store.reward_record import Reward, reward_of
 
@@ -163,26 +163,6 @@ class AdminViews:
             *params, limit,
         )
         return [RewardLine(reward_of(r[:17]), r[17], r[18], from_micros(r[19])) for r in rows]
-
-    async def daily(
-        self, *, since: datetime, until: datetime, channel: str | None = None
-    ) -> list[tuple[str, int, int]]:
-        """(UTC day, signups, qualified) by the day the friend signed up, days with any only."""
-        clause = "created_at >= ? AND created_at < ?"
-        params: list[object] = [to_micros(since), to_micros(until)]
-        if channel:
-            clause += " AND channel = ?"
-            params.append(channel)
-        rows = await self._conn.fetchall(
-            f"SELECT created_at, status FROM referrals WHERE {clause}", *params
-        )
-        days: dict[str, list[int]] = {}
-        for created, status in rows:  # bucketed here: one portable query for both dialects
-            day = from_micros(created).date().isoformat()
-            counts = days.setdefault(day, [0, 0])
-            counts[0] += 1
-            counts[1] += status in QUALIFIED
-        return [(day, c[0], c[1]) for day, c in sorted(days.items())]
 
     async def note_payout(self, reward_id: int, reference: str) -> None:
         """The payout reference, kept on the `issued` entry of the reward's history."""

@@ -18,7 +18,8 @@ from bot.core.reward_rules import from_units
 from bot.core.store.database import Connection
 
 Step = Literal["signup", "qualify"]
-WEEK_US = 7 * 86_400 * 1_000_000
+DAY_US = 86_400 * 1_000_000
+WEEK_US = 7 * DAY_US
 MONDAY_US = 4 * 86_400 * 1_000_000  # 1970-01-01 was a Thursday; weeks start on Monday the 5th
 
 
@@ -196,6 +197,20 @@ class Reports:
             *params,
         )
         return [(int(r[0]), int(r[1])) for r in rows]
+
+    async def per_day(self, window: Window, channel: str | None) -> list[tuple[int, int, int]]:
+        """(UTC day number since 1970-01-01, signups, qualified) by the day the friend signed
+        up; days with any only. Grouped in SQL: a month is 30 rows, not every referral."""
+        where, params = window.where("created_at")
+        extra, more = _channel("channel", channel)
+        rows = await self._conn.fetchall(
+            f"SELECT created_at / {DAY_US} AS day, COUNT(*), "
+            "SUM(CASE WHEN status IN ('qualified', 'rewarded') THEN 1 ELSE 0 END) "
+            f"FROM referrals WHERE {where}{extra} GROUP BY day ORDER BY day",
+            *params,
+            *more,
+        )
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
 
     async def unreferred_signups(self, window: Window) -> int:
         """Signups the business reported that came through no referral."""

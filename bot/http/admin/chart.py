@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from html import escape
 
+from bot.services.report_parts import DayCount
+
 WIDTH, HEIGHT = 720, 240
 LEFT, BOTTOM, TOP = 36, 28, 12
 
 
 def buckets(
-    daily: Sequence[tuple[str, int, int]], start: date, end: date, *, weekly: bool
+    daily: Sequence[DayCount], start: date, end: date, *, weekly: bool
 ) -> list[tuple[date, int, int]]:
     """Every day (or Monday-started week) from start to end, zeros included."""
     step = timedelta(days=7 if weekly else 1)
@@ -22,12 +24,12 @@ def buckets(
     while day <= end:
         sums[day] = [0, 0]
         day += step
-    for iso, signups, qualified in daily:
-        d = date.fromisoformat(iso)
+    for count in daily:
+        d = count.day
         key = d - timedelta(days=d.weekday()) if weekly else d
         if key in sums:
-            sums[key][0] += signups
-            sums[key][1] += qualified
+            sums[key][0] += count.signups
+            sums[key][1] += count.qualified
     return [(d, s[0], s[1]) for d, s in sorted(sums.items())]
 
 

@@ -9,11 +9,10 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.store.admin_views import AdminViews
 from bot.http.admin.chart import bar_chart, buckets
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
-from bot.services.reports import CHANNELS, Period, RewardTotal, report
+from bot.services.reports import CHANNELS, Period, RewardTotal, per_day, report
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last year"}
 
@@ -59,10 +58,7 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         period = Period.of_dates(start, end, channel)
         async with desk.store.snapshot() as tx:  # a report scans: messages go on meanwhile
             found = await report(tx, period)
-            daily = await AdminViews(tx.conn).daily(
-                since=period.start or desk.clock.now(), until=period.end or desk.clock.now(),
-                channel=channel,
-            )
+            daily = await per_day(tx, period)
         chart = bar_chart(
             buckets(daily, start, end, weekly=weekly),
             title=f"Signups and qualified referrals per {'week' if weekly else 'day'}",
