@@ -147,6 +147,7 @@ def create_app(
             work=bot.work,
             token=bot.settings.referral_api_token,
             context=bot.context,
+            kick=bot.dispatcher.kick,
         )
     )
     routes.extend(extra_routes)
