@@ -27,6 +27,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.app import ReferralBot, build
 from bot.channels.slack import Slack, StaffHandlers
+from bot.channels.slack_listeners import ACK_BUDGET
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.store import open_store
@@ -271,6 +272,7 @@ class SlackHarness:
         fake: FakeSlack,
         *,
         staff: Sequence[StaffHandlers] = (),
+        ack_budget: float = ACK_BUDGET,
     ) -> SlackHarness:
         settings = Settings(
             database_url=database_url,
@@ -280,7 +282,12 @@ class SlackHarness:
             slack_api_base_url=fake.base_url,
         )
         slack = Slack(
-            token=TOKEN, signing_secret=SECRET, base_url=fake.base_url, clock=clock, staff=staff
+            token=TOKEN,
+            signing_secret=SECRET,
+            base_url=fake.base_url,
+            clock=clock,
+            staff=staff,
+            ack_budget=ack_budget,
         )
         store = await open_store(database_url)
         bot = await build(settings, channels=[slack], clock=clock, store=store)
