@@ -4,13 +4,14 @@
 `chat.update` and files upload v2 (`files.getUploadURLExternal`, the upload URL,
 `files.completeUploadExternal`) on 127.0.0.1, records every call (JSON or form bodies, as
 slack_sdk sends them), and answers with Slack's own refusals when told to:
-`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx. `SlackHarness` wires the
-real bot, the Slack channel and the ASGI app to it, and posts requests signed with
-`SignatureVerifier.generate_signature`.
+`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx; or slowly (`delay`).
+`SlackHarness` wires the real bot, the Slack channel and the ASGI app to it, and posts requests
+signed with `SignatureVerifier.generate_signature`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -71,6 +72,7 @@ class FakeSlack:
         self.base_url = ""
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes sent to its upload URL
         self.shared_files: list[dict[str, Any]] = []  # completeUploadExternal bodies
+        self.delay = 0.0  # seconds chat.postMessage sits on a request (it is posted all the same)
 
     async def start(self) -> None:
         app = web.Application()
@@ -125,6 +127,8 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         answer: dict[str, Any] = handler(body)
+        if self.delay and method == "chat.postMessage":
+            await asyncio.sleep(self.delay)  # a slow day: the message is posted, the answer lags
         return web.json_response(answer)
 
     def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
