@@ -27,6 +27,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import ReferralBot, build
+from bot.channels.send_timeouts import SendTimeouts
 from bot.channels.slack import Slack, StaffHandlers
 from bot.channels.slack_listeners import ACK_BUDGET
 from bot.core.clock import FakeClock
@@ -277,6 +278,7 @@ class SlackHarness:
         *,
         staff: Sequence[StaffHandlers] = (),
         ack_budget: float = ACK_BUDGET,
+        send_timeout: float = SendTimeouts().total,
     ) -> SlackHarness:
         settings = Settings(
             database_url=database_url,
@@ -292,6 +294,7 @@ class SlackHarness:
             clock=clock,
             staff=staff,
             ack_budget=ack_budget,
+            timeout=send_timeout,
         )
         store = await open_store(database_url)
         bot = await build(settings, channels=[slack], clock=clock, store=store)

@@ -8,23 +8,17 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from prometheus_client import generate_latest
 
-from bot.app import ReferralBot, build
 from bot.channels.send_timeouts import SendTimeouts
-from bot.channels.slack import from_settings as slack_from_settings
 from bot.channels.telegram import Telegram
 from bot.core.clock import FakeClock
-from bot.core.config import Settings
 from bot.core.messages import Address, Outbound
 from bot.core.program import Delivery
-from tests.channels.fake_slack import SECRET as SLACK_SECRET
-from tests.channels.fake_slack import TEAM, FakeSlack
-from tests.channels.fake_slack import TOKEN as SLACK_TOKEN
+from tests.channels.fake_slack import TEAM, SlackHarness, running_fake
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_twilio import twilio_world
 
@@ -161,40 +155,24 @@ async def test_a_telegram_read_timeout_is_uncertain_not_transient() -> None:
 
 
 @contextlib.asynccontextmanager
-async def slack_world(database_url: str, clock: FakeClock) -> AsyncIterator[SlackWorld]:
-    fake = FakeSlack()
-    await fake.start()
-    settings = Settings(
-        database_url=database_url,
-        public_base_url="https://ref.example",
-        slack_bot_token=SLACK_TOKEN,
-        slack_signing_secret=SLACK_SECRET,
-        slack_api_base_url=fake.base_url,
-        provider_timeout_scale=SCALE,
-    )
-    channel = slack_from_settings(settings)
-    assert channel is not None
-    bot = await build(settings, channels=[channel], clock=clock)
-    try:
-        yield SlackWorld(fake, bot)
-    finally:
-        await bot.close()
-        await fake.stop()
+async def slack_world(database_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
+    async with running_fake() as fake:
+        timeout = SendTimeouts().total * SCALE
+        harness = await SlackHarness.open(database_url, clock, fake, send_timeout=timeout)
+        try:
+            yield harness
+        finally:
+            await harness.close()
 
 
-@dataclass(frozen=True)
-class SlackWorld:
-    fake: FakeSlack
-    bot: ReferralBot
-
-    async def enqueue(self, user: str, text: str) -> int:
-        now = self.bot.clock.now()
-        async with self.bot.store.transaction() as tx:
-            row_id = await tx.outbox.enqueue(
-                Outbound(Address("slack", f"{TEAM}:{user}"), text), kind="reply", due_at=now, at=now
-            )
-        assert row_id is not None
-        return row_id
+async def enqueue(world: SlackHarness, user: str, text: str) -> int:
+    now = world.clock.now()
+    async with world.bot.store.transaction() as tx:
+        row_id = await tx.outbox.enqueue(
+            Outbound(Address("slack", f"{TEAM}:{user}"), text), kind="reply", due_at=now, at=now
+        )
+    assert row_id is not None
+    return row_id
 
 
 @pytest.mark.parametrize("seconds", [6, 15, 25])
@@ -205,7 +183,7 @@ async def test_a_slow_slack_delivers_every_message_once(
         world.fake.delay = seconds * SCALE
         users = [f"U{i:04d}" for i in range(CUSTOMERS)]
         for user in users:
-            await world.enqueue(user, "Your link: https://ref.example/r/AB12")
+            await enqueue(world, user, "Your link: https://ref.example/r/AB12")
         await world.bot.dispatcher.dispatch_due()
         sent = Counter(body["channel"] for body in world.fake.posted)
         assert sent == Counter({user: 1 for user in users})
@@ -218,7 +196,7 @@ async def test_a_slack_too_slow_to_answer_sends_at_most_one_duplicate(
 ) -> None:
     async with slack_world(sqlite_url, clock) as world:
         world.fake.delay = 40 * SCALE  # past the 30 s timeout: did Slack post it? unknown
-        row_id = await world.enqueue("U0ALICE", "Thanks for joining!")
+        row_id = await enqueue(world, "U0ALICE", "Thanks for joining!")
         await world.bot.dispatcher.dispatch_due()
         clock.advance(UNCERTAIN_WAIT - timedelta(seconds=1))
         await world.bot.dispatcher.dispatch_due()

@@ -12,10 +12,11 @@ import pytest
 
 from bot.app import ReferralBot
 from bot.core.clock import FakeClock
-from bot.core.messages import Address, Inbound
 from bot.core.store import Store
 from bot.web import create_app
 from tests.http.dashboard_kit import dashboard_bot
+from tests.http.test_admin_auth import sign_in
+from tests.http.test_links import alice_code
 from tests.live_server import bind, serving
 
 PROXY = "127.0.0.1"  # the trusted proxy (FORWARDED_ALLOW_IPS)
@@ -35,14 +36,6 @@ async def served(
 def client_from(address: str, base: str) -> httpx.AsyncClient:
     transport = httpx.AsyncHTTPTransport(local_address=address)
     return httpx.AsyncClient(transport=transport, base_url=base)
-
-
-async def alice_code(bot: ReferralBot, clock: FakeClock) -> str:
-    await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now()))
-    async with bot.store.transaction() as tx:
-        found = await tx.participants.by_address(Address("console", "alice"))
-    assert found is not None
-    return found[0].code
 
 
 async def networks(bot: ReferralBot) -> list[str]:
@@ -114,6 +107,25 @@ async def test_the_web_chat_flood_limit_counts_the_resolved_address(
     assert flood[:50] == [202] * 50 and set(flood[50:]) == {429}
     assert neighbour == [202] * 10
     assert spoofed[:50] == [202] * 50 and set(spoofed[50:]) == {429}
+
+
+async def test_sign_in_attempts_are_limited_per_resolved_address(
+    served: tuple[ReferralBot, str],
+) -> None:
+    _, base = served
+
+    async def guesses(client: httpx.AsyncClient, addresses: list[str]) -> list[int]:
+        statuses = []
+        for n, address in enumerate(addresses):
+            client.headers["X-Forwarded-For"] = address
+            statuses.append((await sign_in(client, f"guess{n}@shop.example", "wrong")).status_code)
+        return statuses
+
+    async with client_from(PROXY, base) as proxy, client_from(STRANGER, base) as stranger:
+        assert await guesses(proxy, ["203.0.113.7"] * 6) == [401] * 5 + [429]
+        assert await guesses(proxy, ["203.0.113.8"]) == [401]  # someone else behind the proxy
+        spoofed = await guesses(stranger, [f"10.0.0.{n}" for n in range(6)])
+    assert spoofed == [401] * 5 + [429]
 
 
 async def test_the_access_log_shows_no_query_string(
