@@ -120,6 +120,7 @@ class Sweeps:
         async def first(tx: Tx, now: datetime) -> Done[int | None]:
             if not await tx.jobs.claim("prune-events", f"{now:%Y-%m-%dT%H}", at=now):
                 return Done(None)
+            await tx.jobs.forget("prune-events", before=now - EVENT_REPLAY_WINDOW)  # hourly rows
             return Done(await older(tx, now))
 
         async def more(tx: Tx, now: datetime) -> Done[int | None]:

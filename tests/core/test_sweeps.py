@@ -107,3 +107,6 @@ async def test_processed_event_ids_are_forgotten_after_the_replay_window(
     assert (await bot.inbox.message(update(1001, "COUNT"))).duplicate is True
     clock.advance(timedelta(days=7, hours=1))
     assert await bot.sweeps.prune_events() == 1
+    async with bot.store.transaction() as tx:
+        claims = await tx.conn.fetchval("SELECT COUNT(*) FROM job_runs WHERE job = 'prune-events'")
+    assert claims == 1  # this hour's; the old hours' claims go with the ids
