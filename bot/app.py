@@ -127,11 +127,14 @@ def web_channel(
     from bot.core.signing import Signer
 
     limit = RateLimit(clock=clock, rate=1.0, burst=10)  # a person types; a script floods
+    # Per address too, for a script minting visitor cookies; roomier, as an office shares one.
+    network = RateLimit(clock=clock, rate=5.0, burst=50)
     return WebChat(
         signer=Signer(secret, "web-chat-visitor", clock),
         page=ChatPage(pages=pages, title=program.name),
         clock=clock,
         allow=limit.allow,
+        allow_network=network.allow,
         secure=settings.public_base_url.startswith("https://"),
     )
 

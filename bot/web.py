@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import ReferralBot
+from bot.core.store.health import check_writes
 from bot.http.api import api_routes
 from bot.http.links import link_routes
 from bot.http.public_pages import Site, page_routes
@@ -85,13 +86,9 @@ def create_app(
     async def healthz(request: Request) -> Response:
         try:
             # A write, not SELECT 1: a read-only or full database answers reads and refuses
-            # every message. The heartbeat row is rewritten each time (no growth); the store
-            # opens each transaction afresh, so a file writable again recovers without restart.
-            async with bot.store.transaction() as tx:
-                await tx.conn.execute(
-                    "UPDATE schema_migrations SET applied_at = applied_at "
-                    "WHERE version = (SELECT MAX(version) FROM schema_migrations)"
-                )
+            # every message (bot/core/store/health.py). The store opens each transaction
+            # afresh, so a database writable again recovers without a restart.
+            await check_writes(bot.store)
             database = "ok"
         except Exception as exc:  # report, don't crash: this is the page that says what's wrong
             database = f"error: {type(exc).__name__}: {str(exc)[:200]}"
@@ -147,6 +144,7 @@ def create_app(
             work=bot.work,
             token=bot.settings.referral_api_token,
             context=bot.context,
+            kick=bot.dispatcher.kick,
         )
     )
     routes.extend(extra_routes)

@@ -11,6 +11,9 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from bot.core.config import Settings
+from bot.http.server import server_config
+
 
 def bind() -> tuple[socket.socket, str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -20,10 +23,20 @@ def bind() -> tuple[socket.socket, str]:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp, sock: socket.socket) -> AsyncIterator[None]:
-    config = uvicorn.Config(
-        app, lifespan="on", log_config=None, timeout_graceful_shutdown=1, ws="none"
-    )
+async def serving(
+    app: ASGIApp, sock: socket.socket, *, settings: Settings | None = None
+) -> AsyncIterator[None]:
+    """With `settings`, uvicorn configured as `serve` configures it (bot/http/server.py)."""
+    options: dict[str, object] = {
+        "lifespan": "on",
+        "log_config": None,
+        "timeout_graceful_shutdown": 1,
+        "ws": "none",
+    }
+    if settings is None:
+        config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    else:
+        config = server_config(app, settings, **options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:  # the server's own readiness flag, not a guess at how long

@@ -1,8 +1,14 @@
 """The Bolt listeners: each translates what Slack sent, hands it to the core, and acks.
 
-Slack wants an answer within 3 s. The core is given that long (less a margin) to record the
-message before the ack, so a crash after the ack cannot lose it; slower work carries on after the
-ack, and a retry from Slack meanwhile is a duplicate the engine ignores.
+Slack wants an answer within 3 s. An event is acknowledged only once the core has recorded it
+(the message stored and its replies queued, one transaction), so a crash after the ack cannot
+lose it. When recording takes longer than the budget, the event is answered 503 instead: Slack
+delivers it again (X-Slack-Retry-Num, up to 3 times over ~5 minutes), and the retry is a
+duplicate by event id if the first attempt, which carries on, committed meanwhile, or recorded
+afresh if it failed. https://docs.slack.dev/apis/events-api/#retries
+
+Slash commands and button clicks are never retried by Slack, and an error shows the person a
+failure, so those are acknowledged after the budget while their recording carries on.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.response import BoltResponse
 
 from bot.channels.slack_inbound import (
     ACTION_ID,
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 
 ACK_BUDGET = 2.5  # seconds: Slack's 3 s, less the time the answer takes to travel
 DRAIN_SECONDS = 5.0
+RETRY_LATER = 503  # not an ack: Slack delivers again anything but a 2xx answered in time
 
 StaffHandlers = Callable[[AsyncApp], None]
 """Registers more listeners on the Bolt app, ahead of the customer ones: the account manager's
@@ -46,16 +54,18 @@ class Handover:
         self._budget = budget
         self._pending: set[asyncio.Future[object]] = set()
 
-    async def __call__(self, inbound: Inbound) -> None:
+    async def __call__(self, inbound: Inbound) -> bool:
+        """True once the core recorded it; False when it is still at it after the budget."""
         task: asyncio.Future[object] = asyncio.ensure_future(self._inbox.message(inbound))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         await asyncio.wait({task}, timeout=self._budget)
         if task.done():
             task.result()  # a failure answers 500, and Slack retries the event
-            return
-        log.warning("slack %s not recorded within %.1fs; acking", inbound.event_id, self._budget)
+            return True
+        log.warning("slack %s not recorded within %.1fs", inbound.event_id, self._budget)
         task.add_done_callback(_log_failure)
+        return False
 
     async def drain(self) -> None:
         """Let messages still being recorded finish (on shutdown), for a few seconds at most."""
@@ -71,11 +81,13 @@ def _log_failure(task: asyncio.Future[object]) -> None:
 def listen(bolt: AsyncApp, *, handover: Handover, bot: BotIdentity, clock: Clock) -> None:
     """Register the customer listeners: DMs and mentions, `/referrals`, our buttons."""
 
-    async def on_message(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_message(ack: AsyncAck, body: dict[str, Any]) -> BoltResponse | None:
         inbound = from_event(body, bot=bot, now=clock.now())
-        if inbound is not None:
-            await handover(inbound)
+        if inbound is not None and not await handover(inbound):
+            # Bolt answers with a listener's own response when it returns one instead of acking.
+            return BoltResponse(status=RETRY_LATER, body={"error": "not recorded yet; retry"})
         await ack()
+        return None
 
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = from_command(body, now=clock.now())

@@ -4,8 +4,10 @@
   Nobody can pick someone else's id, and a cross-site page cannot post as the visitor: the
   cookie stays home and messages must be JSON, which a plain cross-site form cannot send.
 - In: `POST /chat/messages` with `{"text": ..., "id": ...}`; the client's id makes a retried
-  post one event. Rate-limited per visitor. Hostile text goes to the engine like any channel's
-  (it cleans NULs, bidi overrides and zero-width marks); over 10,000 characters is refused.
+  post one event. Rate-limited per visitor, and per client address (the one uvicorn resolved
+  from a trusted proxy's X-Forwarded-For), since a new visitor cookie costs nothing. Hostile
+  text goes to the engine like any channel's (it cleans NULs, bidi overrides and zero-width
+  marks); over 10,000 characters is refused.
 - Out: `GET /chat/events`, Server-Sent Events. `reach()` is the visitors connected to this
   process, so the dispatcher claims only their rows: a message to someone away waits in the
   outbox and goes when they come back (the connection kicks the dispatcher).
@@ -48,12 +50,20 @@ class WebChat:
     name = CHANNEL
 
     def __init__(
-        self, *, signer: Signer, page: ChatPage, clock: Clock, allow: Allow, secure: bool
+        self,
+        *,
+        signer: Signer,
+        page: ChatPage,
+        clock: Clock,
+        allow: Allow,
+        secure: bool,
+        allow_network: Allow = lambda network: True,
     ) -> None:
         self._signer = signer
         self._page = page
         self._clock = clock
         self._allow = allow
+        self._allow_network = allow_network
         self._secure = secure
         self._streams: dict[str, set[asyncio.Queue[str]]] = {}
         self._ids = itertools.count(1)
@@ -121,7 +131,8 @@ class WebChat:
             return _error(403, "no chat session: open /chat first")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(415, "send JSON: {\"text\": \"...\"}")
-        if not self._allow(visitor):
+        network = request.client.host if request.client else "unknown"
+        if not (self._allow(visitor) and self._allow_network(network)):
             return _error(429, "too many messages; wait a little", retry_after=5)
         try:
             body = json.loads(await request.body())

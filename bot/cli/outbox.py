@@ -12,6 +12,7 @@ from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
 from bot.core.store.outbox import STATUSES
 from bot.core.store.records import OutboxRow
+from bot.services.outbox_retry import NotRetryable, retry_outbox
 
 app = typer.Typer(help="Messages waiting, sent, or dead.", no_args_is_help=True)
 
@@ -98,15 +99,12 @@ def outbox_retry(
         raise fail(f"--status {status}: only dead or skipped rows can be retried")
 
     async def work(bot: ReferralBot) -> list[int]:
-        async with bot.store.transaction() as tx:
-            if row_id is None:
-                now = bot.clock.now()
-                return await tx.outbox.retry_all(status=status, channel=channel, now=now)
-            return [row_id] if await tx.outbox.retry(row_id, now=bot.clock.now()) else []
+        return await retry_outbox(bot.work, row_id=row_id, status=status, channel=channel)
 
-    retried = with_bot(work)
-    if row_id is not None and not retried:
-        raise fail(f"outbox row {row_id} is not dead or skipped (or does not exist)")
+    try:
+        retried = with_bot(work)
+    except NotRetryable as exc:
+        raise fail(str(exc)) from exc
     if row_id is not None:
         typer.echo(f"outbox row {row_id} is due again")
     else:

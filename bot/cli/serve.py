@@ -46,6 +46,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from bot.app import channels_from_settings
+    from bot.http.server import server_config
     from bot.web import create_app
 
     bot = await build(settings, channels=channels_from_settings(settings), web_chat=True)
@@ -54,8 +55,9 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
             "no provider channel is configured: the web chat runs at /chat, and "
             "`referral-bot chat` talks to the bot in the terminal"
         )
-    config = uvicorn.Config(
+    config = server_config(
         create_app(bot),
+        settings,
         host=host,
         port=port,
         lifespan="on",

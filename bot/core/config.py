@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     slack_staff_users: str = Field(default="")
     slack_notify_channel: str | None = None
 
+    # Proxies whose X-Forwarded-For names the client (uvicorn's setting, comma-separated IPs or
+    # networks, "*" for any): the click record and the rate limits use that address.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    # Slow clients (bot/http/slow_clients.py): seconds for a request's headers, and its body.
+    http_header_timeout: float = Field(default=10.0, gt=0)
+    http_body_timeout: float = Field(default=30.0, gt=0)
+
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.
     provider_timeout_scale: float = Field(default=1.0, gt=0)

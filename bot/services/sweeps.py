@@ -1,5 +1,5 @@
 """The periodic jobs: the daily reminder sweep, releasing reward holds, the staff's daily
-digest and the outcomes of account managers' asks.
+digest, the outcomes of account managers' asks, and forgetting processed event ids.
 
 Each run claims its period in `job_runs` in the same transaction as its work, so across any
 number of processes a period's run happens once, and a crash mid-run rolls back its claim too.
@@ -22,6 +22,12 @@ from bot.staff.digest import daily_digest
 from bot.staff.followup import ask_outcomes
 
 BATCH = 5_000
+# How long a provider may deliver the same event again: Slack retries for ~5 minutes (and its
+# signatures expire after 5), Twilio within its 15 s timeout and once to a fallback URL, and
+# Telegram keeps an unanswered update for 24 hours. A week is that, with room for an outage of
+# ours; an id older than this cannot come back, so the dedupe table stays small.
+EVENT_REPLAY_WINDOW = timedelta(days=7)
+PRUNE_BATCH = 10_000  # ids per transaction, so a first sweep of a big table holds no long lock
 
 
 class Sweeps:
@@ -35,6 +41,7 @@ class Sweeps:
         scheduler.every("release-holds", self.release_holds, seconds=300, now=True)
         scheduler.every("ask-outcomes", self.ask_outcomes, seconds=60)
         scheduler.every_day("digest", self.digest, hour=9)
+        scheduler.every("prune-events", self.prune_events, seconds=3600, now=True)
 
     async def reminders(self) -> int:
         """Queue today's reminders; returns how many were queued (0 if today's run happened)."""
@@ -102,3 +109,26 @@ class Sweeps:
 
         _, queued = await self._work.run_counted(work)
         return queued
+
+    async def prune_events(self) -> int:
+        """Delete processed event ids past the replay window, once an hour across processes,
+        in batches; returns how many went (0 if this hour's run happened elsewhere)."""
+
+        async def older(tx: Tx, now: datetime) -> int:
+            return await tx.events.prune(before=now - EVENT_REPLAY_WINDOW, limit=PRUNE_BATCH)
+
+        async def first(tx: Tx, now: datetime) -> Done[int | None]:
+            if not await tx.jobs.claim("prune-events", f"{now:%Y-%m-%dT%H}", at=now):
+                return Done(None)
+            await tx.jobs.forget("prune-events", before=now - EVENT_REPLAY_WINDOW)  # hourly rows
+            return Done(await older(tx, now))
+
+        async def more(tx: Tx, now: datetime) -> Done[int | None]:
+            return Done(await older(tx, now))
+
+        batch = await self._work.run(first)
+        pruned = batch or 0
+        while batch == PRUNE_BATCH:
+            batch = await self._work.run(more)
+            pruned += batch or 0
+        return pruned

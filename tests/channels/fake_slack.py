@@ -4,13 +4,14 @@
 `chat.update` and files upload v2 (`files.getUploadURLExternal`, the upload URL,
 `files.completeUploadExternal`) on 127.0.0.1, records every call (JSON or form bodies, as
 slack_sdk sends them), and answers with Slack's own refusals when told to:
-`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx. `SlackHarness` wires the
-real bot, the Slack channel and the ASGI app to it, and posts requests signed with
-`SignatureVerifier.generate_signature`.
+`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx; or slowly (`delay`).
+`SlackHarness` wires the real bot, the Slack channel and the ASGI app to it, and posts requests
+signed with `SignatureVerifier.generate_signature`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -26,7 +27,9 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import ReferralBot, build
+from bot.channels.send_timeouts import SendTimeouts
 from bot.channels.slack import Slack, StaffHandlers
+from bot.channels.slack_listeners import ACK_BUDGET
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.store import open_store
@@ -70,6 +73,7 @@ class FakeSlack:
         self.base_url = ""
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes sent to its upload URL
         self.shared_files: list[dict[str, Any]] = []  # completeUploadExternal bodies
+        self.delay = 0.0  # seconds chat.postMessage sits on a request (it is posted all the same)
 
     async def start(self) -> None:
         app = web.Application()
@@ -124,6 +128,8 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"}, status=404)
         answer: dict[str, Any] = handler(body)
+        if self.delay and method == "chat.postMessage":
+            await asyncio.sleep(self.delay)  # a slow day: the message is posted, the answer lags
         return web.json_response(answer)
 
     def _auth_test(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +277,8 @@ class SlackHarness:
         fake: FakeSlack,
         *,
         staff: Sequence[StaffHandlers] = (),
+        ack_budget: float = ACK_BUDGET,
+        send_timeout: float = SendTimeouts().total,
     ) -> SlackHarness:
         settings = Settings(
             database_url=database_url,
@@ -280,7 +288,13 @@ class SlackHarness:
             slack_api_base_url=fake.base_url,
         )
         slack = Slack(
-            token=TOKEN, signing_secret=SECRET, base_url=fake.base_url, clock=clock, staff=staff
+            token=TOKEN,
+            signing_secret=SECRET,
+            base_url=fake.base_url,
+            clock=clock,
+            staff=staff,
+            ack_budget=ack_budget,
+            timeout=send_timeout,
         )
         store = await open_store(database_url)
         bot = await build(settings, channels=[slack], clock=clock, store=store)

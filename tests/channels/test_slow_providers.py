@@ -1,11 +1,13 @@
 """A provider slow to answer gets every message once; one too slow to answer at all gets it at
-most twice (issue #13). Real SDKs against the loopback fakes; the provider's delays and our
-timeouts shrink together (PROVIDER_TIMEOUT_SCALE), so "25 s" takes half a second here while
-production keeps the real values of bot/channels/send_timeouts.py."""
+most twice (issue #13): Twilio, Telegram and Slack. Real SDKs against the loopback fakes; the
+provider's delays and our timeouts shrink together (PROVIDER_TIMEOUT_SCALE), so "25 s" takes
+half a second here while production keeps the real values of bot/channels/send_timeouts.py."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from bot.channels.telegram import Telegram
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
 from bot.core.program import Delivery
+from tests.channels.fake_slack import TEAM, SlackHarness, running_fake
 from tests.channels.fake_telegram import FakeTelegram
 from tests.channels.fake_twilio import twilio_world
 
@@ -149,3 +152,65 @@ async def test_a_telegram_read_timeout_is_uncertain_not_transient() -> None:
         await channel.stop()
         await fake.close()
     assert raised.value.reason == "uncertain" and "ReadTimeout" in raised.value.detail
+
+
+@contextlib.asynccontextmanager
+async def slack_world(database_url: str, clock: FakeClock) -> AsyncIterator[SlackHarness]:
+    async with running_fake() as fake:
+        timeout = SendTimeouts().total * SCALE
+        harness = await SlackHarness.open(database_url, clock, fake, send_timeout=timeout)
+        try:
+            yield harness
+        finally:
+            await harness.close()
+
+
+async def enqueue(world: SlackHarness, user: str, text: str) -> int:
+    now = world.clock.now()
+    async with world.bot.store.transaction() as tx:
+        row_id = await tx.outbox.enqueue(
+            Outbound(Address("slack", f"{TEAM}:{user}"), text), kind="reply", due_at=now, at=now
+        )
+    assert row_id is not None
+    return row_id
+
+
+@pytest.mark.parametrize("seconds", [6, 15, 25])
+async def test_a_slow_slack_delivers_every_message_once(
+    sqlite_url: str, clock: FakeClock, seconds: float
+) -> None:
+    async with slack_world(sqlite_url, clock) as world:
+        world.fake.delay = seconds * SCALE
+        users = [f"U{i:04d}" for i in range(CUSTOMERS)]
+        for user in users:
+            await enqueue(world, user, "Your link: https://ref.example/r/AB12")
+        await world.bot.dispatcher.dispatch_due()
+        sent = Counter(body["channel"] for body in world.fake.posted)
+        assert sent == Counter({user: 1 for user in users})
+        async with world.bot.store.transaction() as tx:
+            assert {row.status for row in await tx.outbox.recent()} == {"sent"}
+
+
+async def test_a_slack_too_slow_to_answer_sends_at_most_one_duplicate(
+    sqlite_url: str, clock: FakeClock
+) -> None:
+    async with slack_world(sqlite_url, clock) as world:
+        world.fake.delay = 40 * SCALE  # past the 30 s timeout: did Slack post it? unknown
+        row_id = await enqueue(world, "U0ALICE", "Thanks for joining!")
+        await world.bot.dispatcher.dispatch_due()
+        clock.advance(UNCERTAIN_WAIT - timedelta(seconds=1))
+        await world.bot.dispatcher.dispatch_due()
+        assert len(world.fake.posted) == 1  # not blindly again
+        world.fake.delay = 6 * SCALE  # the slow spell passed
+        clock.advance(timedelta(seconds=2))
+        await world.bot.dispatcher.dispatch_due()
+        clock.advance(UNCERTAIN_WAIT * 10)
+        await world.bot.dispatcher.dispatch_due()
+        assert len(world.fake.posted) == 2  # the one duplicate allowed, never a third
+        async with world.bot.store.transaction() as tx:
+            row = await tx.outbox.get(row_id)
+            history = await tx.outbox.history(row_id)
+        assert row is not None and (row.status, row.uncertain) == ("sent", 1)
+        assert [event for _, event, _ in history] == ["uncertain"]
+        metrics = generate_latest(world.bot.metrics.registry).decode()
+        assert 'referral_outbound_uncertain_total{channel="slack"} 1.0' in metrics

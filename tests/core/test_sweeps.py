@@ -1,11 +1,14 @@
-"""The periodic jobs, driven by the injected clock: reminders and the release of held rewards."""
+"""The periodic jobs, driven by the injected clock: reminders, the release of held rewards, and
+forgetting processed event ids."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+from bot.app import ReferralBot
 from bot.core.clock import FakeClock
+from bot.core.messages import Address, Inbound
 from bot.core.store import Store
 from tests.fakes import CollectingChannel
 from tests.flows.rewards_kit import program_file, running
@@ -83,3 +86,27 @@ amounts = [{ amount = 20 }]
     async with bot.store.transaction() as tx:
         rows = await tx.outbox.recent(limit=50)
     assert any(r.kind == "reward" and "$20.00" in r.text for r in rows)
+
+
+async def test_processed_event_ids_are_forgotten_after_the_replay_window(
+    bot: ReferralBot, clock: FakeClock
+) -> None:
+    def update(update_id: int, text: str) -> Inbound:
+        return Inbound(Address("console", "777"), text, f"update:{update_id}", clock.now())
+
+    assert (await bot.inbox.message(update(1000, "LINK"))).duplicate is False
+    clock.advance(timedelta(days=6))
+    assert (await bot.inbox.message(update(1001, "COUNT"))).duplicate is False
+    clock.advance(timedelta(days=1, minutes=1))  # update 1000 is a week and a minute old
+    assert await bot.sweeps.prune_events() == 1
+    assert await bot.sweeps.prune_events() == 0  # this hour's sweep has run
+    async with bot.store.transaction() as tx:
+        kept = await tx.conn.fetchall("SELECT event_id FROM inbound_events")
+    assert [r[0] for r in kept] == ["update:1001"]
+    # The recent one is still a duplicate when the provider delivers it again.
+    assert (await bot.inbox.message(update(1001, "COUNT"))).duplicate is True
+    clock.advance(timedelta(days=7, hours=1))
+    assert await bot.sweeps.prune_events() == 1
+    async with bot.store.transaction() as tx:
+        claims = await tx.conn.fetchval("SELECT COUNT(*) FROM job_runs WHERE job = 'prune-events'")
+    assert claims == 1  # this hour's; the old hours' claims go with the ids

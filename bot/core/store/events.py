@@ -1,4 +1,5 @@
-"""Processed provider events: each webhook delivery changes things once."""
+"""Processed provider events: each webhook delivery changes things once, within the window in
+which a provider may deliver it again (older ids are pruned)."""
 
 from __future__ import annotations
 
@@ -22,3 +23,14 @@ class Events:
             to_micros(at),
         )
         return row is not None
+
+    async def prune(self, *, before: datetime, limit: int) -> int:
+        """Forget up to `limit` of the ids received before `before`, oldest first; how many."""
+        rows = await self._conn.fetchall(
+            "DELETE FROM inbound_events WHERE (channel, event_id) IN ("
+            "SELECT channel, event_id FROM inbound_events WHERE received_at < ? "
+            "ORDER BY received_at LIMIT ?) RETURNING 1",
+            to_micros(before),
+            limit,
+        )
+        return len(rows)

@@ -22,3 +22,9 @@ class Jobs:
             to_micros(at),
         )
         return row is not None
+
+    async def forget(self, job: str, *, before: datetime) -> None:
+        """Drop the job's claims of periods started before `before` (they cannot recur)."""
+        await self._conn.execute(
+            "DELETE FROM job_runs WHERE job = ? AND started_at < ?", job, to_micros(before)
+        )

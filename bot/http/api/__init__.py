@@ -1,8 +1,8 @@
 """`/api/v1`: the business's site and CRM talk to the bot (bearer `REFERRAL_API_TOKEN`).
 
 Events in (`events.py`); participants, referrals, rewards and reports out (`reads.py`); reward
-decisions (`decisions.py`); the OpenAPI document (`openapi.py`). Every answer is JSON, errors
-included (`guard.py`).
+decisions (`decisions.py`); dead messages sent again (`outbox.py`); the OpenAPI document
+(`openapi.py`). Every answer is JSON, errors included (`guard.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.http.api.decisions import Decisions
 from bot.http.api.events import Events
 from bot.http.api.guard import Refusal, bearer
 from bot.http.api.openapi import openapi_document
+from bot.http.api.outbox import OutboxRetry
 from bot.http.api.reads import Reads
 from bot.services.conversions import Intake
 from bot.services.unit_of_work import UnitOfWork
@@ -36,6 +37,7 @@ def api_routes(
     work: UnitOfWork,
     token: str | None,
     context: Context,
+    kick: Callable[[], None] = lambda: None,
 ) -> list[BaseRoute]:
     check = bearer(token)
 
@@ -52,6 +54,7 @@ def api_routes(
     events = Events(intake=intake, clock=work.clock)
     reads = Reads(store=store, links=context.links)
     decide = Decisions(work=work, context=context)
+    outbox = OutboxRetry(work=work, kick=kick)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document())
@@ -67,5 +70,6 @@ def api_routes(
         Route(f"{v1}/rewards/{{id}}/void", guarded(decide.void), methods=["POST"]),
         Route(f"{v1}/rewards/{{id}}/issue", guarded(decide.issue), methods=["POST"]),
         Route(f"{v1}/reports/funnel", guarded(reads.funnel), methods=["GET"]),
+        Route(f"{v1}/outbox/retry", guarded(outbox.post), methods=["POST"]),
         Route(f"{v1}/openapi.json", openapi, methods=["GET"]),
     ]

@@ -10,6 +10,7 @@ from pydantic.json_schema import models_json_schema
 
 from bot.core.resources import ParticipantOut
 from bot.http.api.events import EventIn, EventOut
+from bot.http.api.outbox import RetryIn, RetryOut
 from bot.http.api.shapes import (
     MAX_ID,
     Decision,
@@ -28,9 +29,10 @@ from bot.http.api.shapes import (
 from bot.services.report_json import ReportOut
 
 REF = "#/components/schemas/{model}"
-INPUTS: tuple[type[BaseModel], ...] = (EventIn, VoidIn, IssueIn)
+INPUTS: tuple[type[BaseModel], ...] = (EventIn, VoidIn, IssueIn, RetryIn)
 OUTPUTS: tuple[type[BaseModel], ...] = (
-    EventOut, ParticipantOut, ParticipantPage, ReferralPage, RewardPage, Decision, ReportOut, Error
+    EventOut, ParticipantOut, ParticipantPage, ReferralPage, RewardPage, Decision, ReportOut,
+    RetryOut, Error,
 )  # fmt: skip
 
 
@@ -125,6 +127,15 @@ def openapi_document() -> dict[str, Any]:
         },
         "/api/v1/reports/funnel": {
             "get": _operation("The funnel for a period", ReportOut, query=(FunnelQuery,))
+        },
+        "/api/v1/outbox/retry": {
+            "post": _operation(
+                "Send dead (or skipped) messages again now: one by id, or all, maybe of a channel",
+                RetryOut,
+                body=RetryIn,
+                body_required=False,
+                refusals=(404, 409),
+            )
         },
     }
     for action, summary, body in (
