@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.kinds import DIRECT_KINDS
@@ -13,35 +14,40 @@ from bot.core.messages import Address, Button, Outbound
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import OutboxRow
 
-# (field, expression): records are built by field name, and SELECTs are written from this list.
-_SELECTED = (
-    ("id", "id"),
-    ("channel", "channel"),
-    ("address", "address"),
-    ("reply_to", "reply_to"),
-    ("participant_id", "participant_id"),
-    ("kind", "kind"),
-    ("text", "text"),
-    ("buttons", "buttons"),
-    ("dedupe_key", "dedupe_key"),
-    ("due_at", "due_at"),
-    ("status", "status"),
-    ("attempts", "attempts"),
-    ("last_error", "last_error"),
-    ("provider_id", "provider_id"),
-    ("delivery_status", "delivery_status"),
-    ("created_at", "created_at"),
-    ("sent_at", "sent_at"),
-    ("edit_of", "edit_of"),
-    ("thread", "thread"),
-    ("ephemeral", "ephemeral"),
-    ("markup", "markup"),
-    ("priority", "priority"),
-    ("uncertain", "uncertain"),
-    ("first_due_at", "COALESCE(first_due_at, due_at)"),
-)
-_FIELDS = tuple(name for name, _ in _SELECTED)
-_COLUMNS = ", ".join(expression for _, expression in _SELECTED)
+
+class _OutboxRow(NamedTuple):
+    """An outbox row as the store reads it, by column name: SELECTs are written from these
+    fields (with _EXPRESSIONS where a column is not read as it is), so a column added or moved
+    cannot shift another's value."""
+
+    id: int
+    channel: str
+    address: str
+    reply_to: str | None
+    participant_id: int | None
+    kind: str
+    text: str
+    buttons: str
+    dedupe_key: str | None
+    due_at: int
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_id: str | None
+    delivery_status: str | None
+    created_at: int
+    sent_at: int | None
+    edit_of: str | None
+    thread: str | None
+    ephemeral: int
+    markup: int
+    priority: int
+    uncertain: int
+    first_due_at: int
+
+
+_EXPRESSIONS = {"first_due_at": "COALESCE(first_due_at, due_at)"}  # rows from before 0040
+_COLUMNS = ", ".join(_EXPRESSIONS.get(name, name) for name in _OutboxRow._fields)
 _INSERTED = (
     "channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
     "created_at, edit_of, thread, ephemeral, markup, priority, first_due_at"
@@ -75,31 +81,31 @@ def delivery_rank(status: str | None) -> int:
 
 
 def _row(row: Row) -> OutboxRow:
-    r = dict(zip(_FIELDS, row, strict=True))
+    r = _OutboxRow._make(row)  # a row of another width raises
     return OutboxRow(
-        id=int(r["id"]),
-        to=Address(r["channel"], r["address"]),
-        reply_to=r["reply_to"],
-        participant_id=None if r["participant_id"] is None else int(r["participant_id"]),
-        kind=r["kind"],
-        text=r["text"],
-        buttons=tuple(Button(*button) for button in json.loads(r["buttons"])),
-        dedupe_key=r["dedupe_key"],
-        due_at=from_micros(r["due_at"]),
-        status=r["status"],
-        attempts=int(r["attempts"]),
-        last_error=r["last_error"],
-        provider_id=r["provider_id"],
-        delivery_status=r["delivery_status"],
-        created_at=from_micros(r["created_at"]),
-        sent_at=None if r["sent_at"] is None else from_micros(r["sent_at"]),
-        edit_of=r["edit_of"],
-        thread=r["thread"],
-        ephemeral=bool(r["ephemeral"]),
-        markup=bool(r["markup"]),
-        priority=int(r["priority"]),
-        uncertain=int(r["uncertain"]),
-        first_due_at=from_micros(r["first_due_at"]),
+        id=int(r.id),
+        to=Address(r.channel, r.address),
+        reply_to=r.reply_to,
+        participant_id=None if r.participant_id is None else int(r.participant_id),
+        kind=r.kind,
+        text=r.text,
+        buttons=tuple(Button(*button) for button in json.loads(r.buttons)),
+        dedupe_key=r.dedupe_key,
+        due_at=from_micros(r.due_at),
+        status=r.status,
+        attempts=int(r.attempts),
+        last_error=r.last_error,
+        provider_id=r.provider_id,
+        delivery_status=r.delivery_status,
+        created_at=from_micros(r.created_at),
+        sent_at=None if r.sent_at is None else from_micros(r.sent_at),
+        edit_of=r.edit_of,
+        thread=r.thread,
+        ephemeral=bool(r.ephemeral),
+        markup=bool(r.markup),
+        priority=int(r.priority),
+        uncertain=int(r.uncertain),
+        first_due_at=from_micros(r.first_due_at),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
@@ -15,36 +17,50 @@ from bot.core.store.webhook_endpoints import WebhookEndpoints
 from bot.core.store.webhook_events import CHANNEL as WEBHOOK
 from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
-# Records are built by column name from these lists, and every SELECT of them is written from
-# the same lists, so a column added or moved cannot shift another field's value.
-_FIELDS = (
-    "id",
-    "code",
-    "display_name",
-    "lang",
-    "lang_chosen",
-    "time_zone",
-    "is_customer",
-    "link_sent_at",
-    "referral_count",
-    "created_at",
-    "segment",
-    "company",
-    "customer_since",
-    "account_manager",
-    "last_purchase_at",
-    "pending_count",
-    "rejected_count",
-)
+
+class _ParticipantRow(NamedTuple):
+    """A participants row as the store reads it, by column name: every SELECT of participants
+    is written from these fields, so a column added or moved cannot shift another's value."""
+
+    id: int
+    code: str
+    display_name: str
+    lang: str
+    lang_chosen: int
+    time_zone: str | None
+    is_customer: int
+    link_sent_at: int | None
+    referral_count: int
+    created_at: int
+    segment: str
+    company: str | None
+    customer_since: int | None
+    account_manager: str | None
+    last_purchase_at: int | None
+    pending_count: int
+    rejected_count: int
+
+
+class _IdentityRow(NamedTuple):
+    channel: str
+    address: str
+    participant_id: int
+    reply_to: str | None
+    opted_out: int
+    unreachable: int
+
+
+_FIELDS = _ParticipantRow._fields
 _COLUMNS = ", ".join(f"p.{name}" for name in _FIELDS)
 _WIDTH = len(_FIELDS)
-IDENTITY_FIELDS = ("channel", "address", "participant_id", "reply_to", "opted_out", "unreachable")
+IDENTITY_FIELDS = _IdentityRow._fields
 _IDENTITY = ", ".join(f"i.{name}" for name in IDENTITY_FIELDS)
 _IDENTITY_WIDTH = len(IDENTITY_FIELDS)
 
 # A known sender's message: their identity marked seen and read with their participant, in one
-# statement. PostgreSQL joins the UPDATE's rows; SQLite's RETURNING may not name another table,
-# so each participant column is a subquery by primary key (measured: cheaper than a 2nd round).
+# statement. PostgreSQL joins the UPDATE's rows; SQLite's RETURNING may name no other table, so
+# the participant comes back as one JSON array from a subquery by primary key (measured: a
+# subquery per column costs more than the second statement it saves).
 _ARRIVE = {
     "postgres": (
         "WITH i AS (UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
@@ -54,9 +70,7 @@ _ARRIVE = {
     "sqlite": (
         "UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
         f"RETURNING {', '.join(IDENTITY_FIELDS)}, "
-        + ", ".join(
-            f"(SELECT p.{name} FROM participants p WHERE p.id = participant_id)" for name in _FIELDS
-        )
+        f"(SELECT json_array({_COLUMNS}) FROM participants p WHERE p.id = participant_id)"
     ),
 }
 
@@ -66,37 +80,37 @@ def _micros(value: int | None) -> datetime | None:
 
 
 def _participant(row: Row, offset: int = 0) -> Participant:
-    r = dict(zip(_FIELDS, row[offset : offset + _WIDTH], strict=True))
+    r = _ParticipantRow._make(row[offset : offset + _WIDTH])  # a short row raises
     return Participant(
-        id=int(r["id"]),
-        code=r["code"],
-        display_name=r["display_name"],
-        lang=r["lang"],
-        lang_chosen=bool(r["lang_chosen"]),
-        time_zone=r["time_zone"],
-        is_customer=bool(r["is_customer"]),
-        link_sent_at=_micros(r["link_sent_at"]),
-        referral_count=int(r["referral_count"]),
-        created_at=from_micros(r["created_at"]),
-        segment=r["segment"],
-        company=r["company"],
-        customer_since=_micros(r["customer_since"]),
-        account_manager=r["account_manager"],
-        last_purchase_at=_micros(r["last_purchase_at"]),
-        pending_count=int(r["pending_count"]),
-        rejected_count=int(r["rejected_count"]),
+        id=int(r.id),
+        code=r.code,
+        display_name=r.display_name,
+        lang=r.lang,
+        lang_chosen=bool(r.lang_chosen),
+        time_zone=r.time_zone,
+        is_customer=bool(r.is_customer),
+        link_sent_at=_micros(r.link_sent_at),
+        referral_count=int(r.referral_count),
+        created_at=from_micros(r.created_at),
+        segment=r.segment,
+        company=r.company,
+        customer_since=_micros(r.customer_since),
+        account_manager=r.account_manager,
+        last_purchase_at=_micros(r.last_purchase_at),
+        pending_count=int(r.pending_count),
+        rejected_count=int(r.rejected_count),
     )
 
 
 def identity_row(row: Row, offset: int = 0) -> Identity:
     """An identity from IDENTITY_FIELDS' columns, read from `offset` on."""
-    r = dict(zip(IDENTITY_FIELDS, row[offset : offset + _IDENTITY_WIDTH], strict=True))
+    r = _IdentityRow._make(row[offset : offset + _IDENTITY_WIDTH])
     return Identity(
-        address=Address(r["channel"], r["address"]),
-        participant_id=int(r["participant_id"]),
-        reply_to=r["reply_to"],
-        opted_out=bool(r["opted_out"]),
-        unreachable=bool(r["unreachable"]),
+        address=Address(r.channel, r.address),
+        participant_id=int(r.participant_id),
+        reply_to=r.reply_to,
+        opted_out=bool(r.opted_out),
+        unreachable=bool(r.unreachable),
     )
 
 
@@ -131,7 +145,11 @@ class Participants:
         row = await self._conn.fetchone(
             _ARRIVE[self._conn.dialect], to_micros(at), address.channel, address.id
         )
-        return None if row is None else (_participant(row, _IDENTITY_WIDTH), identity_row(row))
+        if row is None:
+            return None
+        if self._conn.dialect == "sqlite":
+            row = (*row[:_IDENTITY_WIDTH], *json.loads(row[_IDENTITY_WIDTH]))
+        return _participant(row, _IDENTITY_WIDTH), identity_row(row)
 
     async def lock(self, participant: Participant) -> Participant:
         """Their row locked until the transaction ends (signups for one code take turns from
