@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.core.messages import Address
 from bot.core.program import Program
 from bot.core.store import Tx
+from bot.core.store.flags import Facts
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -56,29 +57,27 @@ def _key(address: Address) -> tuple[str, str]:
     return (address.channel, address.id.strip())
 
 
-async def same_person(
-    tx: Tx, referrer_id: int, friend_id: int, claimed: Iterable[Address] = ()
+def same_person(
+    facts: Facts, referrer_id: int, friend_id: int, claimed: Iterable[Address] = ()
 ) -> bool:
     """Both sides share an identity, counting those the friend claims but another owns."""
     if referrer_id == friend_id:
         return True
-    keys: dict[int, set[tuple[str, str]]] = {referrer_id: set(), friend_id: set()}
-    for owner, channel, address in await tx.rewards.flags.identities(referrer_id, friend_id):
-        keys[owner].add(_key(Address(channel, address)))
-    theirs = keys[friend_id] | {_key(a) for a in claimed}
-    return not keys[referrer_id].isdisjoint(theirs)
+    theirs = {_key(i.address) for i in facts.identities.get(friend_id, ())}
+    theirs |= {_key(a) for a in claimed}
+    return not theirs.isdisjoint(_key(i.address) for i in facts.identities.get(referrer_id, ()))
 
 
 async def suspicions(
-    tx: Tx, program: Program, *, referrer_id: int, origin: Origin, at: datetime
+    tx: Tx, program: Program, *, facts: Facts, origin: Origin, at: datetime
 ) -> list[str]:
     """The reasons to hold this signup for review (none, usually), counting those before it.
 
-    The caller holds the referrer's lock, so concurrent signups for one code are counted one
-    after another, never all at once."""
+    The caller read `facts` (the signups through the code in the last HOUR) holding the
+    referrer's lock, so concurrent signups for one code are counted one after another."""
     rules, flags = program.fraud, tx.rewards.flags
     reasons = []
-    if await flags.signups_for(referrer_id, since=at - HOUR) >= rules.signups_per_code_per_hour:
+    if facts.recent_signups >= rules.signups_per_code_per_hour:
         reasons.append("velocity")
     limit = rules.signups_per_network_per_day
     if origin.network is not None and (

@@ -8,15 +8,17 @@ and the events API both come through here, so both get the fraud rules and the r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.core.fraud import Origin, record, same_person, suspicions, trace
+from bot.core.fraud import HOUR, Origin, record, same_person, suspicions, trace
 from bot.core.messages import Address
 from bot.core.program import Program
 from bot.core.rewards import RewardNews, qualify
 from bot.core.store import Tx
-from bot.core.store.records import Participant, Referral
+from bot.core.store.flags import Facts
+from bot.core.store.participants import reachable
+from bot.core.store.records import Identity, Participant, Referral
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,10 @@ class Signup:
     reason: str | None  # why it does not count, one of records.REASONS
     news: RewardNews = field(default_factory=RewardNews)  # rewards the signup earned
     held: tuple[str, ...] = ()  # fraud flags: counted, but its rewards wait for a reviewer
+    # When it counts: the referrer as it leaves them (their count includes this friend), and
+    # where to reach them; read with the rules' facts, so the thanks need not read them again.
+    referrer: Participant | None = None
+    reach: Identity | None = None
 
 
 def is_existing_customer(friend: Participant) -> bool:
@@ -32,9 +38,9 @@ def is_existing_customer(friend: Participant) -> bool:
     return friend.is_customer or friend.link_sent_at is not None or friend.referral_count > 0
 
 
-async def _refusal(
-    tx: Tx,
+def _refusal(
     program: Program,
+    facts: Facts,
     *,
     referrer: Participant,
     friend: Participant,
@@ -42,9 +48,9 @@ async def _refusal(
     claimed: Iterable[Address],
     at: datetime,
 ) -> str | None:
-    if await same_person(tx, referrer.id, friend.id, claimed):
+    if same_person(facts, referrer.id, friend.id, claimed):
         return "self_referral"
-    if await tx.referrals.of_friend(friend.id) is not None:
+    if facts.friend_referred:
         return "already_referred"  # first code wins
     if is_existing_customer(friend):
         return "already_customer"
@@ -52,6 +58,13 @@ async def _refusal(
     if at - referred_at > timedelta(days=program.attribution_days):
         return "attribution_expired"
     return None
+
+
+def _counted(referrer: Participant, referral: Referral) -> Participant:
+    """The referrer's row as the referrals trigger (migration 0090) just left it: one more
+    friend who counts. The row was read holding its lock, so nobody else moved it since."""
+    pending = referrer.pending_count + (referral.status == "signed_up")
+    return replace(referrer, referral_count=referrer.referral_count + 1, pending_count=pending)
 
 
 async def sign_up(
@@ -69,12 +82,14 @@ async def sign_up(
     """`origin`: where the friend came from (the API's visitor id, network, device);
     `claimed`: identifiers the friend gave that may belong to someone else (self-referral)."""
     origin = await trace(tx, code, origin or Origin())
-    reason = await _refusal(
-        tx, program, referrer=referrer, friend=friend, origin=origin, claimed=claimed, at=at
+    # Signups for one code take turns from here: the rules' counts below see the ones before.
+    referrer = await tx.participants.lock(referrer)
+    facts = await tx.rewards.flags.signup_facts(referrer.id, friend.id, since=at - HOUR)
+    reason = _refusal(
+        program, facts, referrer=referrer, friend=friend, origin=origin, claimed=claimed, at=at
     )
     if reason is None:
-        await tx.rewards.flags.lock_referrer(referrer.id)
-        held = await suspicions(tx, program, referrer_id=referrer.id, origin=origin, at=at)
+        held = await suspicions(tx, program, facts=facts, origin=origin, at=at)
         # Counted at once when the signup is what qualifies and nothing needs a review.
         at_once = program.qualifying_event == "signup" and not held
         referral = await tx.referrals.create(
@@ -91,7 +106,8 @@ async def sign_up(
             news = RewardNews()
             if program.qualifying_event == "signup":
                 news = await qualify(tx, program, referral, at=at, flags=held)
-            return Signup(referral, None, news, tuple(held))
+            reach = reachable(facts.identities.get(referrer.id, ()))
+            return Signup(referral, None, news, tuple(held), _counted(referrer, referral), reach)
         reason = "already_referred"  # a concurrent join won the race; the constraint decided
     await tx.referrals.create(
         referrer_id=referrer.id,

@@ -1,4 +1,4 @@
-""" "How many friends have I referred?": counted from the referral rows, with what did not count.
+""" "How many friends have I referred?": read off the referrer's row, with what did not count.
 
 "Why didn't my friend count?" is answered here in plain words: refusals (own code, already a
 customer, already referred, too late), and referrals that earned nothing (cap reached, held for
@@ -24,15 +24,16 @@ SHOWN = 3  # the most recent friends who did not count; older ones are no news
 
 
 async def my_count(ctx: Context, turn: Turn) -> Effects:
-    cat, lang = ctx.catalogs, turn.lang
-    counts = await turn.tx.referrals.counts(turn.participant.id)
-    notes = await turn.tx.rewards.flags.notes(turn.participant.id)
-    if counts.counted == 0:
-        lines = [cat.text(lang, "count.none", link=ctx.links.web(turn.participant.code))]
+    cat, lang, me = ctx.catalogs, turn.lang, turn.participant
+    # The counts are on the sender's row, read as their message came in (kept by triggers in
+    # the statements that change referrals): no counting here.
+    notes = await turn.tx.rewards.flags.notes(me.id)
+    if me.referral_count == 0:
+        lines = [cat.text(lang, "count.none", link=ctx.links.web(me.code))]
     else:
-        lines = [cat.text(lang, "count.total", count=counts.counted)]
+        lines = [cat.text(lang, "count.total", count=me.referral_count)]
         # Held or refunded friends are not "waiting to qualify": they are listed with why.
-        waiting = counts.pending - sum(1 for n in notes if n.status == "signed_up")
+        waiting = me.pending_count - sum(1 for n in notes if n.status == "signed_up")
         if waiting:
             lines.append(cat.text(lang, "count.pending", count=waiting))
     # Past the cap a friend still counts (and got theirs): listed with the others, with the cap.
@@ -41,9 +42,9 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
     if milestone:
         lines.append(milestone)
     keep = len(lines)
-    if counts.counted:
+    if me.referral_count:
         lines += await friend_lines(ctx, turn, frozenset(n.referral_id for n in notes))
-    if counts.rejected or notes:
+    if me.rejected_count or notes:
         lines.extend(await _not_counted(cat, turn, notes))
     shown = fit(lines, keep=keep, more=lambda n: cat.text(lang, "list.more", count=n))
     return Effects.say("\n".join(shown), *menu(cat, lang, "LINK", "TOP"))

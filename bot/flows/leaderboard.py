@@ -16,20 +16,18 @@ TOP = 10
 
 async def leaderboard(ctx: Context, turn: Turn) -> Effects:
     cat, lang = ctx.catalogs, turn.lang
-    board = await turn.tx.referrals.board(TOP)
+    me = turn.participant  # their count as their message read it: the rank comes with the board
+    board, rank = await turn.tx.referrals.board_and_rank(TOP, me.referral_count)
     if not board:
         return Effects.say(cat.text(lang, "leaderboard.empty"), *menu(cat, lang, "LINK"))
     lines = [cat.text(lang, "leaderboard.header")]
     names = distinct_masks([entry.display_name for entry in board])
     for entry, name in zip(board, names, strict=True):
-        mine = entry.participant_id == turn.participant.id
+        mine = entry.participant_id == me.id
         key = "leaderboard.row_you" if mine else "leaderboard.row"
         lines.append(cat.text(lang, key, rank=entry.rank, name=name, count=entry.count))
-    rank = await turn.tx.referrals.rank(turn.participant.id)
     if rank is None:
         lines.append(cat.text(lang, "leaderboard.you_unranked"))
     else:
-        lines.append(
-            cat.text(lang, "leaderboard.you", rank=rank, count=turn.participant.referral_count)
-        )
+        lines.append(cat.text(lang, "leaderboard.you", rank=rank, count=me.referral_count))
     return Effects.say("\n".join(lines), *menu(cat, lang, "LINK", "COUNT"))

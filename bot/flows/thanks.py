@@ -15,7 +15,7 @@ from bot.core.i18n import Catalogs
 from bot.core.messages import Outbound, Scheduled
 from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
-from bot.core.store.records import Participant, Referral
+from bot.core.store.records import Identity, Participant, Referral
 from bot.flows.fit import SEGMENTS
 from bot.flows.names import first_name
 from bot.flows.reward_news import Note, schedule
@@ -29,10 +29,17 @@ async def thank_referrer(
     friend: Participant,
     now: datetime,
     also: Sequence[Note] = (),
+    known: tuple[Participant, Identity | None] | None = None,
 ) -> Effects:
-    """`also`: notes for the referrer to add below the thanks, in the same message."""
-    referrer = await tx.participants.get(referral.referrer_id)
-    identity = await tx.participants.reachable_identity(referral.referrer_id)
+    """`also`: notes for the referrer to add below the thanks, in the same message.
+    `known`: the referrer as this transaction left them and where to reach them, when the
+    caller has read them already (the signup has); else they are read here."""
+    referrer: Participant | None
+    if known is not None:
+        referrer, identity = known
+    else:
+        referrer = await tx.participants.get(referral.referrer_id)
+        identity = await tx.participants.reachable_identity(referral.referrer_id)
     if referrer is None or identity is None:
         return Effects()
     # referral_count is kept with every status change in this transaction (the store contract

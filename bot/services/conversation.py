@@ -101,9 +101,8 @@ class Engine:
     async def _participant(
         self, tx: Tx, inbound: Inbound, now: datetime
     ) -> tuple[Participant, Identity, bool]:
-        found = await tx.participants.by_address(inbound.sender)
+        found = await tx.participants.arrive(inbound.sender, now)  # read and marked seen
         if found is not None:
-            await tx.participants.seen(inbound.sender, now)
             return found[0], found[1], False
         profile = inbound.profile
         known = profile.lang if profile.lang in LANGUAGES else None

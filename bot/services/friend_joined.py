@@ -47,8 +47,8 @@ async def friend_joined(
     claimed: Iterable[Address] = (),
     friend_is_told: bool = False,
 ) -> Joined:
-    """`friend_is_told`: the friend is in this conversation and hears their reward in the
-    welcome, so it is not told again as news."""
+    """`referrer`, `friend`: as read in this transaction. `friend_is_told`: the friend is in
+    this conversation and hears their reward in the welcome, so it is not told again as news."""
     signup = await sign_up(
         tx,
         program=ctx.program,
@@ -65,11 +65,14 @@ async def friend_joined(
         return Joined(signup)
     news = signup.news.without_grants_to(friend.id) if friend_is_told else signup.news
     mine = notes(ctx, RewardNews(granted=news.granted_to(referral.referrer_id)))
+    known = None if signup.referrer is None else (signup.referrer, signup.reach)
     thanks = await thank_referrer(
-        ctx.catalogs, tx, referral=referral, friend=friend, now=now, also=mine
+        ctx.catalogs, tx, referral=referral, friend=friend, now=now, also=mine, known=known
     )
     told = await announce(ctx, tx, news.without_grants_to(referral.referrer_id), now=now)
-    staff = await referral_made(ctx, tx, referral=referral, now=now)
+    staff = await referral_made(
+        ctx, tx, referral=referral, now=now, referrer=signup.referrer, friend=friend
+    )
     return Joined(signup, thanks + told + staff)
 
 

@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.effects import Effects
 from bot.core.messages import Address, Outbound
 from bot.core.store import Store, Tx
+from bot.core.store.outbox import Queued
 
 T = TypeVar("T")
 
@@ -41,26 +42,24 @@ Work = Callable[[Tx, datetime], Awaitable[Done[T]]]
 
 
 async def enqueue(tx: Tx, effects: Effects, *, at: datetime, sender: Sender | None = None) -> int:
-    """Queue the effects; returns how many rows were new (dedupe keys decide)."""
-    count = 0
+    """Queue the effects, all in one statement; returns how many rows were new (dedupe keys
+    decide)."""
+    rows: list[Queued] = []
     if sender is not None:
         for reply in effects.replies:
             message = Outbound(sender.address, reply.text, reply.buttons, sender.reply_to)
-            row_id = await tx.outbox.enqueue(
-                message, kind=reply.kind, due_at=at, at=at, participant_id=sender.participant_id
-            )
-            count += row_id is not None
+            rows.append(Queued(message, reply.kind, at, participant_id=sender.participant_id))
     for scheduled, participant_id in effects.scheduled:
-        row_id = await tx.outbox.enqueue(
-            scheduled.message,
-            kind=scheduled.kind,
-            due_at=scheduled.due_at,
-            at=at,
-            dedupe_key=scheduled.dedupe_key,
-            participant_id=participant_id,
+        rows.append(
+            Queued(
+                scheduled.message,
+                scheduled.kind,
+                scheduled.due_at,
+                dedupe_key=scheduled.dedupe_key,
+                participant_id=participant_id,
+            )
         )
-        count += row_id is not None
-    return count
+    return await tx.outbox.enqueue_many(rows, at=at) if rows else 0
 
 
 class UnitOfWork:

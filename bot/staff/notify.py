@@ -14,18 +14,27 @@ from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
 from bot.core.rewards import RewardNews
 from bot.core.store import Tx
-from bot.core.store.records import Referral
+from bot.core.store.records import Participant, Referral
 from bot.staff.access import person
 from bot.staff.clients import label, who
 from bot.staff.mrkdwn import medium
 from bot.staff.referral_card import card_key, follow
 
 
-async def referral_made(ctx: Context, tx: Tx, *, referral: Referral, now: datetime) -> Effects:
-    """A friend signed up through a code and it counted."""
+async def referral_made(
+    ctx: Context,
+    tx: Tx,
+    *,
+    referral: Referral,
+    now: datetime,
+    referrer: Participant | None = None,
+    friend: Participant | None = None,
+) -> Effects:
+    """A friend signed up through a code and it counted. `referrer`, `friend`: both sides as
+    read in this transaction, when the caller has them (else they are read here)."""
     effects = await follow(ctx, tx, referral.id, now=now)
-    referrer = await tx.participants.get(referral.referrer_id)
-    friend = await tx.participants.get(referral.friend_id)
+    referrer = referrer or await tx.participants.get(referral.referrer_id)
+    friend = friend or await tx.participants.get(referral.friend_id)
     if referrer is None or friend is None:
         return effects
     text = (

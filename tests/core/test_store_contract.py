@@ -158,6 +158,10 @@ async def test_board_and_rank(store: Store) -> None:
         ]
         assert await tx.referrals.rank(people[0]) == 3
         assert await tx.referrals.rank(people[4]) is None
+        # The board with the asker's rank in one statement, from the count their row says.
+        assert await tx.referrals.board_and_rank(10, 1) == (board, 3)
+        assert await tx.referrals.board_and_rank(2, 3) == (board[:2], 1)
+        assert await tx.referrals.board_and_rank(10, 0) == (board, None)
 
 
 async def test_rank_across_id_blocks_follows_every_count_change(store: Store) -> None:

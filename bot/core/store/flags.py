@@ -6,11 +6,14 @@ reason code, and the review that resolved it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
+from bot.core.store.participants import _IDENTITY, identity_row
+from bot.core.store.records import Identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,26 +36,49 @@ class NotCounted:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What a signup's rules decide on, read together (`Flags.signup_facts`)."""
+
+    identities: Mapping[int, tuple[Identity, ...]]  # per side, the identity used last first
+    friend_referred: bool
+    recent_signups: int
+
+
 class Flags:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def lock_referrer(self, referrer_id: int) -> None:
-        """Signups for one code take turns from here on (SQLite: every writer takes turns)."""
-        if self._conn.dialect == "postgres":
-            await self._conn.execute(
-                "SELECT 1 FROM participants WHERE id = ? FOR NO KEY UPDATE", referrer_id
-            )
-
-    async def identities(self, *participant_ids: int) -> list[tuple[int, str, str]]:
-        """(participant id, channel, address) of every identity of these participants."""
-        marks = ", ".join("?" for _ in participant_ids)
+    async def signup_facts(self, referrer_id: int, friend_id: int, *, since: datetime) -> Facts:
+        """What the signup rules ask of the store, in one statement: both sides' identities
+        (the same person?), whether the friend is referred already (first code wins), and the
+        signups through the referrer's code since `since` (too many?)."""
         rows = await self._conn.fetchall(
-            f"SELECT participant_id, channel, address FROM identities "
-            f"WHERE participant_id IN ({marks})",
-            *participant_ids,
+            f"SELECT 'identity', {_IDENTITY}, i.last_seen_at, i.created_at FROM identities i "
+            "WHERE i.participant_id IN (?, ?) "
+            "UNION ALL SELECT 'referred', NULL, NULL, COUNT(*), NULL, 0, 0, 0, 0 FROM referrals "
+            "WHERE friend_id = ? AND status <> 'rejected' "
+            "UNION ALL SELECT 'recent', NULL, NULL, COUNT(*), NULL, 0, 0, 0, 0 FROM referrals "
+            "WHERE referrer_id = ? AND created_at > ? AND status <> 'rejected'",
+            referrer_id,
+            friend_id,
+            friend_id,
+            referrer_id,
+            to_micros(since),
         )
-        return [(int(r[0]), r[1], r[2]) for r in rows]
+        totals = {row[0]: int(row[3]) for row in rows if row[0] != "identity"}
+        found = sorted(
+            (row for row in rows if row[0] == "identity"), key=lambda row: (row[-2], row[-1])
+        )
+        identities: dict[int, list[Identity]] = {referrer_id: [], friend_id: []}
+        for row in reversed(found):  # the identity used last first, as identities_of orders
+            identity = identity_row(row, 1)
+            identities[identity.participant_id].append(identity)
+        return Facts(
+            {owner: tuple(found) for owner, found in identities.items()},
+            friend_referred=totals["referred"] > 0,
+            recent_signups=totals["recent"],
+        )
 
     async def raise_flag(self, referral_id: int, reason: str, *, at: datetime) -> None:
         await self._conn.execute(
@@ -91,16 +117,6 @@ class Flags:
             device,
             to_micros(at),
         )
-
-    async def signups_for(self, referrer_id: int, *, since: datetime) -> int:
-        """Signups through this referrer's code since then (refusals excluded)."""
-        value = await self._conn.fetchval(
-            "SELECT COUNT(*) FROM referrals WHERE referrer_id = ? AND created_at > ? "
-            "AND status <> 'rejected'",
-            referrer_id,
-            to_micros(since),
-        )
-        return int(value)
 
     async def signups_from(self, *, column: str, value: str, since: datetime) -> int:
         assert column in ("network", "device")  # a column name, never user input

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.kinds import DIRECT_KINDS
@@ -12,11 +14,46 @@ from bot.core.messages import Address, Button, Outbound
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import OutboxRow
 
-_COLUMNS = (
-    "id, channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
-    "status, attempts, last_error, provider_id, delivery_status, created_at, sent_at, "
-    "edit_of, thread, ephemeral, markup, priority, uncertain, COALESCE(first_due_at, due_at)"
+
+class _OutboxRow(NamedTuple):
+    """An outbox row as the store reads it, by column name: SELECTs are written from these
+    fields (with _EXPRESSIONS where a column is not read as it is), so a column added or moved
+    cannot shift another's value."""
+
+    id: int
+    channel: str
+    address: str
+    reply_to: str | None
+    participant_id: int | None
+    kind: str
+    text: str
+    buttons: str
+    dedupe_key: str | None
+    due_at: int
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_id: str | None
+    delivery_status: str | None
+    created_at: int
+    sent_at: int | None
+    edit_of: str | None
+    thread: str | None
+    ephemeral: int
+    markup: int
+    priority: int
+    uncertain: int
+    first_due_at: int
+
+
+_EXPRESSIONS = {"first_due_at": "COALESCE(first_due_at, due_at)"}  # rows from before 0040
+_COLUMNS = ", ".join(_EXPRESSIONS.get(name, name) for name in _OutboxRow._fields)
+_INSERTED = (
+    "channel, address, reply_to, participant_id, kind, text, buttons, dedupe_key, due_at, "
+    "created_at, edit_of, thread, ephemeral, markup, priority, first_due_at"
 )
+_ROW_MARKS = "(" + ", ".join("?" for _ in _INSERTED.split(", ")) + ")"
+BATCH = 500  # rows per INSERT: 16 parameters each stays far below SQLite's 32,766
 STATUSES = ("scheduled", "sending", "sent", "dead", "skipped")
 
 # Which addresses a dispatcher may claim, per channel: None means every address.
@@ -43,31 +80,69 @@ def delivery_rank(status: str | None) -> int:
     return _DELIVERY_ORDER.get(status, 0)
 
 
-def _row(r: Row) -> OutboxRow:
+def _row(row: Row) -> OutboxRow:
+    r = _OutboxRow._make(row)  # a row of another width raises
     return OutboxRow(
-        id=int(r[0]),
-        to=Address(r[1], r[2]),
-        reply_to=r[3],
-        participant_id=None if r[4] is None else int(r[4]),
-        kind=r[5],
-        text=r[6],
-        buttons=tuple(Button(*button) for button in json.loads(r[7])),
-        dedupe_key=r[8],
-        due_at=from_micros(r[9]),
-        status=r[10],
-        attempts=int(r[11]),
-        last_error=r[12],
-        provider_id=r[13],
-        delivery_status=r[14],
-        created_at=from_micros(r[15]),
-        sent_at=None if r[16] is None else from_micros(r[16]),
-        edit_of=r[17],
-        thread=r[18],
-        ephemeral=bool(r[19]),
-        markup=bool(r[20]),
-        priority=int(r[21]),
-        uncertain=int(r[22]),
-        first_due_at=from_micros(r[23]),
+        id=int(r.id),
+        to=Address(r.channel, r.address),
+        reply_to=r.reply_to,
+        participant_id=None if r.participant_id is None else int(r.participant_id),
+        kind=r.kind,
+        text=r.text,
+        buttons=tuple(Button(*button) for button in json.loads(r.buttons)),
+        dedupe_key=r.dedupe_key,
+        due_at=from_micros(r.due_at),
+        status=r.status,
+        attempts=int(r.attempts),
+        last_error=r.last_error,
+        provider_id=r.provider_id,
+        delivery_status=r.delivery_status,
+        created_at=from_micros(r.created_at),
+        sent_at=None if r.sent_at is None else from_micros(r.sent_at),
+        edit_of=r.edit_of,
+        thread=r.thread,
+        ephemeral=bool(r.ephemeral),
+        markup=bool(r.markup),
+        priority=int(r.priority),
+        uncertain=int(r.uncertain),
+        first_due_at=from_micros(r.first_due_at),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One message to queue with others in a single INSERT (`Outbox.enqueue_many`)."""
+
+    message: Outbound
+    kind: str
+    due_at: datetime
+    dedupe_key: str | None = None
+    participant_id: int | None = None
+
+
+def _values(row: Queued, at: datetime) -> tuple[object, ...]:
+    message = row.message
+    buttons = json.dumps(
+        [[b.label, b.value, *([b.action] if b.action else [])] for b in message.buttons],
+        ensure_ascii=False,
+    )
+    return (
+        message.to.channel,
+        message.to.id,
+        message.reply_to,
+        row.participant_id,
+        row.kind,
+        message.text,
+        buttons,
+        row.dedupe_key,
+        to_micros(row.due_at),
+        to_micros(at),
+        message.edit_of,
+        message.thread,
+        int(message.ephemeral),
+        int(message.markup),
+        0 if row.kind in DIRECT_KINDS else 1,
+        to_micros(row.due_at),
     )
 
 
@@ -109,33 +184,27 @@ class Outbox:
         participant_id: int | None = None,
     ) -> int | None:
         """Queue a message; None when its dedupe key was queued before (same cause, once)."""
-        buttons = json.dumps(
-            [[b.label, b.value, *([b.action] if b.action else [])] for b in message.buttons],
-            ensure_ascii=False,
-        )
         row = await self._conn.fetchone(
-            "INSERT INTO outbox (channel, address, reply_to, participant_id, kind, text, buttons, "
-            "dedupe_key, due_at, created_at, edit_of, thread, ephemeral, markup, priority, "
-            "first_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO outbox ({_INSERTED}) VALUES {_ROW_MARKS} "
             "ON CONFLICT DO NOTHING RETURNING id",
-            message.to.channel,
-            message.to.id,
-            message.reply_to,
-            participant_id,
-            kind,
-            message.text,
-            buttons,
-            dedupe_key,
-            to_micros(due_at),
-            to_micros(at),
-            message.edit_of,
-            message.thread,
-            int(message.ephemeral),
-            int(message.markup),
-            0 if kind in DIRECT_KINDS else 1,
-            to_micros(due_at),
+            *_values(Queued(message, kind, due_at, dedupe_key, participant_id), at),
         )
         return None if row is None else int(row[0])
+
+    async def enqueue_many(self, rows: Sequence[Queued], *, at: datetime) -> int:
+        """Queue several messages in one statement (per BATCH); returns how many were new,
+        the rest having had their dedupe key queued before."""
+        new = 0
+        for start in range(0, len(rows), BATCH):
+            chunk = rows[start : start + BATCH]
+            params = [value for row in chunk for value in _values(row, at)]
+            inserted = await self._conn.fetchall(
+                f"INSERT INTO outbox ({_INSERTED}) VALUES {', '.join([_ROW_MARKS] * len(chunk))} "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                *params,
+            )
+            new += len(inserted)
+        return new
 
     async def claim_due(
         self,

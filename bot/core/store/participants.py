@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
@@ -14,13 +17,62 @@ from bot.core.store.webhook_endpoints import WebhookEndpoints
 from bot.core.store.webhook_events import CHANNEL as WEBHOOK
 from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
-_COLUMNS = (
-    "p.id, p.code, p.display_name, p.lang, p.lang_chosen, p.time_zone, p.is_customer, "
-    "p.link_sent_at, p.referral_count, p.created_at, p.segment, p.company, p.customer_since, "
-    "p.account_manager, p.last_purchase_at"
-)
-_WIDTH = 15
-_IDENTITY = "i.channel, i.address, i.participant_id, i.reply_to, i.opted_out, i.unreachable"
+
+class _ParticipantRow(NamedTuple):
+    """A participants row as the store reads it, by column name: every SELECT of participants
+    is written from these fields, so a column added or moved cannot shift another's value."""
+
+    id: int
+    code: str
+    display_name: str
+    lang: str
+    lang_chosen: int
+    time_zone: str | None
+    is_customer: int
+    link_sent_at: int | None
+    referral_count: int
+    created_at: int
+    segment: str
+    company: str | None
+    customer_since: int | None
+    account_manager: str | None
+    last_purchase_at: int | None
+    pending_count: int
+    rejected_count: int
+
+
+class _IdentityRow(NamedTuple):
+    channel: str
+    address: str
+    participant_id: int
+    reply_to: str | None
+    opted_out: int
+    unreachable: int
+
+
+_FIELDS = _ParticipantRow._fields
+_COLUMNS = ", ".join(f"p.{name}" for name in _FIELDS)
+_WIDTH = len(_FIELDS)
+IDENTITY_FIELDS = _IdentityRow._fields
+_IDENTITY = ", ".join(f"i.{name}" for name in IDENTITY_FIELDS)
+_IDENTITY_WIDTH = len(IDENTITY_FIELDS)
+
+# A known sender's message: their identity marked seen and read with their participant, in one
+# statement. PostgreSQL joins the UPDATE's rows; SQLite's RETURNING may name no other table, so
+# the participant comes back as one JSON array from a subquery by primary key (measured: a
+# subquery per column costs more than the second statement it saves).
+_ARRIVE = {
+    "postgres": (
+        "WITH i AS (UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
+        f"RETURNING {', '.join(IDENTITY_FIELDS)}) "
+        f"SELECT {_IDENTITY}, {_COLUMNS} FROM i JOIN participants p ON p.id = i.participant_id"
+    ),
+    "sqlite": (
+        "UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
+        f"RETURNING {', '.join(IDENTITY_FIELDS)}, "
+        f"(SELECT json_array({_COLUMNS}) FROM participants p WHERE p.id = participant_id)"
+    ),
+}
 
 
 def _micros(value: int | None) -> datetime | None:
@@ -28,35 +80,49 @@ def _micros(value: int | None) -> datetime | None:
 
 
 def _participant(row: Row, offset: int = 0) -> Participant:
-    r = row[offset : offset + _WIDTH]
+    r = _ParticipantRow._make(row[offset : offset + _WIDTH])  # a short row raises
     return Participant(
-        id=int(r[0]),
-        code=r[1],
-        display_name=r[2],
-        lang=r[3],
-        lang_chosen=bool(r[4]),
-        time_zone=r[5],
-        is_customer=bool(r[6]),
-        link_sent_at=_micros(r[7]),
-        referral_count=int(r[8]),
-        created_at=from_micros(r[9]),
-        segment=r[10],
-        company=r[11],
-        customer_since=_micros(r[12]),
-        account_manager=r[13],
-        last_purchase_at=_micros(r[14]),
+        id=int(r.id),
+        code=r.code,
+        display_name=r.display_name,
+        lang=r.lang,
+        lang_chosen=bool(r.lang_chosen),
+        time_zone=r.time_zone,
+        is_customer=bool(r.is_customer),
+        link_sent_at=_micros(r.link_sent_at),
+        referral_count=int(r.referral_count),
+        created_at=from_micros(r.created_at),
+        segment=r.segment,
+        company=r.company,
+        customer_since=_micros(r.customer_since),
+        account_manager=r.account_manager,
+        last_purchase_at=_micros(r.last_purchase_at),
+        pending_count=int(r.pending_count),
+        rejected_count=int(r.rejected_count),
     )
 
 
-def _identity(row: Row, offset: int = 0) -> Identity:
-    r = row[offset : offset + 6]
+def identity_row(row: Row, offset: int = 0) -> Identity:
+    """An identity from IDENTITY_FIELDS' columns, read from `offset` on."""
+    r = _IdentityRow._make(row[offset : offset + _IDENTITY_WIDTH])
     return Identity(
-        address=Address(r[0], r[1]),
-        participant_id=int(r[2]),
-        reply_to=r[3],
-        opted_out=bool(r[4]),
-        unreachable=bool(r[5]),
+        address=Address(r.channel, r.address),
+        participant_id=int(r.participant_id),
+        reply_to=r.reply_to,
+        opted_out=bool(r.opted_out),
+        unreachable=bool(r.unreachable),
     )
+
+
+def reachable(identities: Iterable[Identity]) -> Identity | None:
+    """Where to reach someone unprompted, of their identities the one used last first: the
+    first that is a way to message them and still open."""
+    for identity in identities:
+        if identity.address.channel not in MESSAGING:
+            continue  # an email or CRM id identifies a person; it is not a way to reach them
+        if not identity.opted_out and not identity.unreachable:
+            return identity
+    return None
 
 
 class Participants:
@@ -71,7 +137,31 @@ class Participants:
             address.channel,
             address.id,
         )
-        return None if row is None else (_participant(row), _identity(row, _WIDTH))
+        return None if row is None else (_participant(row), identity_row(row, _WIDTH))
+
+    async def arrive(self, address: Address, at: datetime) -> tuple[Participant, Identity] | None:
+        """`by_address` for someone writing now: their identity is marked seen in the same
+        statement. None for an address we do not know (nothing is written then)."""
+        row = await self._conn.fetchone(
+            _ARRIVE[self._conn.dialect], to_micros(at), address.channel, address.id
+        )
+        if row is None:
+            return None
+        if self._conn.dialect == "sqlite":
+            row = (*row[:_IDENTITY_WIDTH], *json.loads(row[_IDENTITY_WIDTH]))
+        return _participant(row, _IDENTITY_WIDTH), identity_row(row)
+
+    async def lock(self, participant: Participant) -> Participant:
+        """Their row locked until the transaction ends (signups for one code take turns from
+        here on), as it stands now: PostgreSQL's locking read returns the newest committed row.
+        SQLite's writers take turns for the whole transaction, so the row read is still true."""
+        if self._conn.dialect != "postgres":
+            return participant
+        row = await self._conn.fetchone(
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ? FOR NO KEY UPDATE",
+            participant.id,
+        )
+        return participant if row is None else _participant(row)
 
     async def get(self, participant_id: int) -> Participant | None:
         row = await self._conn.fetchone(
@@ -122,7 +212,7 @@ class Participants:
             row = await self._conn.fetchone(
                 "INSERT INTO participants (code, display_name, lang, time_zone, is_customer, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING "
-                f"RETURNING {_COLUMNS.replace('p.', '')}",
+                f"RETURNING {', '.join(_FIELDS)}",
                 new_code(),
                 display_name,
                 lang,
@@ -156,7 +246,7 @@ class Participants:
             "ORDER BY i.last_seen_at DESC, i.created_at DESC",
             participant_id,
         )
-        return [_identity(row) for row in rows]
+        return [identity_row(row) for row in rows]
 
     async def seen(self, address: Address, at: datetime) -> None:
         await self._conn.execute(
@@ -168,12 +258,7 @@ class Participants:
 
     async def reachable_identity(self, participant_id: int) -> Identity | None:
         """Where to reach a participant unprompted: the identity they used last, if open."""
-        for identity in await self.identities_of(participant_id):
-            if identity.address.channel not in MESSAGING:
-                continue  # an email or CRM id identifies a person; it is not a way to reach them
-            if not identity.opted_out and not identity.unreachable:
-                return identity
-        return None
+        return reachable(await self.identities_of(participant_id))
 
     async def identity(self, address: Address) -> Identity | None:
         row = await self._conn.fetchone(
@@ -181,7 +266,7 @@ class Participants:
             address.channel,
             address.id,
         )
-        return None if row is None else _identity(row)
+        return None if row is None else identity_row(row)
 
     async def set_language(self, participant_id: int, lang: str, *, chosen: bool) -> None:
         await self._conn.execute(

@@ -36,6 +36,10 @@ class Participant:
     customer_since: datetime | None = None
     account_manager: str | None = None  # a Slack user id
     last_purchase_at: datetime | None = None
+    # Referrals still waiting to qualify, and refused ones; kept by triggers (migration 0090)
+    # beside referral_count, the ones that count.
+    pending_count: int = 0
+    rejected_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Referrals: who brought whom, through which code, and how far it got.
 
 Constraints decide races: one counted referral per friend, one row per (referrer, friend).
-`participants.referral_count` is kept in the same transaction as every status change so the
-leaderboard is an index read; tests check it against COUNT(*).
+`participants.referral_count` (and pending_count, rejected_count) follow every referral row by
+trigger (migration 0090), in the statement that changes it, so the leaderboard is an index read
+and a count is a row read; tests check them against COUNT(*).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection, Row
-from bot.core.store.records import COUNTED, QUALIFIED, BoardEntry, Referral, ReferralCounts
+from bot.core.store.records import QUALIFIED, BoardEntry, Referral, ReferralCounts
 from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 
 _COLUMNS = (
@@ -111,8 +112,6 @@ class Referrals:
         )
         if row is None:
             return None
-        if status in COUNTED:
-            await self._bump(referrer_id, 1)
         referral = _referral(row)
         if status == "rejected":
             await self._events.referral("referral.rejected", referral, at=at)
@@ -156,9 +155,6 @@ class Referrals:
             referral_id,
         )
         assert row is not None
-        delta = (status in COUNTED) - (before.status in COUNTED)
-        if delta:
-            await self._bump(before.referrer_id, delta)
         after = _referral(row)
         if status == "qualified" and before.status not in QUALIFIED:
             await self._events.referral("referral.qualified", after, at=at)
@@ -216,20 +212,31 @@ class Referrals:
     async def board(self, limit: int = 10) -> list[BoardEntry]:
         """The top of the board with standard competition ranks: equal counts share a rank
         and the next rank skips (1, 2, 2, 4)."""
+        return (await self.board_and_rank(limit, 0))[0]
+
+    async def board_and_rank(self, limit: int, count: int) -> tuple[list[BoardEntry], int | None]:
+        """`board`, and in the same statement the rank of someone with `count` friends
+        counted (None for none): one more than the people with more, from rank_buckets (as
+        `rank`). The asker's count is on the row their message read."""
         rows = await self._conn.fetchall(
-            "SELECT id, display_name, referral_count FROM participants "
-            "WHERE referral_count > 0 ORDER BY referral_count DESC, id LIMIT ?",
+            "SELECT * FROM (SELECT id, display_name, referral_count FROM participants "
+            "WHERE referral_count > 0 ORDER BY referral_count DESC, id LIMIT ?) top "
+            "UNION ALL SELECT NULL, NULL, COALESCE(SUM(participants), 0) FROM rank_buckets "
+            "WHERE referral_count > ?",
             limit,
+            count,
         )
+        ahead = next(int(r[2]) for r in rows if r[0] is None)
+        top = sorted((r for r in rows if r[0] is not None), key=lambda r: (-int(r[2]), int(r[0])))
         entries: list[BoardEntry] = []
-        for i, r in enumerate(rows):
-            count = int(r[2])
-            tied = entries and entries[-1].count == count
+        for i, r in enumerate(top):
+            count_here = int(r[2])
+            tied = entries and entries[-1].count == count_here
             rank = entries[-1].rank if tied else i + 1
             entries.append(
-                BoardEntry(rank=rank, participant_id=int(r[0]), display_name=r[1], count=count)
+                BoardEntry(rank=rank, participant_id=int(r[0]), display_name=r[1], count=count_here)
             )
-        return entries
+        return entries, (ahead + 1 if count > 0 else None)
 
     async def rank(self, participant_id: int) -> int | None:
         """Competition rank: one more than the number of people with more referrals, summed
@@ -272,10 +279,3 @@ class Referrals:
             )
             for r in rows
         ]
-
-    async def _bump(self, referrer_id: int, delta: int) -> None:
-        await self._conn.execute(
-            "UPDATE participants SET referral_count = referral_count + ? WHERE id = ?",
-            delta,
-            referrer_id,
-        )

@@ -11,7 +11,7 @@ from datetime import datetime
 from bot.core.clock import from_micros, to_micros
 from bot.core.store.database import Connection
 from bot.core.store.participants import _COLUMNS as PARTICIPANT  # one row shape, one reader
-from bot.core.store.participants import _IDENTITY, _identity, _participant
+from bot.core.store.participants import _IDENTITY, _participant, identity_row
 from bot.core.store.records import Identity, Participant
 
 ASKED = ("sent", "sending", "scheduled")  # an ask on its way counts as asked
@@ -95,7 +95,7 @@ class StaffViews:
             *participant_ids,
         )
         for row in rows:
-            identity = _identity(row)
+            identity = identity_row(row)
             found[identity.participant_id].append(identity)
         return found
 

@@ -187,10 +187,14 @@ async def _check(store: Store, prog: Program, people: list[Participant]) -> None
             assert before is None or (before, status) in allowed, (before, status)
             last[reward_id] = status
         stored = await tx.conn.fetchall(
-            "SELECT p.referral_count, (SELECT COUNT(*) FROM referrals r WHERE r.referrer_id = p.id "
-            "AND r.status <> 'rejected') FROM participants p"
+            "SELECT p.referral_count, p.pending_count, p.rejected_count, "
+            "(SELECT COUNT(*) FROM referrals r WHERE r.referrer_id = p.id "
+            "AND r.status <> 'rejected'), (SELECT COUNT(*) FROM referrals r "
+            "WHERE r.referrer_id = p.id AND r.status = 'signed_up'), (SELECT COUNT(*) "
+            "FROM referrals r WHERE r.referrer_id = p.id AND r.status = 'rejected') "
+            "FROM participants p"
         )
-        assert all(int(a) == int(b) for a, b in stored)
+        assert all(tuple(map(int, row[:3])) == tuple(map(int, row[3:])) for row in stored)
 
 
 async def _run(prog: Program, script: list[Op], url: str = "sqlite:///:memory:") -> None:
