@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     slack_api_base_url: str | None = None
     slack_staff_users: str = Field(default="")
     slack_notify_channel: str | None = None
+
+    # Provider pacing claimed in the database, shared by every process on it: auto (on with
+    # PostgreSQL, off with SQLite), on, off. See bot/delivery/shared_pacing.py.
+    shared_pacing: Literal["auto", "on", "off"] = "auto"
 
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.

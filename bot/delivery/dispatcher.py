@@ -39,6 +39,7 @@ from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_s
 from bot.delivery.pacing import Pacer
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Observe, Sender
+from bot.delivery.shared_pacing import SharedPacing
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Dispatcher:
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
         observe: Observe | None = None,
+        shared: SharedPacing | None = None,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
@@ -88,6 +90,7 @@ class Dispatcher:
             retry=self._retry,
             breakers=self._breakers,
             observe=observe,
+            shared=shared if pacing is not None else None,
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
