@@ -28,6 +28,7 @@ from bot.core.store.webhook_events import WebhookTargets
 from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import REAL_CLOCK_MARGIN
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.scheduler import Scheduler
 from bot.delivery.shared_pacing import SharedPacing
@@ -198,6 +199,7 @@ async def build(
         ),
         observe=metrics.delivery_outcome,
         shared=SharedPacing(store, clock) if realtime and shared else None,
+        margin=REAL_CLOCK_MARGIN if realtime else 0.0,
     )
     if web is not None:
         web.wake_with(dispatcher.kick)

@@ -36,7 +36,7 @@ from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Pacer, with_margin
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Observe, Sender
 from bot.delivery.shared_pacing import SharedPacing
@@ -65,13 +65,15 @@ class Dispatcher:
         breakers: Breakers | None = None,
         observe: Observe | None = None,
         shared: SharedPacing | None = None,
+        margin: float = 0.0,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
         self._clock = clock
         self._policy = policy
         self._renderer = renderer
-        self._pacing = pacing
+        # `margin`: a real clock's safety margin on every gap (pacing.REAL_CLOCK_MARGIN).
+        self._pacing = None if pacing is None else with_margin(pacing, margin)
         self._pacer = Pacer() if pacing is not None else None
         self._hold = hold
         self._batch = batch

@@ -262,8 +262,15 @@ class Sender:
                         self._pacer.pause(scope, now + wait)
                     if self._shared is not None:
                         await tx.pace.pause(scope.key, until=to_micros(now + wait))
+                # A paused channel is claimed again only when the pause ends, so the row keeps
+                # its due time and with it its place in the queue: moved to the pause's end it
+                # would wait behind the whole backlog queued before the 429.
+                keep = failure.wide and self._pacer is not None
                 await tx.outbox.reschedule(
-                    row.id, due_at=now + wait, error=str(failure), count_attempt=False
+                    row.id,
+                    due_at=row.due_at if keep else now + wait,
+                    error=str(failure),
+                    count_attempt=False,
                 )
                 self._observe(channel, "rate_limited")
             elif failure.reason == "opted_out":

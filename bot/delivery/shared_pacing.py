@@ -8,11 +8,12 @@ strict schedule of pacing.py, only claimed across processes, so the sum over eve
 `worker` stays under each provider's limit. The in-process Pacer still plans and orders the
 sends of one process (and learns from each claim when the shared scope is free next).
 
-Safety margin: every process reads the same system clock, but each send starts when its own
-event loop gets round to it, a fraction of a millisecond to a few late; a send that starts late
-crowds the next one, which another process claimed from the schedule rather than from the late
-send's real start. Each claimed gap is therefore `MARGIN` longer than cost / rate plus `SLACK`:
-2% and 0.2 ms, 0.87 ms on Telegram's 33.3 ms (it paces at 29.2 of 30/s), 20 ms on a 1/s chat.
+Clocks: every process reads the same system clock, but each send starts when its own event
+loop gets round to it, a fraction of a millisecond to a few late, and a late send crowds the
+next, which another process claimed from the schedule rather than from the late send's real
+start. The margin that covers it is the one every real-clock pacer has (pacing.py,
+`REAL_CLOCK_MARGIN`, 1.5%: 0.5 ms per Telegram gap, 15 ms per 1/s chat): the rates given here
+are already lowered by it, so the shared and the in-process schedules agree.
 
 A claim is one short transaction per send. On PostgreSQL that is on by default; on SQLite a
 second process can only share the file on one machine and the extra commit per send costs one
@@ -31,15 +32,13 @@ from bot.core.store import Store
 from bot.core.store.pace import Booking, Claimed
 from bot.delivery.pacing import Pace, Scope
 
-MARGIN = 0.02  # share of each gap added
-SLACK = 200  # microseconds added
 PRUNE_EVERY = 1000  # claims; then forget scopes idle for `IDLE`
 IDLE = timedelta(minutes=10)
 
 
 def gap(cost: float, scope: Scope) -> int:
-    """Microseconds a send keeps its scope busy in the shared schedule, margin included."""
-    return math.ceil(cost / scope.per_second * 1_000_000 * (1 + MARGIN)) + SLACK
+    """Microseconds a send keeps its scope busy (rounded up, as in pacing.py)."""
+    return math.ceil(cost / scope.per_second * 1_000_000)
 
 
 def wanted(mode: str, dialect: str) -> bool:

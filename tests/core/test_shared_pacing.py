@@ -79,7 +79,7 @@ async def test_two_dispatchers_sharing_the_pace_keep_every_limit_and_send_each_m
     await drain(clock, both)
     assert referee.violations == []
     assert sorted(s.message.text for s in referee.sends) == sorted(texts)
-    # At the limit, not below it: 12 SMS at 1/s take 11 s and a little (the 2% margin).
+    # At the limit, not below it: 12 SMS at 1/s take 11 s.
     assert referee.times("twilio-sender")[-1] - start < timedelta(seconds=11.5)
 
 
