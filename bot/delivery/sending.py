@@ -103,10 +103,7 @@ class Sender:
             return
         if not await self._take(row, token):
             return
-        go, claimed = await self._claim_shared(row, pace, slot)
-        if not go:
-            return
-        if self._pacer is not None and not await self._wait_ready(row, pace, slot, claimed):
+        if not await self._until_slot(row, pace, slot):
             return
         sending = self._channels[row.to.channel].send(outbound(row))
         if self._pacer is not None:  # nothing is awaited from the ready check to the send
@@ -157,6 +154,14 @@ class Sender:
                 await tx.outbox.mark_skipped(row.id, reason=reason)
                 return False
         return True
+
+    async def _until_slot(self, row: OutboxRow, pace: Pace, slot: datetime | None) -> bool:
+        """Wait until the send may start (claiming its slot in the database first, with shared
+        pacing); False when the row went back to the outbox instead."""
+        go, claimed = await self._claim_shared(row, pace, slot)
+        if not go:
+            return False
+        return self._pacer is None or await self._wait_ready(row, pace, slot, claimed)
 
     async def _claim_shared(
         self, row: OutboxRow, pace: Pace, slot: datetime | None
