@@ -14,6 +14,8 @@ A row that may not go yet returns to the outbox without counting an attempt: to 
 hours, to when the weekly cap frees, or to just before its pacing slot. With a real clock, rows
 whose slot is within `hold` wait in memory instead, so that sends land exactly on their slots.
 `dispatch_due` sends one row after another (tests, the terminal chat); `run` sends concurrently.
+With `shared` pacing each send also claims its slot in the database (shared_pacing.py), so that
+several processes on one database keep each provider's limit together.
 """
 
 from __future__ import annotations
