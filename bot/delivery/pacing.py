@@ -224,6 +224,14 @@ class Pacer:
         if book.paused_until is None or until > book.paused_until:
             book.paused_until = until
 
+    def paused_past(self, pace: Pace, moment: datetime) -> bool:
+        """Whether a 429's pause in one of the message's scopes lasts beyond `moment`."""
+        for scope in pace.scopes:
+            book = self._books.get(scope.key)
+            if book is not None and book.paused_until is not None and book.paused_until > moment:
+                return True
+        return False
+
     def shared(self, scope_key: str, free: datetime) -> None:
         """A database claim saw this scope next free at `free` (other processes' sends count)."""
         book = self._books.get(scope_key)

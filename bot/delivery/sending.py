@@ -201,6 +201,14 @@ class Sender:
                 continue
             if ready <= now:
                 return True
+            if claimed is not None and self._pacer.paused_past(pace, claimed):
+                # A 429 came after the claim: sent at the pause's end this row would crowd the
+                # slots other processes claimed for then. Back to the outbox, in its place.
+                async with self._store.transaction() as tx:
+                    await tx.outbox.reschedule(
+                        row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
+                    )
+                return False
             if ready - now > self._hold:
                 async with self._store.transaction() as tx:
                     await tx.outbox.reschedule(
