@@ -38,6 +38,10 @@ def plan(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
             "bench/telegram_burst.py", *repeat, "--pacing", "off", *pg,
             *(["--referrers", "50", "--friends", "500"] if small else []),
         ]))
+    if args.postgres:
+        benches.append(("Several processes on one PostgreSQL database", [
+            "bench/scale.py", *pg, *(["--chats", "150"] if small else []),
+        ]))
     benches += [
         ("Signed Twilio webhooks", ["bench/webhooks.py", *repeat,
                                     *(["--seconds", "3"] if small else [])]),

@@ -28,8 +28,11 @@ from bot.core.store.webhook_events import WebhookTargets
 from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import REAL_CLOCK_MARGIN
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.scheduler import Scheduler
+from bot.delivery.shared_pacing import SharedPacing
+from bot.delivery.shared_pacing import wanted as shared_pacing_wanted
 from bot.flows.held_thanks import HeldThanks
 from bot.flows.routes import routes
 from bot.http.ratelimit import RateLimit
@@ -172,6 +175,7 @@ async def build(
     realtime = clock is None  # pacing needs time that passes; an injected test clock does not
     clock = clock or SystemClock()
     store = store or await open_store(settings.database_url, webhooks=webhook_targets(settings))
+    shared = shared_pacing_wanted(settings.shared_pacing, store.dialect)
     program, grammar, catalogs = _program_and_catalogs(settings)
     pages = load_pages()
     secret = settings.session_secret or await signing_secret(store, clock)
@@ -197,6 +201,8 @@ async def build(
             max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
         ),
         observe=metrics.delivery_outcome,
+        shared=SharedPacing(store, clock) if realtime and shared else None,
+        margin=REAL_CLOCK_MARGIN if realtime else 0.0,
     )
     if web is not None:
         web.wake_with(dispatcher.kick)

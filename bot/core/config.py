@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +45,9 @@ class Settings(BaseSettings):
     # Slow clients (bot/http/slow_clients.py): seconds for a request's headers, and its body.
     http_header_timeout: float = Field(default=10.0, gt=0)
     http_body_timeout: float = Field(default=30.0, gt=0)
+    # Provider pacing claimed in the database, shared by every process on it: auto (on with
+    # PostgreSQL, off with SQLite), on, off. See bot/delivery/shared_pacing.py.
+    shared_pacing: Literal["auto", "on", "off"] = "auto"
 
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.

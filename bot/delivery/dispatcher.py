@@ -14,6 +14,8 @@ A row that may not go yet returns to the outbox without counting an attempt: to 
 hours, to when the weekly cap frees, or to just before its pacing slot. With a real clock, rows
 whose slot is within `hold` wait in memory instead, so that sends land exactly on their slots.
 `dispatch_due` sends one row after another (tests, the terminal chat); `run` sends concurrently.
+With `shared` pacing each send also claims its slot in the database (shared_pacing.py), so that
+several processes on one database keep each provider's limit together.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
 from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import Claim, between_slots, plan_claims, plan_sends
-from bot.delivery.pacing import Pacer
+from bot.delivery.pacing import Pacer, with_margin
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Observe, Sender
+from bot.delivery.shared_pacing import SharedPacing
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +66,16 @@ class Dispatcher:
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
         observe: Observe | None = None,
+        shared: SharedPacing | None = None,
+        margin: float = 0.0,
     ) -> None:
         self._store = store
         self._channels = dict(channels)
         self._clock = clock
         self._policy = policy
         self._renderer = renderer
-        self._pacing = pacing
+        # `margin`: a real clock's safety margin on every gap (pacing.REAL_CLOCK_MARGIN).
+        self._pacing = None if pacing is None else with_margin(pacing, margin)
         self._pacer = Pacer() if pacing is not None else None
         self._hold = hold
         self._batch = batch
@@ -88,6 +94,7 @@ class Dispatcher:
             retry=self._retry,
             breakers=self._breakers,
             observe=observe,
+            shared=shared if pacing is not None else None,
         )
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()

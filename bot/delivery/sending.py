@@ -2,11 +2,15 @@
 claim's lease already covers the send, so no commit), send at the exact moment the pacer
 allows, and record what came of it.
 
-Failures: a 429 pauses the scope for its retry-after and the row waits without losing an
-attempt; opted-out and blocked mark the address and skip the row; other permanent failures
-(invalid number, channel not found, auth) make the row dead at once; transient ones back off
-exponentially with jitter for the retry window (24 h by default, retry_policy.py) and count
-against the channel's circuit breaker; an unknown outcome is retried once, late, at most.
+With shared pacing (shared_pacing.py) the slot is also claimed in the database, just before
+it (at `PREPARE`), so that the sends of every process on the database keep each provider's pace.
+
+Failures: a 429 pauses the scope (for every process, with shared pacing) for its retry-after
+and the row waits without losing an attempt; opted-out and blocked mark the address and skip
+the row; other permanent failures (invalid number, channel not found, auth) make the row dead
+at once; transient ones back off exponentially with jitter for the retry window (24 h by
+default, retry_policy.py) and count against the channel's circuit breaker; an unknown outcome
+is retried once, late, at most.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from bot.core.channel import Channel, DeliveryFailed
-from bot.core.clock import Clock
+from bot.core.clock import Clock, from_micros, to_micros
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
@@ -29,6 +33,7 @@ from bot.delivery.delivery_policy import opted_out
 from bot.delivery.dispatch_plan import outbound
 from bot.delivery.pacing import Pace, Pacer
 from bot.delivery.retry_policy import RetryPolicy
+from bot.delivery.shared_pacing import SharedPacing
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +59,9 @@ class Sender:
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
         observe: Observe | None = None,
+        shared: SharedPacing | None = None,
     ) -> None:
+        self._shared = shared
         # metrics: (channel, sent | retry | uncertain | dead | skipped | rate_limited) per send
         self._observe: Observe = observe or (lambda channel, outcome: None)
         self._store = store
@@ -96,7 +103,7 @@ class Sender:
             return
         if not await self._take(row, token):
             return
-        if self._pacer is not None and not await self._wait_ready(row, pace, slot):
+        if not await self._until_slot(row, pace, slot):
             return
         sending = self._channels[row.to.channel].send(outbound(row))
         if self._pacer is not None:  # nothing is awaited from the ready check to the send
@@ -148,19 +155,60 @@ class Sender:
                 return False
         return True
 
-    async def _wait_ready(self, row: OutboxRow, pace: Pace, slot: datetime | None) -> bool:
-        """Wait for the slot, for the real sends before this one and for any pause; if that is
-        beyond the hold, the row goes back to the outbox until then."""
+    async def _until_slot(self, row: OutboxRow, pace: Pace, slot: datetime | None) -> bool:
+        """Wait until the send may start (claiming its slot in the database first, with shared
+        pacing); False when the row went back to the outbox instead."""
+        go, claimed = await self._claim_shared(row, pace, slot)
+        if not go:
+            return False
+        return self._pacer is None or await self._wait_ready(row, pace, slot, claimed)
+
+    async def _claim_shared(
+        self, row: OutboxRow, pace: Pace, slot: datetime | None
+    ) -> tuple[bool, datetime | None]:
+        """(go, the slot claimed in the database: None when not shared or unpaced); no go when
+        the slot is beyond the hold and the row went back to the outbox until then."""
+        if self._shared is None or not pace.scopes:
+            return True, None
+        now = self._clock.now()
+        earliest = now if slot is None or slot < now else slot
+        claimed = await self._shared.claim(pace, earliest, self._hold)
+        if self._pacer is not None:
+            for key, free in claimed.free.items():
+                self._pacer.shared(key, from_micros(free))
+        at = from_micros(claimed.slot)
+        if claimed.booked:
+            return True, at
+        async with self._store.transaction() as tx:
+            await tx.outbox.reschedule(
+                row.id, due_at=at - self._hold, error=row.last_error, count_attempt=False
+            )
+        return False, None
+
+    async def _wait_ready(
+        self, row: OutboxRow, pace: Pace, slot: datetime | None, claimed: datetime | None = None
+    ) -> bool:
+        """Wait for the slot (and the one claimed in the database), for the real sends before
+        this one and for any pause; if that is beyond the hold, the row goes back to the outbox
+        until then."""
         assert self._pacer is not None
         spin = SPIN if pace.tight else 0.0
         while True:
             now = self._clock.now()
-            ready = self._pacer.ready_at(pace, slot, now)
+            ready = self._pacer.ready_at(pace, slot, now, claimed)
             if ready is None:  # an earlier booking, due already, goes first: wait for it
                 await self._await_turn(pace, slot)
                 continue
             if ready <= now:
                 return True
+            if claimed is not None and self._pacer.paused_past(pace, claimed):
+                # A 429 came after the claim: sent at the pause's end this row would crowd the
+                # slots other processes claimed for then. Back to the outbox, in its place.
+                async with self._store.transaction() as tx:
+                    await tx.outbox.reschedule(
+                        row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
+                    )
+                return False
             if ready - now > self._hold:
                 async with self._store.transaction() as tx:
                     await tx.outbox.reschedule(
@@ -221,11 +269,21 @@ class Sender:
             if failure.reason == "rate_limited":
                 # Not the message's fault: the scope pauses and the row waits, attempt refunded.
                 wait = timedelta(seconds=failure.retry_after or DEFAULT_RETRY_AFTER)
-                if self._pacer is not None and pace.scopes:
+                if pace.scopes:
                     scope = pace.scopes[0] if failure.wide else pace.scopes[-1]
-                    self._pacer.pause(scope, now + wait)
+                    if self._pacer is not None:
+                        self._pacer.pause(scope, now + wait)
+                    if self._shared is not None:
+                        await tx.pace.pause(scope.key, until=to_micros(now + wait))
+                # A paused channel is claimed again only when the pause ends, so the row keeps
+                # its due time and with it its place in the queue: moved to the pause's end it
+                # would wait behind the whole backlog queued before the 429.
+                keep = failure.wide and self._pacer is not None
                 await tx.outbox.reschedule(
-                    row.id, due_at=now + wait, error=str(failure), count_attempt=False
+                    row.id,
+                    due_at=row.due_at if keep else now + wait,
+                    error=str(failure),
+                    count_attempt=False,
                 )
                 self._observe(channel, "rate_limited")
             elif failure.reason == "opted_out":

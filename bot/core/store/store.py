@@ -15,6 +15,7 @@ from bot.core.store.jobs import Jobs
 from bot.core.store.migrate import upgrade
 from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
+from bot.core.store.pace import PaceScopes
 from bot.core.store.participants import Participants
 from bot.core.store.referrals import Referrals
 from bot.core.store.reports import Reports
@@ -44,6 +45,7 @@ class Tx:
     staff_users: StaffUsers
     reports: Reports
     webhook_endpoints: WebhookEndpoints
+    pace: PaceScopes
 
     @classmethod
     def on(cls, conn: Connection, webhooks: WebhookTargets | None = None) -> Tx:
@@ -64,6 +66,7 @@ class Tx:
             staff_users=StaffUsers(conn),
             reports=Reports(conn),
             webhook_endpoints=WebhookEndpoints(conn),
+            pace=PaceScopes(conn),
         )
 
 

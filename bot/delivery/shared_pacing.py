@@ -1,0 +1,76 @@
+"""Pacing shared by every process on one database: each send claims its slot in the database.
+
+The scheme is GCRA (the generic cell rate algorithm) with its "theoretical arrival time" kept
+per scope in `pace_scopes` (bot/core/store/pace.py): a send about to start locks its scopes'
+rows, starts at the latest of now, each scope's next free moment and any 429 pause, and moves
+each scope's next free moment to its slot plus cost / rate. With no burst allowance this is the
+strict schedule of pacing.py, only claimed across processes, so the sum over every `serve` and
+`worker` stays under each provider's limit. The in-process Pacer still plans and orders the
+sends of one process (and learns from each claim when the shared scope is free next).
+
+Clocks: every process reads the same system clock, but each send starts when its own event
+loop gets round to it, a fraction of a millisecond to a few late, and a late send crowds the
+next, which another process claimed from the schedule rather than from the late send's real
+start. The margin that covers it is the one every real-clock pacer has (pacing.py,
+`REAL_CLOCK_MARGIN`, 1.5%: 0.5 ms per Telegram gap, 15 ms per 1/s chat): the rates given here
+are already lowered by it, so the shared and the in-process schedules agree.
+
+A claim is one short transaction per send. On PostgreSQL that is on by default; on SQLite a
+second process can only share the file on one machine and the extra commit per send costs one
+process a little, so it is off unless `SHARED_PACING=on` (see README, "Several processes").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock, to_micros
+from bot.core.store import Store
+from bot.core.store.pace import Booking, Claimed
+from bot.delivery.pacing import Pace, Scope
+
+PRUNE_EVERY = 1000  # claims; then forget scopes idle for `IDLE`
+IDLE = timedelta(minutes=10)
+
+
+def gap(cost: float, scope: Scope) -> int:
+    """Microseconds a send keeps its scope busy (rounded up, as in pacing.py)."""
+    return math.ceil(cost / scope.per_second * 1_000_000)
+
+
+def wanted(mode: str, dialect: str) -> bool:
+    """Whether to claim pace in the database (SHARED_PACING): `auto` means on PostgreSQL."""
+    return mode == "on" or (mode == "auto" and dialect == "postgres")
+
+
+@dataclass(slots=True)
+class SharedPacing:
+    """The database's pace book, as the dispatcher of one process uses it."""
+
+    store: Store
+    clock: Clock
+    _claims: int = 0
+
+    async def claim(self, pace: Pace, earliest: datetime, horizon: timedelta) -> Claimed:
+        """The slot this send may start at, at or after `earliest`; booked for it unless it is
+        more than `horizon` away (then the row goes back to the outbox until nearer)."""
+        bookings = list(self._bookings(pace))
+        start = to_micros(earliest)
+        if not bookings:
+            return Claimed(start, True, {})
+        async with self.store.transaction() as tx:
+            claimed = await tx.pace.claim(
+                bookings, earliest=start, horizon=horizon // timedelta(microseconds=1)
+            )
+            self._claims += 1
+            if self._claims % PRUNE_EVERY == 0:
+                await tx.pace.prune(before=to_micros(self.clock.now() - IDLE))
+        return claimed
+
+    @staticmethod
+    def _bookings(pace: Pace) -> Iterator[Booking]:
+        for scope in pace.scopes:
+            yield Booking(scope.key, gap(pace.cost, scope))

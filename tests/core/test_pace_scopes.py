@@ -1,0 +1,67 @@
+"""The pace book in the database (bot/core/store/pace.py), on SQLite and PostgreSQL: a claim
+starts at the latest of now, each scope's next free moment and pause, and books the scopes."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.store import Store
+from bot.core.store.pace import Booking
+
+SECOND = 1_000_000
+T0 = 1_800_000_000 * SECOND  # some moment, in UTC microseconds
+BOT = Booking("telegram", SECOND // 30)
+CHAT_1 = Booking("telegram:1", SECOND)
+CHAT_2 = Booking("telegram:2", SECOND)
+
+
+async def claim(store: Store, *bookings: Booking, at: int, horizon: int = 2 * SECOND) -> int:
+    async with store.transaction() as tx:
+        claimed = await tx.pace.claim(bookings, earliest=at, horizon=horizon)
+    return claimed.slot if claimed.booked else -claimed.slot
+
+
+async def test_the_first_send_in_a_scope_goes_at_once_and_books_it(store: Store) -> None:
+    assert await claim(store, BOT, CHAT_1, at=T0) == T0
+    assert await claim(store, BOT, CHAT_2, at=T0) == T0 + SECOND // 30  # the bot scope is busy
+    assert await claim(store, BOT, CHAT_1, at=T0) == T0 + SECOND  # chat 1 is busy for a second
+
+
+async def test_a_slot_beyond_the_horizon_is_told_but_not_booked(store: Store) -> None:
+    await claim(store, BOT, CHAT_1, at=T0)
+    assert await claim(store, BOT, CHAT_1, at=T0, horizon=SECOND // 2) == -(T0 + SECOND)
+    # Nothing was booked for it: the bot scope is still free after the first send only.
+    assert await claim(store, BOT, CHAT_2, at=T0) == T0 + SECOND // 30
+
+
+async def test_a_scope_free_again_starts_at_now(store: Store) -> None:
+    await claim(store, BOT, CHAT_1, at=T0)
+    assert await claim(store, BOT, CHAT_1, at=T0 + 5 * SECOND) == T0 + 5 * SECOND
+
+
+async def test_a_pause_holds_every_send_in_the_scope_until_it_ends(store: Store) -> None:
+    async with store.transaction() as tx:
+        await tx.pace.pause("telegram", until=T0 + 7 * SECOND)
+        await tx.pace.pause("telegram", until=T0 + 3 * SECOND)  # a shorter pause shortens nothing
+    assert await claim(store, BOT, CHAT_1, at=T0, horizon=60 * SECOND) == T0 + 7 * SECOND
+    async with store.transaction() as tx:  # the next goes after that one, in the bot scope
+        claimed = await tx.pace.claim([CHAT_2, BOT], earliest=T0, horizon=60 * SECOND)
+    slot = T0 + 7 * SECOND + SECOND // 30
+    assert claimed.slot == slot
+    assert claimed.free == {"telegram": slot + SECOND // 30, "telegram:2": slot + SECOND}
+
+
+async def test_concurrent_claims_get_distinct_slots(store: Store) -> None:
+    """Claims racing from many tasks (on PostgreSQL: many connections) never share a slot."""
+    slots = await asyncio.gather(
+        *(claim(store, BOT, at=T0, horizon=60 * SECOND) for _ in range(20))
+    )
+    assert sorted(slots) == [T0 + i * (SECOND // 30) for i in range(20)]
+
+
+async def test_idle_scopes_are_pruned_and_busy_ones_kept(store: Store) -> None:
+    await claim(store, BOT, CHAT_1, at=T0)
+    await claim(store, CHAT_2, at=T0 + 100 * SECOND)
+    async with store.transaction() as tx:
+        assert await tx.pace.prune(before=T0 + 50 * SECOND) == 2  # telegram and telegram:1
+    assert await claim(store, CHAT_2, at=T0 + 100 * SECOND) == T0 + 101 * SECOND

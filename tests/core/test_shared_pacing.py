@@ -1,0 +1,113 @@
+"""Two dispatchers on one database, each with its own in-process pacer, against one strict
+referee: with the pace claimed in the database (bot/delivery/shared_pacing.py) their sends
+together keep every provider limit, and a 429 one of them sees pauses the other."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.channel import DeliveryFailed
+from bot.core.clock import FakeClock
+from bot.core.messages import Address, Outbound
+from bot.core.program import Program
+from bot.core.store import Store
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.shared_pacing import SharedPacing
+from tests.referee import Limits, Referee, RefereeChannel
+
+CHANNELS = ("sms", "telegram", "slack")
+
+
+def dispatchers(
+    store: Store, clock: FakeClock, referee: Referee, *, shared: bool
+) -> tuple[list[Dispatcher], dict[str, RefereeChannel]]:
+    channels = {name: RefereeChannel(name, referee) for name in CHANNELS}
+    made = [
+        Dispatcher(
+            store=store,
+            channels=channels,
+            clock=clock,
+            pacing=Program().pacing,
+            hold=timedelta(0),
+            shared=SharedPacing(store, clock) if shared else None,
+        )
+        for _ in range(2)
+    ]
+    return made, channels
+
+
+async def enqueue(store: Store, clock: FakeClock, to: Address, text: str) -> None:
+    async with store.transaction() as tx:
+        await tx.outbox.enqueue(
+            Outbound(to, text), kind="reply", due_at=clock.now(), at=clock.now()
+        )
+
+
+async def drain(clock: FakeClock, both: list[Dispatcher], *, steps: int = 10_000) -> None:
+    """Each dispatcher in turn, then the clock to the next moment either has work."""
+    for _ in range(steps):
+        for dispatcher in both:
+            await dispatcher.dispatch_due()
+        wakes = [w for w in [await d.next_wake() for d in both] if w is not None]
+        if not wakes:
+            return
+        clock.set(max(clock.now(), min(wakes)))
+    raise AssertionError("the outbox did not drain")
+
+
+async def a_burst(store: Store, clock: FakeClock) -> list[str]:
+    texts = []
+    for i in range(12):  # three Telegram chats, a Slack channel, the SMS sender
+        for to in (
+            Address("telegram", str(i % 3)),
+            Address("slack", "T1:C1"),
+            Address("sms", "+14155550100"),
+        ):
+            text = f"{to.channel} message {i}"
+            await enqueue(store, clock, to, text)
+            texts.append(text)
+    return texts
+
+
+async def test_two_dispatchers_sharing_the_pace_keep_every_limit_and_send_each_message_once(
+    store: Store, clock: FakeClock
+) -> None:
+    referee = Referee(clock, Limits())
+    both, _ = dispatchers(store, clock, referee, shared=True)
+    texts = await a_burst(store, clock)
+    start = clock.now()
+    await drain(clock, both)
+    assert referee.violations == []
+    assert sorted(s.message.text for s in referee.sends) == sorted(texts)
+    # At the limit, not below it: 12 SMS at 1/s take 11 s.
+    assert referee.times("twilio-sender")[-1] - start < timedelta(seconds=11.5)
+
+
+async def test_without_sharing_the_same_two_dispatchers_break_the_limits(
+    store: Store, clock: FakeClock
+) -> None:
+    """What the shared pace is for: each process pacing on its own doubles the rate."""
+    referee = Referee(clock, Limits())
+    both, _ = dispatchers(store, clock, referee, shared=False)
+    await a_burst(store, clock)
+    await drain(clock, both)
+    assert any(v.startswith("twilio-sender: 0.000 ms") for v in referee.violations)
+
+
+async def test_a_429_one_dispatcher_sees_pauses_the_scope_for_the_other(
+    store: Store, clock: FakeClock
+) -> None:
+    referee = Referee(clock, Limits())
+    (first, second), channels = dispatchers(store, clock, referee, shared=True)
+    start = clock.now()
+    refusal = DeliveryFailed("rate_limited", permanent=False, retry_after=5.0, wide=True)
+    channels["telegram"].failures.append(refusal)
+    await enqueue(store, clock, Address("telegram", "1"), "to chat 1")
+    await first.dispatch_due()  # Telegram said: the whole bot waits 5 s
+    assert referee.sends == []
+    await enqueue(store, clock, Address("telegram", "2"), "to chat 2")
+    await drain(clock, [second, first])
+    assert referee.violations == []
+    sent = {s.message.text: s.at - start for s in referee.sends}
+    assert sent.keys() == {"to chat 1", "to chat 2"}
+    assert min(sent.values()) >= timedelta(seconds=5)
