@@ -4,14 +4,16 @@ together keep every provider limit, and a 429 one of them sees pauses the other.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
 from bot.core.program import Program
 from bot.core.store import Store
+from bot.core.store.pace import Claimed
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import Pace
 from bot.delivery.shared_pacing import SharedPacing
 from tests.referee import Limits, Referee, RefereeChannel
 
@@ -111,3 +113,39 @@ async def test_a_429_one_dispatcher_sees_pauses_the_scope_for_the_other(
     sent = {s.message.text: s.at - start for s in referee.sends}
     assert sent.keys() == {"to chat 1", "to chat 2"}
     assert min(sent.values()) >= timedelta(seconds=5)
+
+
+class SlowAfterClaim(SharedPacing):
+    """The process's event loop comes round `late` after its first claim (a busy machine)."""
+
+    late = timedelta(milliseconds=30)
+
+    async def claim(self, pace: Pace, earliest: datetime, horizon: timedelta) -> Claimed:
+        claimed = await SharedPacing.claim(self, pace, earliest, horizon)
+        assert isinstance(self.clock, FakeClock)
+        self.clock.advance(self.late)
+        self.late = timedelta(0)
+        return claimed
+
+
+async def test_a_send_that_would_start_late_takes_a_fresh_slot_instead_of_crowding_the_next(
+    store: Store, clock: FakeClock
+) -> None:
+    referee = Referee(clock, Limits())
+    channels = {name: RefereeChannel(name, referee) for name in CHANNELS}
+    late, on_time = (
+        Dispatcher(
+            store=store,
+            channels=channels,
+            clock=clock,
+            pacing=Program().pacing,
+            shared=shared,
+        )
+        for shared in (SlowAfterClaim(store, clock), SharedPacing(store, clock))
+    )
+    await enqueue(store, clock, Address("telegram", "1"), "to chat 1")
+    await late.dispatch_due()  # claimed the first slot, then came round 30 ms after it
+    await enqueue(store, clock, Address("telegram", "2"), "to chat 2")
+    await drain(clock, [on_time, late])
+    assert referee.violations == []
+    assert sorted(s.message.text for s in referee.sends) == ["to chat 1", "to chat 2"]
