@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
@@ -20,6 +20,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.send_timeouts import aiohttp_failure
 from bot.core.channel import DeliveryFailed
 from bot.core.messages import Button
 
@@ -91,20 +92,14 @@ def delivery_failure(exc: TelegramError) -> DeliveryFailed:
         # "message is too long", "message text is empty", BUTTON_DATA_INVALID: sending the
         # same request again cannot help.
         return DeliveryFailed("invalid_address", permanent=True, detail=detail)
-    if isinstance(exc.__cause__, _MAYBE_SENT):
-        # PTB raises TimedOut/NetworkError `from` the httpx error, which tells the phase.
-        cause = type(exc.__cause__).__name__
-        return DeliveryFailed("uncertain", permanent=False, detail=f"{detail} ({cause})")
+    # telegram_http.py raises TimedOut/NetworkError `from` the aiohttp error, which tells
+    # whether the request had left.
+    cause = exc.__cause__
+    if isinstance(cause, TimeoutError | aiohttp.ClientError) and (
+        aiohttp_failure(cause).reason == "uncertain"
+    ):
+        detail = f"{detail} ({type(cause).__name__})"
+        return DeliveryFailed("uncertain", permanent=False, detail=detail)
     # NetworkError (connect and pool timeouts included: nothing left), Conflict, and error
     # types PTB may add later.
     return DeliveryFailed("transient", permanent=False, detail=detail)
-
-
-# The request was (being) written when these happened: Telegram may have sent the message.
-_MAYBE_SENT = (
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)

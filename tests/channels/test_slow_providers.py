@@ -148,4 +148,6 @@ async def test_a_telegram_read_timeout_is_uncertain_not_transient() -> None:
     finally:
         await channel.stop()
         await fake.close()
-    assert raised.value.reason == "uncertain" and "ReadTimeout" in raised.value.detail
+    # The detail names the cause: aiohttp's read timeout since the channel sends through
+    # aiohttp (bot/channels/telegram_http.py); it was httpx's ReadTimeout before.
+    assert raised.value.reason == "uncertain" and "SocketTimeoutError" in raised.value.detail
