@@ -16,6 +16,7 @@ types, the way PTB's `BaseRequest` does, so that one mapping (telegram_delivery.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -37,8 +38,30 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.channels.send_timeouts import SendTimeouts
 
+OPENING = 4  # connections being opened at once; more wait for their turn (see _Connector)
 _JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
 _FORM = {"User-Agent": BaseRequest.USER_AGENT}
+
+
+class _Connector(aiohttp.TCPConnector):
+    """A pool that opens at most `opening` connections at a time.
+
+    A burst into a cold pool would otherwise start a hundred handshakes at once. A provider
+    whose accept queue holds only a few drops the rest of the handshakes' last packets; the
+    client thinks it is connected, sends, and the kernel's retransmissions of those requests
+    come back in step, overflowing the queue again: requests arrived 27 s late or timed out
+    unanswered (uncertain) in the bench with a 4-connection backlog. Opened a few at a time,
+    they wait their turn inside the connect timeout, where a failure is plainly transient.
+    """
+
+    def __init__(self, *, limit: int, opening: int) -> None:
+        super().__init__(limit=limit)
+        self._opening = asyncio.Semaphore(opening)
+
+    async def _create_connection(self, *args: Any, **kwargs: Any) -> Any:
+        # aiohttp's one step that opens a new connection (reused ones never come here).
+        async with self._opening:
+            return await super()._create_connection(*args, **kwargs)
 
 
 class AiohttpRequest(BaseRequest):
@@ -57,7 +80,8 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             # No `limit_per_host`: every call goes to the one Bot API host. Waiting for a free
             # connection counts in `connect` (aiohttp's pool wait), never fails on its own.
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._pool))
+            connector = _Connector(limit=self._pool, opening=OPENING)
+            self._session = aiohttp.ClientSession(connector=connector)
 
     async def shutdown(self) -> None:
         session, self._session = self._session, None
