@@ -1,8 +1,9 @@
 """Telegram through python-telegram-bot's SDK parts: updates in by webhook or long polling,
 sendMessage out.
 
-Only `telegram.Bot` and `Update.de_json` are used. PTB's Application, JobQueue and persistence
-keep state in memory; our database and outbox already keep it durably.
+Only `telegram.Bot` and `Update.de_json` are used, the Bot on aiohttp (telegram_http.py, which
+also posts sendMessage itself and reads only the message id). PTB's Application, JobQueue and
+persistence keep state in memory; our database and outbox already keep it durably.
 
 - Webhook mode (TELEGRAM_WEBHOOK_SECRET set): `start()` registers
   PUBLIC_BASE_URL/telegram/webhook with the secret, and the route compares the secret header in
