@@ -154,7 +154,7 @@ class Telegram:
             payload: dict[str, object] = {"chat_id": message.reply_to or message.to.id}
             payload["text"] = message.text
             if (markup := keyboard(message.buttons)) is not None:
-                payload["reply_markup"] = markup.to_dict()
+                payload["reply_markup"] = markup
             # Only the id is kept: no Message object is built (telegram_http.py says why).
             sent = await self._sending.post_json(f"{bot.base_url}/sendMessage", payload)
         except TelegramError as exc:

