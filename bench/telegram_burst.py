@@ -71,6 +71,7 @@ class Run:
     too_many: int = 0
     dead: int = 0
     left: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # outbox rows by their last error
 
 
 class Burst:
@@ -168,7 +169,11 @@ async def one_run(args: argparse.Namespace, pacing: bool, database_url: str) -> 
     store = await open_store(database_url, migrate=False)
     async with store.transaction() as tx:
         rows = await tx.conn.fetchall("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        errors = await tx.conn.fetchall(
+            "SELECT last_error, COUNT(*) FROM outbox WHERE last_error IS NOT NULL GROUP BY 1"
+        )
     await store.close()
+    run.errors = {str(row[0])[:60]: int(row[1]) for row in errors}
     by_status = {row[0]: int(row[1]) for row in rows}
     run.dead = by_status.get("dead", 0)
     run.left = by_status.get("scheduled", 0) + by_status.get("sending", 0)
@@ -267,6 +272,8 @@ def report(args: argparse.Namespace, mode: str, runs: list[Run]) -> str:
         f"- 429 answers {[r.too_many for r in runs]}; outbox rows dead {[r.dead for r in runs]}, "
         f"still queued {[r.left for r in runs]}",
     ]
+    if any(r.errors for r in runs):
+        out.append(f"- outbox rows by last error: {[r.errors for r in runs]}")
     if last.wal_mb:
         out.append(f"- largest SQLite WAL seen: {max(r.wal_mb for r in runs):.1f} MB")
     return "\n".join(out)

@@ -6,14 +6,16 @@ lease (60 s), so that no other process takes a row whose send may still be going
 
 | provider | connect | write | read (the answer) | pool wait | in flight / pool |
 |---|---|---|---|---|---|
-| Telegram (PTB HTTPXRequest) | 10 s | 30 s | 30 s | 30 s | 100 / 128 connections |
+| Telegram (PTB on aiohttp) | 10 s | - | 30 s | in connect | 100 / 128 connections |
 | Twilio (AsyncTwilioHttpClient, aiohttp, total) | - | - | 30 s in all | - | 80 / 100 connections |
 | Slack (slack_sdk AsyncWebClient, total) | - | - | 30 s in all | - | 50 (a session per call) |
 
 PTB's defaults (5 s read, 1 s pool) made a Telegram that answered in 6 s a timeout, and every
-retry another copy. The pool is larger than the dispatcher's cap on sends in flight, so the
-pool wait is never reached. `scale` (PROVIDER_TIMEOUT_SCALE, tests only) shrinks every value
-together with the test fakes' delays: a "25 s" provider then answers in a fraction of a second.
+retry another copy. Telegram's calls go through aiohttp: its `connect` covers the wait for a
+pooled connection, and connect plus read (40 s) bound a call in all. The pool is larger than
+the dispatcher's cap on sends in flight, so the pool wait is never reached. `scale`
+(PROVIDER_TIMEOUT_SCALE, tests only) shrinks every value together with the test fakes' delays:
+a "25 s" provider then answers in a fraction of a second.
 
 None of the three APIs takes an idempotency key for sending a message (Bot API sendMessage;
 Twilio Messages create, whose I-Twilio-Idempotency-Token header is on webhooks Twilio sends us,

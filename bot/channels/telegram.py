@@ -1,8 +1,9 @@
 """Telegram through python-telegram-bot's SDK parts: updates in by webhook or long polling,
 sendMessage out.
 
-Only `telegram.Bot` and `Update.de_json` are used. PTB's Application, JobQueue and persistence
-keep state in memory; our database and outbox already keep it durably.
+Only `telegram.Bot` and `Update.de_json` are used, the Bot on aiohttp (telegram_http.py, which
+also posts sendMessage itself and reads only the message id). PTB's Application, JobQueue and
+persistence keep state in memory; our database and outbox already keep it durably.
 
 - Webhook mode (TELEGRAM_WEBHOOK_SECRET set): `start()` registers
   PUBLIC_BASE_URL/telegram/webhook with the secret, and the route compares the secret header in
@@ -35,11 +36,11 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, Update
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
-from telegram.request import HTTPXRequest
 
 from bot.channels.send_timeouts import TELEGRAM_IN_FLIGHT, TELEGRAM_POOL, SendTimeouts
 from bot.channels.switches import TELEGRAM
 from bot.channels.telegram_delivery import delivery_failure, keyboard
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_polling import pause, poll
 from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
 from bot.core.channel import Inbox
@@ -103,15 +104,15 @@ class Telegram:
         timeouts: SendTimeouts | None = None,
     ) -> None:
         timeouts = timeouts or SendTimeouts()
-        sending = HTTPXRequest(
-            connection_pool_size=TELEGRAM_POOL,
-            connect_timeout=timeouts.connect,
-            write_timeout=timeouts.write,
-            read_timeout=timeouts.read,
-            pool_timeout=timeouts.pool,
+        self._sending = AiohttpRequest(timeouts=timeouts, pool=TELEGRAM_POOL)
+        # getUpdates has a request object of its own: long polls must not share the send pool.
+        long_polls = AiohttpRequest(timeouts=timeouts, pool=1)
+        self._bot = Bot(
+            token,
+            base_url=api_url(api_base_url),
+            request=self._sending,
+            get_updates_request=long_polls,
         )
-        # getUpdates keeps PTB's own request object: long polls must not share the send pool.
-        self._bot = Bot(token, base_url=api_url(api_base_url), request=sending)
         self._secret = webhook_secret
         self._webhook_url = public_base_url.rstrip("/") + WEBHOOK_PATH
         self._clock = clock or SystemClock()
@@ -150,16 +151,17 @@ class Telegram:
     async def send(self, message: Outbound) -> str | None:
         try:
             bot = await self._initialized()
-            sent = await bot.send_message(
-                chat_id=message.reply_to or message.to.id,
-                text=message.text,
-                reply_markup=keyboard(message.buttons),
-            )
+            payload: dict[str, object] = {"chat_id": message.reply_to or message.to.id}
+            payload["text"] = message.text
+            if (markup := keyboard(message.buttons)) is not None:
+                payload["reply_markup"] = markup
+            # Only the id is kept: no Message object is built (telegram_http.py says why).
+            sent = await self._sending.post_json(f"{bot.base_url}/sendMessage", payload)
         except TelegramError as exc:
             raise delivery_failure(exc) from None
         for share in (b for b in message.buttons if b.is_share):
             await self._send_qr(message.reply_to or message.to.id, share)
-        return str(sent.message_id)
+        return str(sent["message_id"])
 
     async def _send_qr(self, chat_id: str, share: Button) -> None:
         """The shared link as a QR code photo. The text is already delivered, so a refusal is

@@ -30,6 +30,7 @@ def _parse(raw: str) -> phonenumbers.PhoneNumber | None:
     return number if phonenumbers.is_possible_number(number) else None
 
 
+@lru_cache(maxsize=4096)  # every inbound SMS names its sender; ~0.03 ms a number to parse
 def sms_address(raw: str) -> Address | None:
     """The sender as `Address("sms", "+14155550100")`, or None for anything not a phone number.
 

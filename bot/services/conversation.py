@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from bot.core.context import Context, Flow, Turn
 from bot.core.intents import Grammar, Intent, Reading
@@ -21,6 +22,10 @@ from bot.core.store.records import Identity, Participant
 from bot.services.unit_of_work import Done, Sender, UnitOfWork
 
 MAX_TEXT = 4096  # longer messages are read by their start; nobody types a novel to a bot
+# Keywords, button taps and the usual questions come again and again; reading one is ~0.08 ms.
+# Only short texts are kept, so unique long messages cannot crowd them out or fill memory.
+READINGS_KEPT = 1024
+SHORT_TEXT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +51,12 @@ class Engine:
         self._grammar = grammar
         self._context = context
         self._routes = routes
+        # A Reading is frozen and no flow changes its args, so one may be handed out twice.
+        self._read_short = lru_cache(maxsize=READINGS_KEPT)(grammar.read)
 
     def read(self, text: str, known_lang: str | None = None) -> Reading:
+        if len(text) <= SHORT_TEXT:
+            return self._read_short(text, known_lang)
         return self._grammar.read(text[:MAX_TEXT], known_lang)
 
     async def handle(self, inbound: Inbound) -> Handled:

@@ -115,6 +115,22 @@ async def test_language_is_detected_switched_and_remembered(
     )
 
 
+async def test_the_same_words_are_answered_in_each_persons_own_language(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    # Short texts are read once and remembered (bot/services/conversation.py), per language.
+    await conversation.say("minsu", "LANG ko")
+    assert await conversation.say("minsu", "COUNT") == bot.catalogs.text(
+        "ko", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    )
+    assert await conversation.say("alice", "COUNT") == bot.catalogs.text(
+        "en", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'alice')}"
+    )
+    assert await conversation.say("minsu", "COUNT") == bot.catalogs.text(
+        "ko", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    )
+
+
 async def test_the_leaderboard_masks_names_and_shows_my_rank(
     conversation: Conversation, bot: ReferralBot
 ) -> None:
