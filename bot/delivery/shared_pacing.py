@@ -23,8 +23,9 @@ process a little, so it is off unless `SHARED_PACING=on` (see README, "Several p
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, to_micros
@@ -53,6 +54,7 @@ class SharedPacing:
     store: Store
     clock: Clock
     _claims: int = 0
+    me: str = field(default_factory=lambda: uuid.uuid4().hex)  # this process, in claimed_by
 
     async def claim(self, pace: Pace, earliest: datetime, horizon: timedelta) -> Claimed:
         """The slot this send may start at, at or after `earliest`; booked for it unless it is
@@ -63,12 +65,22 @@ class SharedPacing:
             return Claimed(start, True, {})
         async with self.store.transaction() as tx:
             claimed = await tx.pace.claim(
-                bookings, earliest=start, horizon=horizon // timedelta(microseconds=1)
+                bookings, earliest=start, horizon=horizon // timedelta(microseconds=1), by=self.me
             )
             self._claims += 1
             if self._claims % PRUNE_EVERY == 0:
                 await tx.pace.prune(before=to_micros(self.clock.now() - IDLE))
         return claimed
+
+    async def start_late(self, pace: Pace, slot: datetime, now: datetime) -> bool:
+        """Whether a send claimed for `slot` may still start `now` (PaceScopes.start_late)."""
+        bookings = list(self._bookings(pace))
+        if not bookings:
+            return True
+        async with self.store.transaction() as tx:
+            return await tx.pace.start_late(
+                bookings, slot=to_micros(slot), now=to_micros(now), by=self.me
+            )
 
     @staticmethod
     def _bookings(pace: Pace) -> Iterator[Booking]:

@@ -65,3 +65,38 @@ async def test_idle_scopes_are_pruned_and_busy_ones_kept(store: Store) -> None:
     async with store.transaction() as tx:
         assert await tx.pace.prune(before=T0 + 50 * SECOND) == 2  # telegram and telegram:1
     assert await claim(store, CHAT_2, at=T0 + 100 * SECOND) == T0 + 101 * SECOND
+
+
+async def claim_by(store: Store, who: str, *bookings: Booking, at: int) -> int:
+    async with store.transaction() as tx:
+        claimed = await tx.pace.claim(bookings, earliest=at, horizon=2 * SECOND, by=who)
+    assert claimed.booked
+    return claimed.slot
+
+
+async def start_late(store: Store, who: str, slot: int, now: int, *bookings: Booking) -> bool:
+    async with store.transaction() as tx:
+        return await tx.pace.start_late(bookings, slot=slot, now=now, by=who)
+
+
+async def test_a_late_send_nobody_claimed_after_goes_and_holds_its_scope_from_its_real_start(
+    store: Store,
+) -> None:
+    slot = await claim_by(store, "A", BOT, CHAT_1, at=T0)
+    late = T0 + 20_000  # 20 ms after its slot
+    assert await start_late(store, "A", slot, late, BOT, CHAT_1)
+    # The next claim, by anyone, follows the real start, not the slot.
+    assert await claim_by(store, "B", BOT, CHAT_2, at=T0) == late + SECOND // 30
+
+
+async def test_a_late_send_another_process_claimed_after_must_claim_again(store: Store) -> None:
+    slot = await claim_by(store, "A", BOT, CHAT_1, at=T0)
+    await claim_by(store, "B", BOT, CHAT_2, at=T0)  # B's send is due 33 ms after A's slot
+    assert not await start_late(store, "A", slot, T0 + 20_000, BOT, CHAT_1)
+
+
+async def test_a_late_send_followed_only_by_its_own_process_goes(store: Store) -> None:
+    """Its own next send waits for it in this process's pacer, and checks in its turn."""
+    slot = await claim_by(store, "A", BOT, CHAT_1, at=T0)
+    await claim_by(store, "A", BOT, CHAT_2, at=T0)
+    assert await start_late(store, "A", slot, T0 + 20_000, BOT, CHAT_1)

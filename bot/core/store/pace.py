@@ -31,7 +31,9 @@ class PaceScopes:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def claim(self, bookings: Sequence[Booking], *, earliest: int, horizon: int) -> Claimed:
+    async def claim(
+        self, bookings: Sequence[Booking], *, earliest: int, horizon: int, by: str = ""
+    ) -> Claimed:
         """The send's slot: the first moment at or after `earliest` free in every scope. It is
         booked only if it is at most `horizon` after `earliest` (a later one is returned, not
         kept: the row goes back to the outbox and claims again nearer the time)."""
@@ -53,11 +55,44 @@ class PaceScopes:
         for booking in ordered:
             free[booking.scope] = max(slot + booking.busy, rows[booking.scope][1])
             await self._conn.execute(
-                "UPDATE pace_scopes SET next_free = ? WHERE scope = ?",
+                "UPDATE pace_scopes SET next_free = ?, claimed_by = ? WHERE scope = ?",
                 slot + booking.busy,
+                by,
                 booking.scope,
             )
         return Claimed(slot, True, free)
+
+    async def start_late(
+        self, bookings: Sequence[Booking], *, slot: int, now: int, by: str
+    ) -> bool:
+        """May a send claimed for `slot` start at `now`, later? Yes when in every scope nobody
+        claimed after it (its scopes are then held until `now` plus its time) or the last claim
+        is this process's own (whose pacer pushes its own next send back); no when another
+        process claimed after it: that slot would be crowded."""
+        ordered = sorted(bookings, key=lambda b: b.scope)
+        marks = ", ".join("?" for _ in ordered)
+        lock = " FOR UPDATE" if self._conn.dialect == "postgres" else ""
+        rows = await self._conn.fetchall(
+            f"SELECT scope, next_free, claimed_by FROM pace_scopes WHERE scope IN ({marks}) "
+            f"ORDER BY scope{lock}",
+            *(b.scope for b in ordered),
+        )
+        found = {r[0]: (int(r[1]), r[2]) for r in rows}
+        untouched = []
+        for booking in ordered:
+            next_free, claimer = found.get(booking.scope, (0, ""))
+            if next_free == slot + booking.busy:
+                untouched.append(booking)
+            elif claimer != by:
+                return False
+        for booking in untouched:
+            await self._conn.execute(
+                "UPDATE pace_scopes SET next_free = ? WHERE scope = ? AND next_free < ?",
+                now + booking.busy,
+                booking.scope,
+                now + booking.busy,
+            )
+        return True
 
     async def _locked(self, keys: list[str]) -> dict[str, tuple[int, int]]:
         marks = ", ".join("?" for _ in keys)
