@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import hanzidentifier
-
 from bot.core.normalize import clean
 
 LANGUAGES = ("en", "ko", "zh-Hant", "zh-Hans")
@@ -86,6 +84,9 @@ def detect_language(text: str, known: str | None) -> str:
 
 
 def _chinese_variant(text: str) -> str | None:
+    # Imported on the first Chinese message: its character tables are 5 MB a process keeps.
+    import hanzidentifier
+
     identity = hanzidentifier.identify(text)
     if identity == hanzidentifier.TRADITIONAL:
         return "zh-Hant"

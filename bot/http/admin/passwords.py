@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # hashing is deliberately slow; a megabyte "password" must not make it slower
 
-# Hashed once when nobody has that e-mail, so a wrong e-mail costs as long as a wrong password.
 _HASHER = PasswordHasher()
-_DUMMY = _HASHER.hash("not anyone's password")
+
+
+@cache
+def _dummy() -> str:
+    """Checked when nobody has that e-mail, so a wrong e-mail costs as long as a wrong password.
+    Made on the first such sign-in, not at import: a hash takes argon2's 64 MiB and 0.1 s, and
+    every process (the bot's too) imports this module."""
+    return _HASHER.hash("not anyone's password")
 
 
 class WeakPassword(ValueError):
@@ -30,7 +38,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return _HASHER.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
