@@ -1,81 +1,50 @@
-"""The `referral-bot` command (also `python -m bot`): one module per group of subcommands,
-each registered here with one line."""
+"""The `referral-bot` command (also `python -m bot`). The subcommands are in `commands.py`;
+`serve` and `worker` start through a parser of their own, so that a long-running process does
+not import the other groups (argon2, rich tables, importers: about 10 MB it would keep)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
-from bot import __version__
-from bot.cli import (
-    admin,
-    chat,
-    customers,
-    db,
-    doctor,
-    outbox,
-    parse,
-    program,
-    report,
-    rewards,
-    serve,
-    setup,
-    webhooks,
-)
-from bot.cli.common import err
-from bot.cli.plain_help import PlainGroup
-
-app = typer.Typer(cls=PlainGroup, no_args_is_help=True, rich_markup_mode=None)
+LONG_RUNNING = ("serve", "worker")
 
 
-def _version(show: bool) -> None:
-    if show:
-        typer.echo(f"referral-bot {__version__}")
-        raise typer.Exit()
+def __getattr__(name: str) -> object:
+    """`from bot.cli import app`: the whole command, built on first use."""
+    if name == "app":
+        from bot.cli.commands import app
+
+        return app
+    raise AttributeError(name)
 
 
-@app.callback()
-def _options(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
-    ] = False,
-) -> None:
-    """A chat-native referral agent.
+def _long_running() -> typer.Typer:
+    import typer
 
-    \b
-    Examples:
-      referral-bot chat --user alice
-      referral-bot program check program.toml
-      referral-bot doctor
-    """
+    from bot.cli import serve
+    from bot.cli.plain_help import PlainGroup
 
-
-app.command()(chat.chat)
-app.command()(parse.parse)
-app.command()(serve.serve)
-app.command()(serve.worker)
-app.add_typer(db.app, name="db")
-app.add_typer(outbox.app, name="outbox")
-app.command("import")(customers.import_command)
-app.command("export")(customers.export_command)
-app.add_typer(rewards.app, name="rewards")
-app.add_typer(program.app, name="program")
-app.add_typer(setup.slack_app, name="slack")
-app.add_typer(setup.telegram_app, name="telegram")
-app.add_typer(setup.twilio_app, name="twilio")
-app.command()(doctor.doctor)
-app.command("report")(report.report_command)
-app.add_typer(admin.admin_app, name="admin")
-app.add_typer(webhooks.webhooks_app, name="webhooks")
+    app = typer.Typer(cls=PlainGroup, no_args_is_help=True, rich_markup_mode=None)
+    app.command()(serve.serve)
+    app.command()(serve.worker)
+    return app
 
 
 def main() -> None:
     from bot.core.program import ProgramError
 
+    if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING:
+        app = _long_running()
+    else:
+        from bot.cli.commands import app
     try:
         app()
     except ProgramError as exc:
+        from bot.cli.common import err
+
         err.print(f"[red]error in the program file:[/red] {exc}")
         raise SystemExit(2) from exc

@@ -67,3 +67,29 @@ def test_the_top_level_help_and_the_version() -> None:
 )
 def test_a_placeholder_becomes_a_name(typer_says: str, we_say: str) -> None:
     assert plain_term(typer_says) == we_say
+
+
+def test_serve_and_worker_start_without_the_other_commands_loaded() -> None:
+    """A long-running process keeps what it imports: the importers, argon2 and rich tables of
+    the other commands stay out of it (about 10 MB)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['referral-bot', 'serve', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('bot.cli.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "Run the web server, the channels, the dispatcher and the clock." in done.stdout
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "bot.cli.serve" in loaded
+    for other in ("bot.cli.admin", "bot.cli.customers", "bot.cli.report", "bot.cli.commands"):
+        assert other not in loaded
