@@ -101,10 +101,7 @@ class Sender:
             await self._sleep_until(slot - PREPARE)
         if self._breakers.paused(row.to.channel, self._clock.now()):
             # The channel paused since this row was claimed: back, at no cost to the row.
-            async with self._store.transaction() as tx:
-                await tx.outbox.reschedule(
-                    row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
-                )
+            await self._put_back(row, row.due_at)
             return
         if not await self._take(row, token):
             return
@@ -184,11 +181,15 @@ class Sender:
         at = from_micros(claimed.slot)
         if claimed.booked:
             return True, at
+        await self._put_back(row, at - self._hold)
+        return False, None
+
+    async def _put_back(self, row: OutboxRow, due_at: datetime) -> None:
+        """The row returns to the outbox, due at `due_at`, at no cost to its attempts."""
         async with self._store.transaction() as tx:
             await tx.outbox.reschedule(
-                row.id, due_at=at - self._hold, error=row.last_error, count_attempt=False
+                row.id, due_at=due_at, error=row.last_error, count_attempt=False
             )
-        return False, None
 
     async def _wait_ready(
         self, row: OutboxRow, pace: Pace, slot: datetime | None, claimed: datetime | None = None
@@ -221,16 +222,10 @@ class Sender:
             if claimed is not None and self._pacer.paused_past(pace, claimed):
                 # A 429 came after the claim: sent at the pause's end this row would crowd the
                 # slots other processes claimed for then. Back to the outbox, in its place.
-                async with self._store.transaction() as tx:
-                    await tx.outbox.reschedule(
-                        row.id, due_at=row.due_at, error=row.last_error, count_attempt=False
-                    )
+                await self._put_back(row, row.due_at)
                 return False
             if ready - now > self._hold:
-                async with self._store.transaction() as tx:
-                    await tx.outbox.reschedule(
-                        row.id, due_at=ready - self._hold, error=row.last_error, count_attempt=False
-                    )
+                await self._put_back(row, ready - self._hold)
                 return False
             await self._sleep_until(ready, spin)
 

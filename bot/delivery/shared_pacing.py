@@ -29,7 +29,6 @@ process a little, so it is off unless `SHARED_PACING=on` (see README, "Several p
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,15 +37,11 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock, to_micros
 from bot.core.store import Store
 from bot.core.store.pace import Booking, Claimed
-from bot.delivery.pacing import Pace, Scope
+from bot.delivery.pacing import Pace
 
 PRUNE_EVERY = 1000  # claims; then forget scopes idle for `IDLE`
 IDLE = timedelta(minutes=10)
-
-
-def gap(cost: float, scope: Scope) -> int:
-    """Microseconds a send keeps its scope busy (rounded up, as in pacing.py)."""
-    return math.ceil(cost / scope.per_second * 1_000_000)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def wanted(mode: str, dialect: str) -> bool:
@@ -72,7 +67,7 @@ class SharedPacing:
             return Claimed(start, True, {})
         async with self.store.transaction() as tx:
             claimed = await tx.pace.claim(
-                bookings, earliest=start, horizon=horizon // timedelta(microseconds=1), by=self.me
+                bookings, earliest=start, horizon=horizon // _MICROSECOND, by=self.me
             )
             self._claims += 1
             if self._claims % PRUNE_EVERY == 0:
@@ -92,4 +87,4 @@ class SharedPacing:
     @staticmethod
     def _bookings(pace: Pace) -> Iterator[Booking]:
         for scope in pace.scopes:
-            yield Booking(scope.key, gap(pace.cost, scope))
+            yield Booking(scope.key, pace.busy_for(scope) // _MICROSECOND)

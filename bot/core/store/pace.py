@@ -48,7 +48,7 @@ class PaceScopes:
                 *keys,
             )
             rows = await self._locked(keys)
-        free = {key: max(earliest, *rows[key]) for key in keys}
+        free = {key: max(earliest, rows[key][0], rows[key][1]) for key in keys}
         slot = max(free.values())
         if slot - earliest > horizon:
             return Claimed(slot, False, free)
@@ -70,17 +70,10 @@ class PaceScopes:
         is this process's own (whose pacer pushes its own next send back); no when another
         process claimed after it: that slot would be crowded."""
         ordered = sorted(bookings, key=lambda b: b.scope)
-        marks = ", ".join("?" for _ in ordered)
-        lock = " FOR UPDATE" if self._conn.dialect == "postgres" else ""
-        rows = await self._conn.fetchall(
-            f"SELECT scope, next_free, claimed_by FROM pace_scopes WHERE scope IN ({marks}) "
-            f"ORDER BY scope{lock}",
-            *(b.scope for b in ordered),
-        )
-        found = {r[0]: (int(r[1]), r[2]) for r in rows}
+        found = await self._locked([b.scope for b in ordered])
         untouched = []
         for booking in ordered:
-            next_free, claimer = found.get(booking.scope, (0, ""))
+            next_free, _, claimer = found.get(booking.scope, (0, 0, ""))
             if next_free == slot + booking.busy:
                 untouched.append(booking)
             elif claimer != by:
@@ -94,16 +87,18 @@ class PaceScopes:
             )
         return True
 
-    async def _locked(self, keys: list[str]) -> dict[str, tuple[int, int]]:
+    async def _locked(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+        """(next_free, paused_until, claimed_by) of each scope that has a row, locked."""
         marks = ", ".join("?" for _ in keys)
         # SQLite has no row locks: its transaction already holds the write lock (BEGIN IMMEDIATE).
         lock = " FOR UPDATE" if self._conn.dialect == "postgres" else ""
         rows = await self._conn.fetchall(
-            f"SELECT scope, next_free, paused_until FROM pace_scopes WHERE scope IN ({marks}) "
+            "SELECT scope, next_free, paused_until, claimed_by FROM pace_scopes "
+            f"WHERE scope IN ({marks}) "
             f"ORDER BY scope{lock}",
             *keys,
         )
-        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+        return {r[0]: (int(r[1]), int(r[2]), r[3]) for r in rows}
 
     async def pause(self, scope: str, *, until: int) -> None:
         """The provider said 429: no send in this scope, from any process, before `until`."""
