@@ -26,7 +26,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.*, 
 
 from bench.serving import cpu_seconds, fresh_database
 from bench.telegram_burst import PHASES, Burst, Figures, Run, one_run
-from tests.channels.fake_telegram import FakeTelegram, command_entities, private_chat, user
+from tests.channels.fake_telegram import FakeTelegram, user
 
 RIVAL_PACKAGES = ("pyTelegramBotAPI==4.22.0", "psycopg2-binary", "python-dotenv")
 RIVAL_LINK = re.compile(r"\?start=([a-z]{15})")
@@ -68,17 +67,8 @@ class Rival:
 class NamedBurst(Burst):
     """The rival keys everything on the Telegram username: every sender has one."""
 
-    def _update(self, chat: int, text: str) -> dict[str, object]:
-        message: dict[str, object] = {
-            "message_id": next(self._message_ids),
-            "date": int(time.time()),
-            "chat": private_chat(chat, f"P{chat}"),
-            "from": user(chat, f"P{chat}", username=f"p{chat}"),
-            "text": text,
-        }
-        if entities := command_entities(text):
-            message["entities"] = entities
-        return {"message": message}
+    def sender(self, chat: int) -> dict[str, object]:
+        return user(chat, f"P{chat}", username=f"p{chat}")
 
 
 def rival_python(path: Path) -> Path:

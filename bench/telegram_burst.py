@@ -82,10 +82,13 @@ class Burst:
         self.served = served
         self._message_ids = iter(range(1, 10**9))
 
+    def sender(self, chat: int) -> dict[str, object]:
+        return user(chat, f"P{chat}")
+
     def _update(self, chat: int, text: str) -> dict[str, object]:
         message: dict[str, object] = {
             "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": private_chat(chat, f"P{chat}"), "from": user(chat, f"P{chat}"), "text": text,
+            "chat": private_chat(chat, f"P{chat}"), "from": self.sender(chat), "text": text,
         }
         if entities := command_entities(text):
             message["entities"] = entities
