@@ -64,11 +64,11 @@ class SqliteConnection:
         return self._run(sql, params)
 
     async def fetchone(self, sql: str, *params: object) -> Row | None:
-        rows = self._run(sql, params)
+        rows = await self.fetchall(sql, *params)
         return rows[0] if rows else None
 
     async def fetchval(self, sql: str, *params: object) -> Any:
-        rows = self._run(sql, params)
+        rows = await self.fetchall(sql, *params)
         return rows[0][0] if rows else None
 
 
@@ -80,14 +80,6 @@ class SqliteSnapshotConnection(SqliteConnection):
 
     async def fetchall(self, sql: str, *params: object) -> list[Row]:
         return await asyncio.to_thread(self._run, sql, params)
-
-    async def fetchone(self, sql: str, *params: object) -> Row | None:
-        rows = await self.fetchall(sql, *params)
-        return rows[0] if rows else None
-
-    async def fetchval(self, sql: str, *params: object) -> Any:
-        rows = await self.fetchall(sql, *params)
-        return rows[0][0] if rows else None
 
 
 class SqliteDatabase:
