@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bot.app import ReferralBot
 from bot.core.clock import FakeClock
-from bot.core.messages import Address
+from bot.core.messages import Address, Outbound
 from bot.core.store import Store
 from bot.web import create_app
 from tests.http.dashboard_kit import OWNER, VIEWER, code_of, dashboard_bot, say
@@ -204,3 +204,33 @@ def test_admin_add_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
 
     hashed = asyncio.run(stored())
     assert hashed.startswith("$argon2id$") and "a long enough secret" not in hashed
+
+
+async def test_an_owner_sends_a_dead_message_again_from_the_messages_page(
+    browser: httpx.AsyncClient, admin_bot: ReferralBot, clock: FakeClock
+) -> None:
+    now = clock.now()
+    async with admin_bot.store.transaction() as tx:
+        row_id = await tx.outbox.enqueue(
+            Outbound(Address("web", "visitor-1"), "Thank you! Mina joined."),
+            kind="thanks",
+            due_at=now,
+            at=now,
+        )
+        assert row_id is not None
+        await tx.outbox.mark_dead(row_id, error="provider down")
+    await sign_in(browser, *OWNER)
+    page = await browser.get("/admin/messages")
+    assert "provider down" in page.text
+    data = {"row": str(row_id), "csrf": csrf_of(page)}
+    done = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
+    assert "1 message(s) due again now." in done.text
+    async with admin_bot.store.transaction() as tx:
+        row = await tx.outbox.get(row_id)
+        history = await tx.outbox.history(row_id)
+    assert row is not None and row.status == "scheduled"
+    assert [(event, detail) for _, event, detail in history] == [
+        ("retried", "by admin:owner@shop.example (dead)")
+    ]
+    again = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
+    assert "Nothing to retry: only dead or skipped rows." in again.text

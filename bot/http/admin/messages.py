@@ -10,6 +10,7 @@ from bot.core.store.admin_views import AdminViews
 from bot.core.store.records import OutboxRow
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
+from bot.services.outbox_retry import NotRetryable, retry_outbox
 
 STATES = (
     ("due", "Due now"),
@@ -45,14 +46,16 @@ def message_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
 
     async def retry(visit: Visit) -> Response:
         form = await visit.request.form()
-        now = desk.clock.now()
-        async with desk.store.transaction() as tx:
+        actor = f"admin:{visit.user.email}"
+        raw = str(form.get("row", ""))
+        retried: list[int] = []
+        try:  # the one home of a retry, as for the CLI and the API
             if form.get("all") == "dead":
-                ids = await AdminViews(tx.conn).outbox_ids("dead", now=now, limit=10_000)
-            else:
-                raw = str(form.get("row", ""))
-                ids = [int(raw)] if raw.isdigit() else []
-            retried = [row_id for row_id in ids if await tx.outbox.retry(row_id, now=now)]
+                retried = await retry_outbox(desk.work, status="dead", actor=actor)
+            elif raw.isdigit():
+                retried = await retry_outbox(desk.work, row_id=int(raw), actor=actor)
+        except NotRetryable:
+            pass
         if retried:
             desk.kick()
             return desk.back("/admin/messages", notice=f"{len(retried)} message(s) due again now.")
