@@ -4,13 +4,18 @@ Each update goes through the same handler as a webhook delivery, so dedupe and m
 same. An update is confirmed (the next getUpdates `offset` passes it) only once it has been
 handled: if the database is down, Telegram hands it over again, as it retries a webhook that
 answered 500. Only one process may poll a bot; a second one gets 409 Conflict and waits.
+
+A batch (up to 100 updates) is handled chat by chat side by side, each chat's updates in order:
+their transactions then share SQLite's group commits (bot/core/store/sqlite.py) instead of one
+commit each in turn. If an update fails, the offset stops at it: it and the batch's later
+updates come again, and those already handled are recognised by their update id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
@@ -50,11 +55,11 @@ async def poll(
             updates = await bot.get_updates(
                 offset=offset, timeout=long_poll, allowed_updates=ALLOWED_UPDATES
             )
-            for update in updates:
-                query_id = await handle(update)
-                offset = update.update_id + 1
-                if query_id is not None:
-                    await _answer(bot, query_id)
+            if updates:
+                failed = await _handle_batch(bot, updates, handle)
+                offset = updates[-1].update_id + 1 if failed is None else failed[0]
+                if failed is not None:
+                    raise failed[1]
         except InvalidToken as exc:
             log.error("telegram polling stopped: %s", exc)
             return
@@ -64,6 +69,39 @@ async def poll(
             await asyncio.sleep(pause(exc, failures, base=base_pause))
         else:
             failures = 0
+
+
+async def _handle_batch(
+    bot: Bot, updates: Sequence[Update], handle: Callable[[Update], Awaitable[str | None]]
+) -> tuple[int, Exception] | None:
+    """Each chat's updates in order, the chats side by side; the first update that failed (its
+    id and error), if any: a chat stops at its failure, so its later updates wait for it."""
+    lanes: dict[Hashable, list[Update]] = {}
+    for update in updates:
+        lanes.setdefault(_lane(update), []).append(update)
+    failures: list[tuple[int, Exception]] = []
+
+    async def run(lane: list[Update]) -> None:
+        for update in lane:
+            try:
+                query_id = await handle(update)
+            except Exception as exc:
+                failures.append((update.update_id, exc))
+                return
+            if query_id is not None:
+                await _answer(bot, query_id)
+
+    await asyncio.gather(*(run(lane) for lane in lanes.values()))
+    return min(failures, key=lambda failure: failure[0]) if failures else None
+
+
+def _lane(update: Update) -> Hashable:
+    """The chat an update belongs to (else its sender, else itself): the unit kept in order."""
+    if (chat := update.effective_chat) is not None:
+        return ("chat", chat.id)
+    if (user := update.effective_user) is not None:
+        return ("user", user.id)
+    return ("update", update.update_id)
 
 
 async def _answer(bot: Bot, query_id: str) -> None:

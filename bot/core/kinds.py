@@ -36,6 +36,10 @@ DIRECT_KINDS: Final[frozenset[str]] = frozenset(
     {REPLY, OPTOUT_CONFIRMATION, STAFF, CLARIFY, WEBHOOK}
 )
 
+# An outbox row's priority: direct answers are claimed before proactive messages.
+DIRECT: Final = 0
+PROACTIVE: Final = 1
+
 # Kinds that may reach an opted-out address: the confirmation that STOP worked.
 PAST_OPT_OUT: Final[frozenset[str]] = frozenset({OPTOUT_CONFIRMATION})
 

@@ -277,6 +277,63 @@ async def test_polling_keeps_an_update_it_could_not_store_and_handles_it_later(
     assert len(telegram_api.texts(777)) == 1
 
 
+async def test_polling_handles_a_batch_chat_by_chat_each_chat_in_order(
+    polling: Wired, telegram_api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = polling.bot.inbox.message
+    seen: list[tuple[str, str]] = []
+
+    async def noted(inbound: Inbound) -> object:
+        seen.append((inbound.sender.id, inbound.text))
+        return await real(inbound)
+
+    monkeypatch.setattr(polling.bot.inbox, "message", noted)
+    people = [user(800 + n, f"Friend{n}") for n in range(5)]
+    last = {}
+    for text in ("hi", "LINK", "COUNT"):  # three messages from each, queued as one batch
+        for person in people:
+            last = telegram_api.queue_update(polling.driver.message(text, sender=person))
+    await polling.channel.start()
+    await handled(telegram_api, last["update_id"])
+    for person in people:
+        said = [text for who, text in seen if who == str(person["id"])]
+        assert said == ["hi", "LINK", "COUNT"]
+    await polling.bot.dispatcher.dispatch_due()
+    assert await polling.count("inbound_events") == 15
+    assert all(len(telegram_api.texts(person["id"])) == 3 for person in people)
+
+
+async def test_a_failed_update_in_a_batch_comes_again_and_holds_back_its_chat_only(
+    polling: Wired, telegram_api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = polling.bot.inbox.message
+    mina, jun = user(777, "Mina"), user(901, "Jun")
+    outage = [True]
+    seen: list[tuple[str, str]] = []
+
+    async def flaky(inbound: Inbound) -> object:
+        if inbound.sender.id == "777" and inbound.text == "LINK" and outage:
+            outage.pop()
+            raise ConnectionError("database is restarting")
+        seen.append((inbound.sender.id, inbound.text))
+        return await real(inbound)
+
+    monkeypatch.setattr(polling.bot.inbox, "message", flaky)
+    telegram_api.queue_update(polling.driver.message("LINK", sender=mina))
+    telegram_api.queue_update(polling.driver.message("hi", sender=jun))
+    last = telegram_api.queue_update(polling.driver.message("COUNT", sender=mina))
+    await polling.channel.start()
+    await handled(telegram_api, last["update_id"])
+    # Mina's COUNT waited for her LINK. Jun's message went ahead; it came again with the rest
+    # of the batch and was recognised by its update id: one answer.
+    assert [text for who, text in seen if who == "777"] == ["LINK", "COUNT"]
+    assert {text for who, text in seen if who == "901"} == {"hi"}
+    await polling.bot.dispatcher.dispatch_due()
+    assert await polling.count("inbound_events") == 3
+    assert len(telegram_api.texts(777)) == 2
+    assert len(telegram_api.texts(901)) == 1
+
+
 async def test_polling_with_a_rejected_token_stops_instead_of_hammering(
     polling: Wired, telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from bot.core.clock import from_micros, to_micros
-from bot.core.kinds import DIRECT_KINDS
+from bot.core.kinds import DIRECT, DIRECT_KINDS, PROACTIVE
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store.database import Connection, Row
 from bot.core.store.records import OutboxRow
@@ -141,7 +141,7 @@ def _values(row: Queued, at: datetime) -> tuple[object, ...]:
         message.thread,
         int(message.ephemeral),
         int(message.markup),
-        0 if row.kind in DIRECT_KINDS else 1,
+        DIRECT if row.kind in DIRECT_KINDS else PROACTIVE,
         to_micros(row.due_at),
     )
 
@@ -219,21 +219,25 @@ class Outbox:
         ran out (a crash mid-send) is due again, first. Two statements, not one with OR, so
         that each walks an index in order. `priority`: only rows of that priority."""
         where, params = _reach_clause(reach)
-        if priority is not None:
-            where += " AND priority = ?"
-            params = [*params, priority]
-        lock = " FOR UPDATE SKIP LOCKED" if self._conn.dialect == "postgres" else ""
+        levels = (DIRECT, PROACTIVE) if priority is None else (priority,)
+        where += f" AND priority IN ({', '.join(str(int(level)) for level in levels)})"
+        postgres = self._conn.dialect == "postgres"
+        lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        # The waiting rows in the order they go, each priority's due ones a range of the claim
+        # index (migration 0100). SQLite without statistics would rather range over (status,
+        # due_at) and sort all the due rows of a backlog, at every claim.
+        waiting = "outbox" if postgres else "outbox INDEXED BY outbox_claim"
         now_us = to_micros(now)
         taken: list[OutboxRow] = []
-        for which in (
-            "status = 'sending' AND lease_until < ?",
-            "status = 'scheduled' AND due_at <= ?",
+        for source, which in (
+            ("outbox", "status = 'sending' AND lease_until < ?"),
+            (waiting, "status = 'scheduled' AND due_at <= ?"),
         ):
             if len(taken) >= limit:
                 break
             rows = await self._conn.fetchall(
                 "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
-                f"WHERE id IN (SELECT id FROM outbox WHERE {which} AND {where} "
+                f"WHERE id IN (SELECT id FROM {source} WHERE {which} AND {where} "
                 f"ORDER BY priority, due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
                 to_micros(now + lease),
                 now_us,
