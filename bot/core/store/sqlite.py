@@ -109,6 +109,7 @@ class SqliteDatabase:
         self._members: list[asyncio.Future[None]] = []
         self._commit_turn: asyncio.Handle | None = None
         self._commit_due = False  # the turn came while a member was still at work
+        self._writer = SqliteConnection(conn)  # the same object each time (Store reuses its Tx)
 
     @classmethod
     async def open(cls, url: str) -> SqliteDatabase:
@@ -156,7 +157,7 @@ class SqliteDatabase:
             if savepoint:
                 self._conn.execute("SAVEPOINT member")
             try:
-                yield SqliteConnection(self._conn)
+                yield self._writer
             except BaseException as exc:
                 self._undo_member(exc, savepoint)
                 if self._commit_due:

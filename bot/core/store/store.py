@@ -74,6 +74,7 @@ class Store:
     def __init__(self, db: Database, *, webhooks: WebhookTargets | None = None) -> None:
         self.db = db
         self.webhooks = webhooks or WebhookTargets()  # where the store's events go
+        self._last: Tx | None = None
 
     @property
     def dialect(self) -> str:
@@ -82,7 +83,14 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         async with self.db.transaction() as conn:
-            yield Tx.on(conn, self.webhooks)
+            yield self._tx(conn)
+
+    def _tx(self, conn: Connection) -> Tx:
+        """The repositories over `conn`; SQLite hands out one connection object every time,
+        so they are made once rather than sixteen objects per transaction."""
+        if self._last is None or self._last.conn is not conn:
+            self._last = Tx.on(conn, self.webhooks)
+        return self._last
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Tx]:
