@@ -168,7 +168,12 @@ class Telegram:
         logged and not retried (a retry would send the text twice)."""
         try:
             bot = await self._initialized()
-            await bot.send_photo(chat_id=chat_id, photo=qr_png(share.value), caption=share.value)
+            await self._sending.post_file(
+                f"{bot.base_url}/sendPhoto",
+                {"chat_id": chat_id, "caption": share.value},
+                "photo",
+                ("qr.png", qr_png(share.value), "image/png"),
+            )
         except TelegramError as exc:
             log.warning("telegram: QR code photo failed: %r", exc)
 

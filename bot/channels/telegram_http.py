@@ -6,12 +6,13 @@ Bot API on loopback cost 2.8 ms of CPU each through httpx and 0.26 ms through ai
 every waiting request on each request and each answer. aiohttp is already how Twilio and Slack
 send, and `BaseRequest` is PTB's documented seam for another HTTP library.
 
-Why sendMessage skips `telegram.Bot`: `Bot.send_message` builds a full `Message` from the answer
-(about 0.1 ms), and we keep only its `message_id`. PTB has no public way to post a method it
-knows and keep the dict (`do_api_request` warns for such a method; how `RequestData` is built is
-not PTB's public API), so `post_json` sends the JSON body the Bot API takes
-(https://core.telegram.org/bots/api#making-requests) and reads a refusal into PTB's own error
-types, the way PTB's `BaseRequest` does, so that one mapping (telegram_delivery.py) reads both.
+Why sendMessage and sendPhoto (`post_json`, `post_file`) skip `telegram.Bot`: `Bot.send_message`
+builds a full `Message` from the answer (about 0.1 ms), and we keep only its `message_id`. PTB
+has no public way to post a method it knows and keep the dict (`do_api_request` warns for such a
+method; how `RequestData` is built is not PTB's public API), so we send the body the Bot API
+takes (https://core.telegram.org/bots/api#making-requests) and read a refusal into PTB's own
+error types, the way PTB's `BaseRequest` does, so that one mapping (telegram_delivery.py) reads
+both.
 """
 
 from __future__ import annotations
@@ -113,6 +114,19 @@ class AiohttpRequest(BaseRequest):
         status, answer = await self._exchange(
             "POST", url, json.dumps(payload), _JSON, self._timeouts.read
         )
+        if HTTPStatus.OK <= status <= 299:
+            return self.parse_json_payload(answer)["result"]
+        raise refusal(status, answer)
+
+    async def post_file(
+        self, url: str, fields: Mapping[str, str], name: str, file: tuple[str, bytes, str]
+    ) -> Any:
+        """POST a file upload (multipart, as the Bot API takes one): the answer's `result`, or
+        PTB's error for a refusal. `file` is (filename, content, MIME type)."""
+        body = aiohttp.FormData(dict(fields))
+        filename, content, mime = file
+        body.add_field(name, content, filename=filename, content_type=mime)
+        status, answer = await self._exchange("POST", url, body, _FORM, self._timeouts.read)
         if HTTPStatus.OK <= status <= 299:
             return self.parse_json_payload(answer)["result"]
         raise refusal(status, answer)
