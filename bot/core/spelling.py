@@ -14,9 +14,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 _WORD = re.compile(r"[a-z]+")
 _RUNS = re.compile(r"([a-z])\1+")
 
@@ -81,6 +78,10 @@ class Speller:
         limit = _allowed(len(word))
         if not limit:
             return word
+        # Imported at the first word needing a guess: ~3 MB an idle process would hold for none.
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         found = process.extractOne(word, self.choices, scorer=OSA.distance, score_cutoff=limit)
         return word if found is None else found[0]
 
