@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as number_timezone
-
 from bot.core.messages import Address, Profile
+
+if TYPE_CHECKING:
+    import phonenumbers
+
+# phonenumbers is imported in each function that reads a number, not here: its metadata (~2 MB)
+# would stay in every process, a Telegram-only one included, that never sees a phone number.
 
 CHANNEL = "sms"
 
@@ -23,6 +27,8 @@ _SPELLING = re.compile(r"\+[0-9][0-9 ().-]{1,30}")
 def _parse(raw: str) -> phonenumbers.PhoneNumber | None:
     if not _SPELLING.fullmatch(raw):
         return None
+    import phonenumbers  # on first use: see above
+
     try:
         number = phonenumbers.parse(raw, None)  # no default region: only +country numbers
     except phonenumbers.NumberParseException:
@@ -40,6 +46,8 @@ def sms_address(raw: str) -> Address | None:
     number = _parse(raw.strip())
     if number is None:
         return None
+    import phonenumbers  # on first use: see above
+
     return Address(CHANNEL, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -49,6 +57,8 @@ _NATIONAL = re.compile(r"[0-9(][0-9 ().-]{1,30}")
 
 def known_region(region: str) -> bool:
     """An ISO 3166 country code phonenumbers has a numbering plan for (KR, TW, US, ...)."""
+    import phonenumbers  # on first use: see above
+
     return region.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
@@ -60,6 +70,8 @@ def phone_address(raw: str, *, region: str | None = None) -> Address | None:
         return sms_address(text)
     if not _NATIONAL.fullmatch(text):
         return None
+    import phonenumbers  # on first use: see above
+
     try:
         number = phonenumbers.parse(text, region.upper())
     except phonenumbers.NumberParseException:
@@ -75,6 +87,8 @@ def number_profile(e164: str) -> Profile:
     number = _parse(e164)
     if number is None:
         return Profile(lang="en")
+    from phonenumbers import timezone as number_timezone  # on first use: see above
+
     zones = number_timezone.time_zones_for_number(number)
     return Profile(
         lang=LANGUAGE_BY_COUNTRY.get(number.country_code or 0, "en"),

@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as number_timezone
-
 from bot.core.messages import Address
 from bot.core.program import QuietHours
 
@@ -37,6 +34,10 @@ def number_zones(address: Address) -> tuple[ZoneInfo, ...]:
     """The zones an SMS number may be in, in the library's (alphabetical) order."""
     if address.channel != "sms":
         return ()
+    # Imported for the first SMS number: ~2 MB of metadata a process without SMS never needs.
+    import phonenumbers
+    from phonenumbers import timezone as number_timezone
+
     try:
         number = phonenumbers.parse(address.id, None)
     except phonenumbers.NumberParseException:
