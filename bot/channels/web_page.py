@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from importlib import resources
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -14,6 +15,9 @@ from bot.core.codes import normalize_code
 from bot.core.i18n import Catalogs
 from bot.core.language import LANGUAGE_NAMES, LANGUAGES
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 _ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 
 
@@ -21,10 +25,6 @@ class ChatPage:
     def __init__(self, *, pages: Catalogs, title: str) -> None:
         self._pages = pages
         self._title = title
-        self._env = Environment(
-            loader=PackageLoader("bot.channels", "web_assets"),
-            autoescape=select_autoescape(["html"]),
-        )
         folder = resources.files("bot.channels") / "web_assets"
         self._assets = {name: (folder / name).read_bytes() for name in _ASSETS}
 
@@ -45,6 +45,16 @@ class ChatPage:
             join=code or "",
         )
         return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @cached_property
+    def _env(self) -> Environment:
+        # jinja2 is imported when the chat page is first asked for, not by every serve
+        from jinja2 import Environment, PackageLoader, select_autoescape
+
+        return Environment(
+            loader=PackageLoader("bot.channels", "web_assets"),
+            autoescape=select_autoescape(["html"]),
+        )
 
     def asset_routes(self) -> list[BaseRoute]:
         async def asset(request: Request) -> Response:
