@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import segno
-
 from bot.core.qr_masks import remasked
 from bot.core.qr_png import matrix_png, matrix_rows
 
@@ -20,6 +18,8 @@ def qr_png(link: str, *, scale: int = 8) -> bytes:
     its own search (8 masks scored module by module, half a code's cost); qr_masks then puts on
     the mask that search would have chosen.
     """
+    import segno  # at the first code drawn: a process that draws none keeps it out
+
     code = segno.make(link, error="m", mask=0)
     if code.is_micro:  # a link of a dozen bytes: tiny, and its masks are scored by other rules
         code = segno.make(link, error="m")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import segno
+from typing import TYPE_CHECKING
 
 from bot.core.qr_layout import GUARD, Layout, layout_of
+
+if TYPE_CHECKING:
+    import segno  # the codes' type only; bot/core/qr.py imports segno when it draws one
 
 _ERROR_BITS = {"L": 0b01, "M": 0b00, "Q": 0b11, "H": 0b10}
 _DIGITS = bytes.maketrans(b"\x00\x01", b"01")
