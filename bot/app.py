@@ -182,10 +182,9 @@ async def build(
     web = web_channel(settings, pages, program, secret, clock) if web_chat else None
     channels = [*channels, web] if web is not None else list(channels)
     by_name = {channel.name: channel for channel in channels}
-    metrics = Metrics()
-    delivery = program.delivery
     business = BusinessMetrics(store=store, clock=clock)
-    metrics.registry.register(business)
+    metrics = Metrics(collectors=[business])
+    delivery = program.delivery
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,

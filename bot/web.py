@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator, MutableMapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -100,6 +99,8 @@ def create_app(
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     async def metrics(request: Request) -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # at the first scrape
+
         await bot.business.refresh()
         return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock
 from bot.core.store import Store
 from bot.core.store.reports import Totals, totals
+
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
 
 FRESH_FOR = timedelta(seconds=10)  # scrapes closer together than this share one reading
 
@@ -25,7 +26,10 @@ def _webhook_result(status: str, tried: bool) -> str:
     return {"skipped": "stopped", "sending": "sending"}.get(status, status)  # sent | dead
 
 
-class BusinessMetrics(Collector):
+class BusinessMetrics:
+    """A prometheus_client Collector (a Protocol: `collect()`); its metric types are imported at
+    the first scrape, with the registry (metrics.py)."""
+
     def __init__(self, *, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
@@ -45,6 +49,8 @@ class BusinessMetrics(Collector):
         t = self._totals
         if t is None:
             return
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         yield CounterMetricFamily(
             "referral_clicks", "Unique link clicks (per visitor per day)", value=t.clicks
         )
@@ -76,6 +82,8 @@ class BusinessMetrics(Collector):
         yield from self._outbox(t)
 
     def _outbox(self, t: Totals) -> Iterator[Metric]:
+        from prometheus_client.core import GaugeMetricFamily
+
         depth = GaugeMetricFamily(
             "referral_outbox_rows",
             "Outbox rows by channel, status, kind",
