@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from bot.http.api import openapi_document
+from bot.http.api.openapi import openapi_document
 from tests.http.served import TOKEN, served
 
 schema = schemathesis.openapi.from_dict(openapi_document())
