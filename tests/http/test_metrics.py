@@ -53,3 +53,17 @@ async def test_business_numbers_and_sends_are_on_metrics(
     # Bounded labels: no phone number, code or name reaches a label.
     for secret in ("+1415", people["Alice"].code, "zoe", "Alice"):
         assert all(secret not in line for line in text.splitlines() if "{" in line)
+
+
+async def test_the_first_scrape_lists_every_series_before_anything_happened(
+    web: httpx.AsyncClient,
+) -> None:
+    """prometheus_client is imported at the first scrape (bot/core/metrics.py); the series are
+    made together then, so an alert on a series sees it at 0, not missing."""
+    text = (await web.get("/metrics")).text
+    for name in (
+        "referral_inbound_total", "referral_outbound_total", "referral_outbound_uncertain_total",
+        "referral_handle_seconds",
+    ):  # fmt: skip
+        assert f"# TYPE {name} " in text
+    assert sample(text, "referral_handle_seconds_count") == 0
