@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, REPLY, is_proactive
 from bot.core.program import Delivery, Program, QuietHours
 from bot.core.store import Tx
-from bot.core.store.records import OutboxRow
+from bot.core.store.records import Identity, OutboxRow
 from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
@@ -47,16 +47,14 @@ class Verdict:
 SEND = Verdict()
 
 
-async def opted_out(tx: Tx, row: OutboxRow) -> str | None:
-    """Why this row may not go to its address any more, if it may not (STOP wins at send time)."""
+def refusal(row: OutboxRow, opted_out: bool, unreachable: bool) -> str | None:
+    """Why this row may not go to its address any more, from what the address said last, if
+    it may not (STOP wins at send time)."""
     if row.kind in PAST_OPT_OUT:
         return None
-    identity = await tx.participants.identity(row.to)
-    if identity is None:
-        return None
-    if identity.opted_out:
+    if opted_out:
         return "opted_out"
-    return "unreachable" if identity.unreachable else None
+    return "unreachable" if unreachable else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,23 +75,28 @@ class DeliveryPolicy:
 
     async def judge_all(self, tx: Tx, rows: Sequence[OutboxRow], now: datetime) -> list[Verdict]:
         """Verdicts for one claimed batch, in its order; persons in id order, so that the
-        PostgreSQL row locks of concurrent dispatchers are always taken in the same order."""
+        PostgreSQL row locks of concurrent dispatchers are always taken in the same order.
+        The addresses' opt-outs are read together, in one statement."""
         batch = [row.id for row in rows]
+        known = await tx.participants.identities(row.to for row in rows)
         approved: Counter[object] = Counter()
         verdicts: dict[int, Verdict] = {}
         for row in sorted(rows, key=lambda r: (r.participant_id or 0, r.id)):
-            verdicts[row.id] = await self._judge(tx, row, now, batch, approved)
+            identity = known.get(row.to)
+            verdicts[row.id] = await self._judge(tx, row, identity, now, batch, approved)
         return [verdicts[row.id] for row in rows]
 
     async def _judge(
         self,
         tx: Tx,
         row: OutboxRow,
+        identity: Identity | None,
         now: datetime,
         batch: Sequence[int],
         approved: Counter[object],
     ) -> Verdict:
-        reason = await opted_out(tx, row)
+        said = (False, False) if identity is None else (identity.opted_out, identity.unreachable)
+        reason = refusal(row, *said)
         if reason is not None:
             return Verdict(skip=True, why=reason)
         if row.kind == REPLY:
@@ -102,7 +105,6 @@ class DeliveryPolicy:
             return SEND
         person = row.participant_id
         if person is None:
-            identity = await tx.participants.identity(row.to)
             person = None if identity is None else identity.participant_id
         participant = None if person is None else await tx.participants.get(person)
         stored = None if participant is None else participant.time_zone
@@ -137,10 +139,10 @@ class DeliveryPolicy:
         guards = self.guards
         if guards is None:
             return SEND
-        if await tx.outbox.replies_ahead(row) >= guards.burst_replies:
+        ahead, sent = await tx.outbox.reply_counts(row, since=now - HOUR)
+        if ahead >= guards.burst_replies:
             return Verdict(skip=True, why=f"coalesced: {guards.burst_replies} earlier replies "
                            "to this sender were still waiting")  # fmt: skip
-        sent = await tx.outbox.replies_sent_since(row.to, since=now - HOUR)
         if sent >= guards.loop_replies_per_hour:
             return Verdict(skip=True, why=f"loop guard: {sent} replies in the last hour "
                            "(an auto-responder?)")  # fmt: skip

@@ -10,24 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import cast
 
 from bot.core.channel import Channel, Segmented
 from bot.core.messages import Outbound
 from bot.core.program import Pacing
 from bot.core.sms_text import sms_segments
-from bot.core.store.outbox import Reach
+from bot.core.store.outbox import Claim, Reach
 from bot.core.store.records import OutboxRow
 from bot.delivery.pacing import Pace, Pacer, pace_of, wide_scopes
 
 AFTER_SLOT = timedelta(microseconds=200)
 REFILL = 0.25  # claim for a busy channel once this share of the hold is free: fewer, larger claims
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    reach: dict[str, frozenset[str] | None]
-    limit: int
-    priority: int | None = None  # None: any, direct answers first
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +55,17 @@ def outbound(row: OutboxRow) -> Outbound:
 
 def segments(channel: Channel, message: Outbound) -> int:
     """What the channel will really send, in SMS segments (the text plus rendered buttons)."""
-    if isinstance(channel, Segmented):
-        return channel.segments(message)
+    if _segmented(type(channel)):
+        return cast(Segmented, channel).segments(message)
     if message.to.channel == "sms":  # a channel that cannot say: at least the text's segments
         return max(1, sms_segments(message.text))
     return 1
+
+
+@cache
+def _segmented(kind: type) -> bool:
+    """isinstance against a Protocol costs tens of µs, per send: asked once per class."""
+    return issubclass(kind, Segmented)
 
 
 def plan_claims(

@@ -29,7 +29,7 @@ from bot.core.clock import Clock, from_micros, to_micros
 from bot.core.store import Store, Tx
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
-from bot.delivery.delivery_policy import opted_out
+from bot.delivery.delivery_policy import refusal
 from bot.delivery.dispatch_plan import outbound
 from bot.delivery.pacing import Pace, Pacer
 from bot.delivery.retry_policy import RetryPolicy
@@ -135,27 +135,29 @@ class Sender:
         await self.flush()
 
     async def flush(self) -> None:
-        """Record the sends the provider took (including any that finish meanwhile)."""
+        """Record the sends the provider took (including any that finish meanwhile): one
+        statement, standing alone, for all of them."""
         while self._sent:
             sent, self._sent = self._sent, []
             try:
-                async with self._store.transaction() as tx:
-                    for row_id, provider_id, at in sent:
-                        await tx.outbox.mark_sent(row_id, provider_id=provider_id, at=at)
+                async with self._store.autocommit() as tx:
+                    await tx.outbox.mark_all_sent(sent)
             except Exception:  # their leases run out and they go again: as if in flight
                 log.exception("could not record %d sent rows", len(sent))
 
     async def _take(self, row: OutboxRow, token: int) -> bool:
         """Go ahead unless another dispatcher took the row meanwhile (our lease ran out) or the
-        person said STOP since it was claimed. Reads only: nothing to commit in the common case."""
+        person said STOP since it was claimed. One read: nothing to commit in the common case."""
+        async with self._store.autocommit() as tx:
+            found = await tx.outbox.still_ours(row.id, lease=token)
+        if found is None:
+            return False
+        reason = refusal(row, found.opted_out, found.unreachable)
+        if reason is None:
+            return True
         async with self._store.transaction() as tx:
-            if not await tx.outbox.still_ours(row.id, lease=token):
-                return False
-            reason = await opted_out(tx, row)
-            if reason is not None:
-                await tx.outbox.mark_skipped(row.id, reason=reason)
-                return False
-        return True
+            await tx.outbox.mark_skipped(row.id, reason=reason)
+        return False
 
     async def _until_slot(self, row: OutboxRow, pace: Pace, slot: datetime | None) -> bool:
         """Wait until the send may start (claiming its slot in the database first, with shared

@@ -62,10 +62,12 @@ class SharedPacing:
         """The slot this send may start at, at or after `earliest`; booked for it unless it is
         more than `horizon` away (then the row goes back to the outbox until nearer)."""
         bookings = list(self._bookings(pace))
-        start = to_micros(earliest)
         if not bookings:
-            return Claimed(start, True, {})
-        async with self.store.transaction() as tx:
+            return Claimed(to_micros(earliest), True, {})
+        async with self.store.autocommit() as tx:  # one statement on PostgreSQL
+            # Not before the connection is ours: a slot claimed for a moment already past, the
+            # wait for the pool's turn, would start late (and check again, at a round trip).
+            start = to_micros(max(earliest, self.clock.now()))
             claimed = await tx.pace.claim(
                 bookings, earliest=start, horizon=horizon // _MICROSECOND, by=self.me
             )
@@ -79,7 +81,7 @@ class SharedPacing:
         bookings = list(self._bookings(pace))
         if not bookings:
             return True
-        async with self.store.transaction() as tx:
+        async with self.store.autocommit() as tx:
             return await tx.pace.start_late(
                 bookings, slot=to_micros(slot), now=to_micros(now), by=self.me
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Row = Sequence[Any]
 
@@ -39,6 +39,14 @@ class Database(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class Autocommits(Protocol):
+    """A database whose statements can run each in a transaction of its own, with no BEGIN or
+    COMMIT round trip around them (PostgreSQL: every statement is a network round trip)."""
+
+    def autocommit(self) -> AbstractAsyncContextManager[Connection]: ...
 
 
 class IntegrityError(Exception):

@@ -109,6 +109,33 @@ def _row(row: Row) -> OutboxRow:
     )
 
 
+class Claim(NamedTuple):
+    """One claim of due rows: where to (Reach), at most how many, of which priority (None:
+    any, direct answers first)."""
+
+    reach: Reach
+    limit: int
+    priority: int | None = None
+
+    def takes(self, row: OutboxRow) -> bool:
+        if self.priority is not None and row.priority != self.priority:
+            return False
+        if row.to.channel not in self.reach:
+            return False
+        addresses = self.reach[row.to.channel]
+        return addresses is None or row.to.id in addresses
+
+
+_SENT = "column1, column2, column3"  # (id, provider id, sent at): SQLite's names for VALUES
+
+
+class Reachable(NamedTuple):
+    """What an outbox row's address said last, read with the row just before its send."""
+
+    opted_out: bool
+    unreachable: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Queued:
     """One message to queue with others in a single INSERT (`Outbox.enqueue_many`)."""
@@ -216,11 +243,19 @@ class Outbox:
         priority: int | None = None,
     ) -> list[OutboxRow]:
         """Take due rows for sending, direct answers first, then oldest first; a row whose lease
-        ran out (a crash mid-send) is due again, first. Two statements, not one with OR, so
-        that each walks an index in order. `priority`: only rows of that priority."""
-        where, params = _reach_clause(reach)
-        levels = (DIRECT, PROACTIVE) if priority is None else (priority,)
-        where += f" AND priority IN ({', '.join(str(int(level)) for level in levels)})"
+        ran out (a crash mid-send) is due again, first. `priority`: only rows of that
+        priority."""
+        [rows] = await self.claim_due_each([Claim(reach, limit, priority)], now=now, lease=lease)
+        return rows
+
+    async def claim_due_each(
+        self, claims: Sequence[Claim], *, now: datetime, lease: timedelta
+    ) -> list[list[OutboxRow]]:
+        """`claim_due` for several claims that share no row (other channels or priorities), in
+        one statement: the rows of each, in its order. Each claim's two subqueries (its
+        lease-expired rows, then its due ones) each walk an index in order, which one
+        subquery with OR would not; a compound SELECT yields its parts in order, so the
+        expired rows come first."""
         postgres = self._conn.dialect == "postgres"
         lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
         # The waiting rows in the order they go, each priority's due ones a range of the claim
@@ -228,24 +263,33 @@ class Outbox:
         # due_at) and sort all the due rows of a backlog, at every claim.
         waiting = "outbox" if postgres else "outbox INDEXED BY outbox_claim"
         now_us = to_micros(now)
-        taken: list[OutboxRow] = []
-        for source, which in (
-            ("outbox", "status = 'sending' AND lease_until < ?"),
-            (waiting, "status = 'scheduled' AND due_at <= ?"),
-        ):
-            if len(taken) >= limit:
-                break
-            rows = await self._conn.fetchall(
-                "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
-                f"WHERE id IN (SELECT id FROM {source} WHERE {which} AND {where} "
-                f"ORDER BY priority, due_at, id LIMIT ?{lock}) RETURNING {_COLUMNS}",
-                to_micros(now + lease),
-                now_us,
-                *params,
-                limit - len(taken),
-            )
-            taken.extend(_row(r) for r in rows)
-        return sorted(taken, key=lambda row: (row.priority, row.due_at, row.id))
+        parts: list[str] = []
+        params: list[object] = []
+        for n, claim in enumerate(claims):
+            where, where_params = _reach_clause(claim.reach)
+            levels = (DIRECT, PROACTIVE) if claim.priority is None else (claim.priority,)
+            where += f" AND priority IN ({', '.join(str(int(level)) for level in levels)})"
+            picks = [
+                f"SELECT id FROM (SELECT id FROM {source} WHERE {which} AND {where} "
+                f"ORDER BY priority, due_at, id LIMIT ?{lock}) AS {name}{n}"
+                for name, source, which in (
+                    ("expired", "outbox", "status = 'sending' AND lease_until < ?"),
+                    ("due", waiting, "status = 'scheduled' AND due_at <= ?"),
+                )
+            ]
+            parts.append(f"SELECT id FROM ({picks[0]} UNION ALL {picks[1]} LIMIT ?) AS claim{n}")
+            params += [now_us, *where_params, claim.limit] * 2 + [claim.limit]
+        rows = await self._conn.fetchall(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
+            f"WHERE id IN ({' UNION ALL '.join(parts)}) RETURNING {_COLUMNS}",
+            to_micros(now + lease),
+            *params,
+        )
+        taken: list[list[OutboxRow]] = [[] for _ in claims]
+        for row in sorted((_row(r) for r in rows), key=lambda r: (r.priority, r.due_at, r.id)):
+            n = next((n for n, claim in enumerate(claims) if claim.takes(row)), 0)
+            taken[n].append(row)
+        return taken
 
     async def hold_back(self, address: Address, *, until: datetime) -> None:
         """Rows to an address waiting behind a busy chat wait as long, keeping their order."""
@@ -258,16 +302,19 @@ class Outbox:
             to_micros(until),
         )
 
-    async def still_ours(self, row_id: int, *, lease: int) -> bool:
+    async def still_ours(self, row_id: int, *, lease: int) -> Reachable | None:
         """Whether our claim still holds just before its send (a read, no write: the claim's
-        lease already covers the send); False when the lease ran out and another dispatcher
-        took the row, so it must not be sent."""
+        lease already covers the send): None when the lease ran out and another dispatcher
+        took the row, so it must not be sent; else, read with it, whether its address said
+        STOP or cannot be reached (both False for an address not on record)."""
         row = await self._conn.fetchone(
-            "SELECT id FROM outbox WHERE id = ? AND status = 'sending' AND lease_until = ?",
+            "SELECT i.opted_out, i.unreachable FROM outbox o LEFT JOIN identities i "
+            "ON i.channel = o.channel AND i.address = o.address "
+            "WHERE o.id = ? AND o.status = 'sending' AND o.lease_until = ?",
             row_id,
             lease,
         )
-        return row is not None
+        return None if row is None else Reachable(bool(row[0]), bool(row[1]))
 
     async def proactive_times(
         self,
@@ -301,30 +348,23 @@ class Outbox:
         )
         return sorted(from_micros(int(r[0])) for r in rows)
 
-    async def replies_ahead(self, row: OutboxRow) -> int:
-        """Older replies to the same address that were still unsent when this one was queued
-        (or were coalesced themselves): the person wrote again without waiting for our answer."""
-        value = await self._conn.fetchval(
-            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
-            "AND id < ? AND (status IN ('scheduled', 'sending') "
+    async def reply_counts(self, row: OutboxRow, *, since: datetime) -> tuple[int, int]:
+        """Two counts of the replies to this row's address, in one statement: older ones still
+        unsent when this one was queued (or coalesced themselves: the person wrote again
+        without waiting for our answer), and those sent since `since`."""
+        found = await self._conn.fetchone(
+            "SELECT COUNT(CASE WHEN id < ? AND (status IN ('scheduled', 'sending') "
             "OR (status = 'sent' AND sent_at > ?) "
-            "OR (status = 'skipped' AND last_error LIKE 'coalesced%'))",
-            row.to.channel,
-            row.to.id,
+            "OR (status = 'skipped' AND last_error LIKE 'coalesced%')) THEN 1 END), "
+            "COUNT(CASE WHEN status = 'sent' AND sent_at > ? THEN 1 END) "
+            "FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply'",
             row.id,
             to_micros(row.created_at),
-        )
-        return int(value or 0)
-
-    async def replies_sent_since(self, address: Address, *, since: datetime) -> int:
-        value = await self._conn.fetchval(
-            "SELECT COUNT(*) FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
-            "AND status = 'sent' AND sent_at > ?",
-            address.channel,
-            address.id,
             to_micros(since),
+            row.to.channel,
+            row.to.id,
         )
-        return int(value or 0)
+        return (0, 0) if found is None else (int(found[0] or 0), int(found[1] or 0))
 
     async def lock_person(self, participant_id: int) -> None:
         """Serialise cap decisions for one person across processes (PostgreSQL; SQLite's write
@@ -344,13 +384,28 @@ class Outbox:
         return None if value is None else from_micros(value)
 
     async def mark_sent(self, row_id: int, *, provider_id: str | None, at: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE outbox SET status = 'sent', provider_id = ?, sent_at = ?, lease_until = NULL, "
-            "last_error = NULL WHERE id = ?",
-            provider_id,
-            to_micros(at),
-            row_id,
-        )
+        await self.mark_all_sent([(row_id, provider_id, at)])
+
+    async def mark_all_sent(self, sent: Sequence[tuple[int, str | None, datetime]]) -> None:
+        """Rows the provider took, as (id, provider id, when): one statement per BATCH."""
+        for start in range(0, len(sent), BATCH):
+            chunk = sent[start : start + BATCH]
+            if self._conn.dialect == "postgres":  # arrays: one statement text, prepared once
+                values = f"unnest(?::bigint[], ?::text[], ?::bigint[]) AS v({_SENT})"
+                params: list[object] = [
+                    [row_id for row_id, _, _ in chunk],
+                    [provider_id for _, provider_id, _ in chunk],
+                    [to_micros(at) for _, _, at in chunk],
+                ]
+            else:
+                values = "(VALUES " + ", ".join(["(?, ?, ?)"] * len(chunk)) + ") AS v"
+                params = [v for row_id, pid, at in chunk for v in (row_id, pid, to_micros(at))]
+            await self._conn.execute(
+                "UPDATE outbox SET status = 'sent', provider_id = v.column2, "
+                "sent_at = v.column3, lease_until = NULL, last_error = NULL "
+                f"FROM {values} WHERE outbox.id = v.column1",
+                *params,
+            )
 
     async def set_text(self, row_id: int, text: str) -> None:
         """The words a row goes out with when they are rendered at send time (a held thanks)."""

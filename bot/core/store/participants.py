@@ -268,6 +268,24 @@ class Participants:
         )
         return None if row is None else identity_row(row)
 
+    async def identities(self, addresses: Iterable[Address]) -> dict[Address, Identity]:
+        """`identity` of several addresses in one statement: those on record."""
+        wanted = sorted(set(addresses), key=lambda a: (a.channel, a.id))
+        if not wanted:
+            return {}
+        if self._conn.dialect == "postgres":  # arrays: one statement text, prepared once
+            among = "SELECT * FROM unnest(?::text[], ?::text[])"
+            params: list[object] = [[a.channel for a in wanted], [a.id for a in wanted]]
+        else:
+            among = "VALUES " + ", ".join(["(?, ?)"] * len(wanted))
+            params = [value for a in wanted for value in (a.channel, a.id)]
+        rows = await self._conn.fetchall(
+            f"SELECT {_IDENTITY} FROM identities i WHERE (i.channel, i.address) IN ({among})",
+            *params,
+        )
+        found = (identity_row(row) for row in rows)
+        return {identity.address: identity for identity in found}
+
     async def set_language(self, participant_id: int, lang: str, *, chosen: bool) -> None:
         await self._conn.execute(
             "UPDATE participants SET lang = ?, lang_chosen = ? WHERE id = ?",

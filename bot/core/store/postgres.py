@@ -11,6 +11,9 @@ from typing import Any
 import asyncpg
 
 from bot.core.store.database import IntegrityError, Row
+from bot.core.store.postgres_pool import Pool
+
+POOL_SIZE = 10  # connections per process
 
 _PLACEHOLDER = re.compile(r"\?")
 
@@ -58,38 +61,36 @@ class PostgresConnection:
             raise IntegrityError(str(exc)) from exc
 
 
-async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
-    """The pool's reset on release, which by default runs `SELECT pg_advisory_unlock_all();
-    CLOSE ALL; UNLISTEN *; RESET ALL` after every transaction: one more round trip each time.
-    The store keeps no session state to undo: every statement runs inside a transaction (its
-    one advisory lock is transaction-scoped), nothing LISTENs, SETs or leaves a cursor open.
-    asyncpg still rolls back a transaction left open before this is called."""
-
-
 class PostgresDatabase:
     dialect = "postgres"
 
-    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+    def __init__(self, url: str, pool: Pool) -> None:
         self.url = url
         self._pool = pool
 
     @classmethod
     async def open(cls, url: str) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(url), min_size=1, max_size=10, reset=_nothing_to_reset
-        )
+        pool = Pool(asyncpg_dsn(url), size=POOL_SIZE)
+        await pool.open()
         return cls(url, pool)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConnection]:
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.lease() as conn, conn.transaction():
+            yield PostgresConnection(conn)
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[PostgresConnection]:
+        """A connection with no transaction open: each statement commits on its own."""
+        async with self._pool.lease() as conn:
             yield PostgresConnection(conn)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[PostgresConnection]:
         # REPEATABLE READ: every statement of a report sees the same moment.
-        async with self._pool.acquire() as conn, conn.transaction(
-            isolation="repeatable_read", readonly=True
+        async with (
+            self._pool.lease() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             yield PostgresConnection(conn)
 

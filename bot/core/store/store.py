@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot.core.store.asks import Asks
 from bot.core.store.clicks import Clicks
 from bot.core.store.conversions import Conversions
-from bot.core.store.database import Connection, Database, open_database
+from bot.core.store.database import Autocommits, Connection, Database, open_database
 from bot.core.store.events import Events
 from bot.core.store.jobs import Jobs
 from bot.core.store.migrate import upgrade
@@ -75,6 +75,7 @@ class Store:
         self.db = db
         self.webhooks = webhooks or WebhookTargets()  # where the store's events go
         self._last: Tx | None = None
+        self._autocommit = db.autocommit if isinstance(db, Autocommits) else db.transaction
 
     @property
     def dialect(self) -> str:
@@ -91,6 +92,14 @@ class Store:
         if self._last is None or self._last.conn is not conn:
             self._last = Tx.on(conn, self.webhooks)
         return self._last
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Tx]:
+        """For work whose every statement stands alone (one read, one write, each atomic by
+        itself): on PostgreSQL each commits on its own, saving BEGIN's and COMMIT's round
+        trips; elsewhere it is a transaction, which is the same for work of this shape."""
+        async with self._autocommit() as conn:
+            yield self._tx(conn)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Tx]:
