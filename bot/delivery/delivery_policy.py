@@ -47,10 +47,15 @@ class Verdict:
 SEND = Verdict()
 
 
+def heeds_stop(row: OutboxRow) -> bool:
+    """Whether an opt-out keeps this row from going (a STOP's own confirmation goes past it)."""
+    return row.kind not in PAST_OPT_OUT
+
+
 def refusal(row: OutboxRow, opted_out: bool, unreachable: bool) -> str | None:
     """Why this row may not go to its address any more, from what the address said last, if
     it may not (STOP wins at send time)."""
-    if row.kind in PAST_OPT_OUT:
+    if not heeds_stop(row):
         return None
     if opted_out:
         return "opted_out"
@@ -106,7 +111,9 @@ class DeliveryPolicy:
         person = row.participant_id
         if person is None:
             person = None if identity is None else identity.participant_id
-        participant = None if person is None else await tx.participants.get(person)
+        # Read holding the person's row: their cap decisions take turns (PostgreSQL; SQLite's
+        # write lock already serialises every transaction).
+        participant = None if person is None else await tx.participants.get(person, lock=True)
         stored = None if participant is None else participant.time_zone
         zones = recipient_zones(stored, row.to, self.default_zone)
         allowed = allowed_from(now, zones, self.quiet, self.default_zone)
@@ -115,8 +122,6 @@ class DeliveryPolicy:
         if self.max_per_week <= 0:
             return Verdict(skip=True, why="proactive messages are off (max_proactive_per_week=0)")
         key: object = person if person is not None else row.to
-        if person is not None:
-            await tx.outbox.lock_person(person)
         sent = await tx.outbox.proactive_times(
             participant_id=person,
             address=row.to,

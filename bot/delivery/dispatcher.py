@@ -102,6 +102,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._starved = False
+        self._full: set[str] = set()  # bounded channels a pass left out, all their room taken
 
     def reach(self) -> dict[str, frozenset[str] | None]:
         return {name: channel.reach() for name, channel in self._channels.items()}
@@ -116,6 +117,8 @@ class Dispatcher:
             bounded = self._bounded.get(name)
             if bounded is not None:
                 room = min(room, bounded.max_in_flight - self._in_flight[name])
+                if room <= 0:
+                    self._full.add(name)  # left out until one of its sends finishes
             breaker = self._breakers.room(name, now)
             if breaker is not None:
                 room = min(room, breaker)
@@ -309,7 +312,9 @@ class Dispatcher:
         def finished(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
             self._in_flight[channel] -= 1
-            if self._starved or channel in self._bounded:
+            # Only a send that makes room where a pass found none is worth another pass.
+            if self._starved or channel in self._full:
+                self._full.discard(channel)
                 self.kick()
 
         task.add_done_callback(finished)

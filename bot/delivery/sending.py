@@ -27,9 +27,11 @@ from datetime import UTC, datetime, timedelta
 from bot.core.channel import Channel, DeliveryFailed
 from bot.core.clock import Clock, from_micros, to_micros
 from bot.core.store import Store, Tx
+from bot.core.store.outbox import Reachable
+from bot.core.store.pace import Sendable
 from bot.core.store.records import OutboxRow
 from bot.delivery.breaker import Breakers
-from bot.delivery.delivery_policy import refusal
+from bot.delivery.delivery_policy import heeds_stop, refusal
 from bot.delivery.dispatch_plan import outbound
 from bot.delivery.pacing import Pace, Pacer
 from bot.delivery.retry_policy import RetryPolicy
@@ -103,9 +105,9 @@ class Sender:
             # The channel paused since this row was claimed: back, at no cost to the row.
             await self._put_back(row, row.due_at)
             return
-        if not await self._take(row, token):
-            return
-        if not await self._until_slot(row, pace, slot):
+        if not self._claims(pace) and not await self._take(row, token):
+            return  # (with shared pacing the claim's statement checks the row)
+        if not await self._until_slot(row, pace, slot, token):
             return
         sending = self._channels[row.to.channel].send(outbound(row))
         if self._pacer is not None:  # nothing is awaited from the ready check to the send
@@ -150,6 +152,10 @@ class Sender:
         person said STOP since it was claimed. One read: nothing to commit in the common case."""
         async with self._store.autocommit() as tx:
             found = await tx.outbox.still_ours(row.id, lease=token)
+        return await self._may_go(row, found)
+
+    async def _may_go(self, row: OutboxRow, found: Reachable | None) -> bool:
+        """What the send's last read found: not ours (None), refused (skipped now), or go."""
         if found is None:
             return False
         reason = refusal(row, found.opted_out, found.unreachable)
@@ -159,24 +165,34 @@ class Sender:
             await tx.outbox.mark_skipped(row.id, reason=reason)
         return False
 
-    async def _until_slot(self, row: OutboxRow, pace: Pace, slot: datetime | None) -> bool:
+    def _claims(self, pace: Pace) -> bool:
+        """Whether this send claims its slot in the database (shared pacing)."""
+        return self._shared is not None and bool(pace.scopes)
+
+    async def _until_slot(
+        self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int
+    ) -> bool:
         """Wait until the send may start (claiming its slot in the database first, with shared
-        pacing); False when the row went back to the outbox instead."""
-        go, claimed = await self._claim_shared(row, pace, slot)
+        pacing); False when the row went back to the outbox instead, or may not go."""
+        go, claimed = await self._claim_shared(row, pace, slot, token)
         if not go:
             return False
-        return self._pacer is None or await self._wait_ready(row, pace, slot, claimed)
+        return self._pacer is None or await self._wait_ready(row, pace, slot, token, claimed)
 
     async def _claim_shared(
-        self, row: OutboxRow, pace: Pace, slot: datetime | None
+        self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int
     ) -> tuple[bool, datetime | None]:
         """(go, the slot claimed in the database: None when not shared or unpaced); no go when
-        the slot is beyond the hold and the row went back to the outbox until then."""
+        the row may not go any more (checked with the claim), or when the slot is beyond the
+        hold and the row went back to the outbox until then."""
         if self._shared is None or not pace.scopes:
             return True, None
         now = self._clock.now()
         earliest = now if slot is None or slot < now else slot
-        claimed = await self._shared.claim(pace, earliest, self._hold)
+        sendable = Sendable(row.id, token, heeds_stop=heeds_stop(row))
+        claimed = await self._shared.claim(pace, earliest, self._hold, sendable)
+        if claimed.row is None or sendable.refused(claimed.row):
+            return await self._may_go(row, claimed.row), None
         if self._pacer is not None:
             for key, free in claimed.free.items():
                 self._pacer.shared(key, from_micros(free))
@@ -194,7 +210,12 @@ class Sender:
             )
 
     async def _wait_ready(
-        self, row: OutboxRow, pace: Pace, slot: datetime | None, claimed: datetime | None = None
+        self,
+        row: OutboxRow,
+        pace: Pace,
+        slot: datetime | None,
+        token: int,
+        claimed: datetime | None,
     ) -> bool:
         """Wait for the slot (and the one claimed in the database), for the real sends before
         this one and for any pause; if that is beyond the hold, the row goes back to the outbox
@@ -215,7 +236,7 @@ class Sender:
                 if await self._shared.start_late(pace, claimed, now):
                     late_ok = True
                 else:
-                    go, claimed = await self._claim_shared(row, pace, None)
+                    go, claimed = await self._claim_shared(row, pace, None, token)
                     if not go:
                         return False
                 continue  # time passed in the database: look again

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, to_micros
 from bot.core.store import Store
-from bot.core.store.pace import Booking, Claimed
+from bot.core.store.pace import Booking, Claimed, Sendable
 from bot.delivery.pacing import Pace
 
 PRUNE_EVERY = 1000  # claims; then forget scopes idle for `IDLE`
@@ -58,18 +58,24 @@ class SharedPacing:
     _claims: int = 0
     me: str = field(default_factory=lambda: uuid.uuid4().hex)  # this process, in claimed_by
 
-    async def claim(self, pace: Pace, earliest: datetime, horizon: timedelta) -> Claimed:
+    async def claim(
+        self, pace: Pace, earliest: datetime, horizon: timedelta, row: Sendable
+    ) -> Claimed:
         """The slot this send may start at, at or after `earliest`; booked for it unless it is
-        more than `horizon` away (then the row goes back to the outbox until nearer)."""
+        more than `horizon` away (then the row goes back to the outbox until nearer) or the
+        row may not go any more (checked in the same statement: the send's last read)."""
         bookings = list(self._bookings(pace))
-        if not bookings:
-            return Claimed(to_micros(earliest), True, {})
+        if not bookings:  # nothing to claim: the row's check alone
+            async with self.store.autocommit() as tx:
+                said = await tx.outbox.still_ours(row.row_id, lease=row.lease)
+            go = said is not None and not row.refused(said)
+            return Claimed(to_micros(earliest), go, {}, said)
         async with self.store.autocommit() as tx:  # one statement on PostgreSQL
             # Not before the connection is ours: a slot claimed for a moment already past, the
             # wait for the pool's turn, would start late (and check again, at a round trip).
             start = to_micros(max(earliest, self.clock.now()))
             claimed = await tx.pace.claim(
-                bookings, earliest=start, horizon=horizon // _MICROSECOND, by=self.me
+                bookings, earliest=start, horizon=horizon // _MICROSECOND, by=self.me, row=row
             )
             self._claims += 1
             if self._claims % PRUNE_EVERY == 0:

@@ -41,8 +41,10 @@ class HeldThanks:
 
     async def _thanks(self, tx: Tx, group: list[OutboxRow], now: datetime) -> Rendered:
         first, rest = group[0], tuple(r.id for r in group[1:])
+        if not rest and now - first.created_at <= PROMPT:
+            return Rendered(first)  # still news as written: nothing to read
         referrer = await tx.participants.get(first.participant_id or 0)
-        if referrer is None or (not rest and now - first.created_at <= PROMPT):
+        if referrer is None:
             return Rendered(first, rest)
         cat, lang = self._catalogs, referrer.lang
         total = (await tx.referrals.counts(referrer.id)).counted

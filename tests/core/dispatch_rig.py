@@ -12,6 +12,7 @@ from bot.core.store import Store
 from bot.core.store.records import OutboxRow
 from bot.delivery.delivery_policy import DeliveryPolicy
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.shared_pacing import SharedPacing
 from tests.referee import Limits, Referee, RefereeChannel
 
 CHANNELS = ("sms", "telegram", "slack", "console")
@@ -90,6 +91,7 @@ def make_rig(
     max_attempts: int = 8,
     batch: int = 100,
     flood_guard: bool = False,
+    shared: SharedPacing | None = None,
 ) -> Rig:
     program = program or Program()
     pacing = program.pacing
@@ -113,5 +115,6 @@ def make_rig(
         hold=timedelta(0),
         max_attempts=max_attempts,
         batch=batch,
+        shared=shared,
     )
     return Rig(store, clock, dispatcher, referee, channels)

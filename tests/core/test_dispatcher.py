@@ -3,7 +3,7 @@ transient ones back off until the row is dead, leases make a crash lose nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,12 +11,15 @@ from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock, to_micros
 from bot.core.messages import Address, Outbound
 from bot.core.store import Store
+from bot.core.store.pace import Booking, Claimed, Sendable
 from bot.delivery.pacing import Pace
 from bot.delivery.sending import Sender
+from bot.delivery.shared_pacing import SharedPacing
 from tests.core.dispatch_rig import make_rig
 
 ALICE = Address("sms", "+14155550100")
 BOB = Address("sms", "+14155550101")
+BOB_CHAT = Address("telegram", "200")
 
 
 async def test_an_address_that_said_stop_after_the_enqueue_gets_nothing(
@@ -55,6 +58,35 @@ async def test_stop_between_the_claim_and_the_send_still_wins(
     await rig.dispatcher.dispatch_due()
     assert rig.referee.to(BOB.id) == [] and rig.referee.to(ALICE.id) == ["for alice"]
     assert (await rig.row(to_bob)).status == "skipped"
+
+
+class StopBeforeTheClaim(SharedPacing):
+    """Bob says STOP just before his send claims its slot: after the dispatcher judged the
+    batch, before the send's last read, which the claim's statement makes."""
+
+    async def claim(
+        self, pace: Pace, earliest: datetime, horizon: timedelta, row: Sendable
+    ) -> Claimed:
+        async with self.store.transaction() as tx:
+            await tx.participants.set_opted_out(BOB_CHAT, True)
+        return await SharedPacing.claim(self, pace, earliest, horizon, row)
+
+
+async def test_stop_just_before_a_shared_claim_still_wins_and_books_no_slot(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, shared=StopBeforeTheClaim(store, clock))
+    await rig.person(BOB_CHAT)
+    to_bob = await rig.enqueue(BOB_CHAT, "for bob")
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.sends == []
+    row = await rig.row(to_bob)
+    assert (row.status, row.last_error) == ("skipped", "opted_out")
+    async with store.transaction() as tx:  # the chat's scope was never booked
+        claimed = await tx.pace.claim(
+            [Booking("telegram:200", 1)], earliest=to_micros(clock.now()), horizon=0
+        )
+    assert claimed.slot == to_micros(clock.now())
 
 
 @pytest.mark.parametrize("reason", ["invalid_address", "not_found", "auth"])

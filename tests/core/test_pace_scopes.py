@@ -4,11 +4,17 @@ starts at the latest of now, each scope's next free moment and pause, and books 
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import timedelta
 
+from bot.core.clock import from_micros, to_micros
+from bot.core.messages import Address, Outbound
 from bot.core.store import Store
-from bot.core.store.pace import Booking
+from bot.core.store.outbox import Reachable
+from bot.core.store.pace import Booking, Claimed, Sendable
 
 SECOND = 1_000_000
+CHAT = Address("telegram", "1")
 T0 = 1_800_000_000 * SECOND  # some moment, in UTC microseconds
 BOT = Booking("telegram", SECOND // 30)
 CHAT_1 = Booking("telegram:1", SECOND)
@@ -59,6 +65,19 @@ async def test_concurrent_claims_get_distinct_slots(store: Store) -> None:
     assert sorted(slots) == [T0 + i * (SECOND // 30) for i in range(20)]
 
 
+async def test_concurrent_first_sends_to_a_new_chat_never_overlap(store: Store) -> None:
+    """Every claim finds the chat's scope missing and races to make it (PostgreSQL: one
+    statement each, on many connections); one wins, the others claim again."""
+    await claim(store, BOT, at=T0)  # the bot's scope exists, the chat's does not
+    slots = sorted(
+        await asyncio.gather(
+            *(claim(store, BOT, CHAT_1, at=T0, horizon=60 * SECOND) for _ in range(8))
+        )
+    )
+    assert all(slot > 0 for slot in slots)  # all booked
+    assert all(b - a >= SECOND for a, b in itertools.pairwise(slots))  # the chat's limit
+
+
 async def test_idle_scopes_are_pruned_and_busy_ones_kept(store: Store) -> None:
     await claim(store, BOT, CHAT_1, at=T0)
     await claim(store, CHAT_2, at=T0 + 100 * SECOND)
@@ -100,3 +119,49 @@ async def test_a_late_send_followed_only_by_its_own_process_goes(store: Store) -
     slot = await claim_by(store, "A", BOT, CHAT_1, at=T0)
     await claim_by(store, "A", BOT, CHAT_2, at=T0)
     assert await start_late(store, "A", slot, T0 + 20_000, BOT, CHAT_1)
+
+
+async def claimed_row(store: Store, *, kind: str = "reply") -> tuple[int, int]:
+    """An outbox row to chat 1, claimed for sending: (its id, its claim's lease)."""
+    now = from_micros(T0)
+    lease = timedelta(seconds=60)
+    async with store.transaction() as tx:
+        row_id = await tx.outbox.enqueue(Outbound(CHAT, "hi"), kind=kind, due_at=now, at=now)
+        [row] = await tx.outbox.claim_due(now=now, reach={"telegram": None}, limit=1, lease=lease)
+    assert row.id == row_id
+    return row_id, to_micros(now + lease)
+
+
+async def claim_for(store: Store, row: Sendable) -> Claimed:
+    async with store.transaction() as tx:
+        return await tx.pace.claim([BOT, CHAT_1], earliest=T0, horizon=2 * SECOND, row=row)
+
+
+async def test_a_claim_checks_its_row_in_the_same_statement_and_books_for_it(
+    store: Store,
+) -> None:
+    row_id, lease = await claimed_row(store)
+    claimed = await claim_for(store, Sendable(row_id, lease, heeds_stop=True))
+    assert (claimed.slot, claimed.booked, claimed.row) == (T0, True, Reachable(False, False))
+    assert await claim(store, BOT, CHAT_2, at=T0) == T0 + SECOND // 30  # it was booked
+
+
+async def test_a_claim_for_a_row_no_longer_ours_books_nothing(store: Store) -> None:
+    row_id, lease = await claimed_row(store)
+    claimed = await claim_for(store, Sendable(row_id, lease + 1, heeds_stop=True))  # retaken
+    assert (claimed.booked, claimed.row) == (False, None)
+    assert await claim(store, BOT, CHAT_1, at=T0) == T0  # nothing was booked
+
+
+async def test_a_claim_for_a_row_whose_address_said_stop_books_nothing(store: Store) -> None:
+    row_id, lease = await claimed_row(store)
+    async with store.transaction() as tx:
+        person = await tx.participants.create(display_name="A", lang="en", at=from_micros(T0))
+        await tx.participants.attach(CHAT, person.id, at=from_micros(T0))
+        await tx.participants.set_opted_out(CHAT, True, at=from_micros(T0))
+    stopped = await claim_for(store, Sendable(row_id, lease, heeds_stop=True))
+    assert (stopped.booked, stopped.row) == (False, Reachable(True, False))
+    assert await claim(store, BOT, CHAT_2, at=T0) == T0  # nothing was booked
+    # The STOP's own confirmation goes past it.
+    confirmed = await claim_for(store, Sendable(row_id, lease, heeds_stop=False))
+    assert (confirmed.booked, confirmed.row) == (True, Reachable(True, False))

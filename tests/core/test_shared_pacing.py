@@ -11,7 +11,7 @@ from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
 from bot.core.program import Program
 from bot.core.store import Store
-from bot.core.store.pace import Claimed
+from bot.core.store.pace import Claimed, Sendable
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pacing import Pace
 from bot.delivery.shared_pacing import SharedPacing
@@ -120,8 +120,10 @@ class SlowAfterClaim(SharedPacing):
 
     late = timedelta(milliseconds=30)
 
-    async def claim(self, pace: Pace, earliest: datetime, horizon: timedelta) -> Claimed:
-        claimed = await SharedPacing.claim(self, pace, earliest, horizon)
+    async def claim(
+        self, pace: Pace, earliest: datetime, horizon: timedelta, row: Sendable
+    ) -> Claimed:
+        claimed = await SharedPacing.claim(self, pace, earliest, horizon, row)
         assert isinstance(self.clock, FakeClock)
         self.clock.advance(self.late)
         self.late = timedelta(0)

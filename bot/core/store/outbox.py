@@ -366,14 +366,6 @@ class Outbox:
         )
         return (0, 0) if found is None else (int(found[0] or 0), int(found[1] or 0))
 
-    async def lock_person(self, participant_id: int) -> None:
-        """Serialise cap decisions for one person across processes (PostgreSQL; SQLite's write
-        lock already serialises every transaction)."""
-        if self._conn.dialect == "postgres":
-            await self._conn.execute(
-                "SELECT id FROM participants WHERE id = ? FOR UPDATE", participant_id
-            )
-
     async def next_due(self, *, reach: Reach) -> datetime | None:
         where, params = _reach_clause(reach)
         value = await self._conn.fetchval(  # not MIN(): ORDER BY stops at the first in the index

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.store import pace_postgres as postgres
 from bot.core.store.database import Connection
+from bot.core.store.outbox import Outbox, Reachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +23,28 @@ class Booking:
 
 
 @dataclass(frozen=True, slots=True)
+class Sendable:
+    """The outbox row a claim is for, checked with it (Outbox.still_ours): no slot is booked
+    unless the row is still ours and, if it `heeds_stop`, its address neither said STOP nor
+    became unreachable."""
+
+    row_id: int
+    lease: int
+    heeds_stop: bool
+
+    def refused(self, said: Reachable) -> bool:
+        return self.heeds_stop and (said.opted_out or said.unreachable)
+
+
+_UNSAID = Reachable(False, False)
+
+
+@dataclass(frozen=True, slots=True)
 class Claimed:
     slot: int
     booked: bool
     free: dict[str, int]  # per scope, when its next send may start (booked or not)
+    row: Reachable | None = _UNSAID  # the Sendable's check: None when no longer ours
 
 
 class PaceScopes:
@@ -32,14 +52,31 @@ class PaceScopes:
         self._conn = conn
 
     async def claim(
-        self, bookings: Sequence[Booking], *, earliest: int, horizon: int, by: str = ""
+        self,
+        bookings: Sequence[Booking],
+        *,
+        earliest: int,
+        horizon: int,
+        by: str = "",
+        row: Sendable | None = None,
     ) -> Claimed:
         """The send's slot: the first moment at or after `earliest` free in every scope. It is
         booked only if it is at most `horizon` after `earliest` (a later one is returned, not
-        kept: the row goes back to the outbox and claims again nearer the time)."""
+        kept: the row goes back to the outbox and claims again nearer the time), and only if
+        `row`, when given, may still go."""
         ordered = sorted(bookings, key=lambda b: b.scope)
         if self._conn.dialect == "postgres":
-            return await self._claim_at_once(ordered, earliest=earliest, horizon=horizon, by=by)
+            return Claimed(
+                *await postgres.claim(
+                    self._conn, ordered, earliest=earliest, horizon=horizon, by=by, row=row
+                )
+            )
+        said = _UNSAID
+        if row is not None:
+            found = await Outbox(self._conn).still_ours(row.row_id, lease=row.lease)
+            if found is None or row.refused(found):
+                return Claimed(earliest, False, {}, found)
+            said = found
         keys = [b.scope for b in ordered]
         rows = await self._locked(keys)
         if len(rows) < len(keys):  # a scope's first send: make its row, then lock it too
@@ -53,7 +90,7 @@ class PaceScopes:
         free = {key: max(earliest, rows[key][0], rows[key][1]) for key in keys}
         slot = max(free.values())
         if slot - earliest > horizon:
-            return Claimed(slot, False, free)
+            return Claimed(slot, False, free, said)
         for booking in ordered:
             free[booking.scope] = max(slot + booking.busy, rows[booking.scope][1])
             await self._conn.execute(
@@ -62,7 +99,7 @@ class PaceScopes:
                 by,
                 booking.scope,
             )
-        return Claimed(slot, True, free)
+        return Claimed(slot, True, free, said)
 
     async def start_late(
         self, bookings: Sequence[Booking], *, slot: int, now: int, by: str
@@ -73,7 +110,7 @@ class PaceScopes:
         process claimed after it: that slot would be crowded."""
         ordered = sorted(bookings, key=lambda b: b.scope)
         if self._conn.dialect == "postgres":
-            return await self._start_late_at_once(ordered, slot=slot, now=now, by=by)
+            return await postgres.start_late(self._conn, ordered, slot=slot, now=now, by=by)
         found = await self._locked([b.scope for b in ordered])
         untouched = []
         for booking in ordered:
@@ -90,36 +127,6 @@ class PaceScopes:
                 now + booking.busy,
             )
         return True
-
-    async def _claim_at_once(
-        self, ordered: list[Booking], *, earliest: int, horizon: int, by: str
-    ) -> Claimed:
-        """`claim` in one statement, which is one round trip and needs no transaction around
-        it. A scope without a row yet gets one (committed with the statement, booking nothing)
-        and the claim runs again."""
-        keys, busy = [b.scope for b in ordered], [b.busy for b in ordered]
-        for _ in range(3):  # a row a concurrent prune deleted in between is made again
-            rows = await self._conn.fetchall(_CLAIM, keys, busy, earliest, horizon, by)
-            slot, found, booked = int(rows[0][0]), int(rows[0][1]), bool(rows[0][2])
-            if found == len(keys):
-                break
-        else:
-            raise RuntimeError(f"pace scopes {keys} could not be made")
-        was = {r[3]: (int(r[4]), int(r[5])) for r in rows}
-        free = {k: max(earliest, *was[k]) for k in keys}
-        if booked:
-            free = {b.scope: max(slot + b.busy, was[b.scope][1]) for b in ordered}
-        return Claimed(slot, booked, free)
-
-    async def _start_late_at_once(
-        self, ordered: list[Booking], *, slot: int, now: int, by: str
-    ) -> bool:
-        """`start_late` in one statement."""
-        return bool(
-            await self._conn.fetchval(
-                _START_LATE, [b.scope for b in ordered], [b.busy for b in ordered], slot, now, by
-            )
-        )
 
     async def _locked(self, keys: list[str]) -> dict[str, tuple[int, int, str]]:
         """(next_free, paused_until, claimed_by) of each scope that has a row, on SQLite: its
@@ -151,53 +158,3 @@ class PaceScopes:
             before,
         )
         return len(gone)
-
-
-# PostgreSQL's statements take $1 the scopes in key order, $2 their busy times; their rows are
-# locked in key order (so two claims never wait for each other in a circle).
-_LOCKED = """
-WITH wanted AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS w (scope, busy)),
-locked AS (
-    SELECT p.scope, p.next_free, p.paused_until, p.claimed_by FROM pace_scopes p
-    WHERE p.scope = ANY ($1::text[]) ORDER BY p.scope FOR UPDATE
-)"""
-
-# `claim` ($3 earliest, $4 the horizon, $5 the claimer): with every row found the slot is
-# booked (if within the horizon), else the missing rows are made. Each row of the answer: the
-# slot, how many rows were found, whether it was booked, and a scope's row as it was.
-_CLAIM = f"""{_LOCKED},
-slot AS (
-    SELECT GREATEST($3::bigint, MAX(GREATEST(next_free, paused_until))) AS at,
-           COUNT(*) AS found FROM locked
-),
-booked AS (
-    UPDATE pace_scopes p SET next_free = slot.at + w.busy, claimed_by = $5::text
-    FROM slot, wanted w
-    WHERE p.scope = w.scope AND slot.found = cardinality($1::text[])
-      AND slot.at - $3::bigint <= $4::bigint
-    RETURNING p.scope
-),
-made AS (
-    INSERT INTO pace_scopes (scope, next_free, paused_until)
-    SELECT w.scope, 0, 0 FROM wanted w, slot WHERE slot.found < cardinality($1::text[])
-    ON CONFLICT (scope) DO NOTHING
-)
-SELECT slot.at, slot.found, EXISTS (SELECT FROM booked), l.scope, l.next_free, l.paused_until
-FROM slot LEFT JOIN locked l ON TRUE
-"""
-
-# `start_late` ($3 the slot, $4 now, $5 the claimer): yes when every scope is untouched since
-# the claim or last claimed by us; then the untouched ones are held from now.
-_START_LATE = f"""{_LOCKED},
-judged AS (
-    SELECT w.scope, w.busy, COALESCE(l.next_free, 0) = $3::bigint + w.busy AS untouched,
-           COALESCE(l.claimed_by, '') = $5::text AS mine
-    FROM wanted w LEFT JOIN locked l ON l.scope = w.scope
-),
-verdict AS (SELECT bool_and(untouched OR mine) AS go FROM judged),
-held AS (
-    UPDATE pace_scopes p SET next_free = $4::bigint + j.busy FROM judged j, verdict
-    WHERE verdict.go AND j.untouched AND p.scope = j.scope AND p.next_free < $4::bigint + j.busy
-)
-SELECT go FROM verdict
-"""

@@ -163,9 +163,12 @@ class Participants:
         )
         return participant if row is None else _participant(row)
 
-    async def get(self, participant_id: int) -> Participant | None:
+    async def get(self, participant_id: int, *, lock: bool = False) -> Participant | None:
+        """`lock`: their row also locked until the transaction ends (PostgreSQL; SQLite's
+        writers take turns for the whole transaction), read and locked in one statement."""
+        locking = " FOR UPDATE" if lock and self._conn.dialect == "postgres" else ""
         row = await self._conn.fetchone(
-            f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ?", participant_id
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ?{locking}", participant_id
         )
         return None if row is None else _participant(row)
 
