@@ -368,10 +368,15 @@ class Outbox:
 
     async def next_due(self, *, reach: Reach) -> datetime | None:
         where, params = _reach_clause(reach)
-        value = await self._conn.fetchval(  # not MIN(): ORDER BY stops at the first in the index
-            f"SELECT due_at FROM outbox WHERE status = 'scheduled' AND {where} "
-            "ORDER BY due_at LIMIT 1",
-            *params,
+        # The first waiting row of each priority, a range of the claim index each (migration
+        # 0110): ORDER BY stops at the first row in it, where MIN() over both would scan.
+        first = [
+            f"SELECT due_at FROM (SELECT due_at FROM outbox WHERE status = 'scheduled' "
+            f"AND priority = {int(level)} AND {where} ORDER BY due_at LIMIT 1) AS first{level}"
+            for level in (DIRECT, PROACTIVE)
+        ]
+        value = await self._conn.fetchval(
+            f"SELECT MIN(due_at) FROM ({' UNION ALL '.join(first)}) AS firsts", *params, *params
         )
         return None if value is None else from_micros(value)
 
@@ -475,9 +480,10 @@ class Outbox:
         """Every dead (or skipped) row, optionally of one channel, due again now."""
         if status not in ("dead", "skipped"):
             raise ValueError("only dead or skipped rows can be retried")
-        where, params = ("status = ?", [status])
+        # The status as a literal: each has an index of its own (migration 0110).
+        where, params = f"status = '{status}'", list[object]()
         if channel is not None:
-            where, params = where + " AND channel = ?", [*params, channel]
+            where, params = where + " AND channel = ?", [channel]
         rows = await self._conn.fetchall(
             "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, uncertain = 0, "
             f"first_due_at = ?, lease_until = NULL WHERE {where} RETURNING id",
@@ -525,9 +531,16 @@ class Outbox:
                 f"SELECT {_COLUMNS} FROM outbox ORDER BY id DESC LIMIT ?", limit
             )
         else:
+            if status not in STATUSES:
+                raise ValueError(f"no outbox status {status!r}")
+            # A literal, so the index of the dead or the skipped rows (migration 0110) can be
+            # used; SQLite without statistics would rather walk every row newest first.
+            table = "outbox"
+            if status in ("dead", "skipped") and self._conn.dialect == "sqlite":
+                table = f"outbox INDEXED BY outbox_{status}"
             rows = await self._conn.fetchall(
-                f"SELECT {_COLUMNS} FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?",
-                status,
+                f"SELECT {_COLUMNS} FROM {table} WHERE status = '{status}' "
+                "ORDER BY id DESC LIMIT ?",
                 limit,
             )
         return [_row(r) for r in rows]
