@@ -33,13 +33,16 @@ class FakeClock:
         self._now = when
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def to_micros(when: datetime) -> int:
     """Store times as UTC microseconds: one portable column type for SQLite and PostgreSQL."""
     if when.tzinfo is None:
         raise ValueError("naive datetime")
-    delta = when - datetime(1970, 1, 1, tzinfo=UTC)
+    delta = when - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def from_micros(micros: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    return EPOCH + timedelta(microseconds=micros)

@@ -15,7 +15,9 @@ _SHAPE = re.compile(rf"[0-9A-Z]{{{LENGTH}}}")
 def new_code() -> str:
     """A fresh code with at least two digits and two letters, so it never reads as a word."""
     while True:
-        code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+        # One draw of bytes, each byte's low 5 bits a letter: 256 is a multiple of 32, so
+        # every letter is as likely as with secrets.choice, at a fraction of its cost.
+        code = "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
         digits = sum(ch.isdigit() for ch in code)
         if 2 <= digits <= LENGTH - 2:
             return code
