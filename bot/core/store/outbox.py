@@ -262,6 +262,9 @@ class Outbox:
         # index (migration 0100). SQLite without statistics would rather range over (status,
         # due_at) and sort all the due rows of a backlog, at every claim.
         waiting = "outbox" if postgres else "outbox INDEXED BY outbox_claim"
+        # Rows whose lease ran out, found by lease time: none, nearly always, however many
+        # sends are in flight.
+        lapsed = "outbox" if postgres else "outbox INDEXED BY outbox_leased"
         now_us = to_micros(now)
         parts: list[str] = []
         params: list[object] = []
@@ -273,7 +276,7 @@ class Outbox:
                 f"SELECT id FROM (SELECT id FROM {source} WHERE {which} AND {where} "
                 f"ORDER BY priority, due_at, id LIMIT ?{lock}) AS {name}{n}"
                 for name, source, which in (
-                    ("expired", "outbox", "status = 'sending' AND lease_until < ?"),
+                    ("expired", lapsed, "status = 'sending' AND lease_until < ?"),
                     ("due", waiting, "status = 'scheduled' AND due_at <= ?"),
                 )
             ]

@@ -4,7 +4,8 @@
 -- - an account manager, a link handed out, a place on the board: most people who join
 --   through a friend have none of them yet;
 -- - the outbox's (status, due_at) index moved at every state change of every row; its lookups
---   were of the rows being sent (a lease that ran out), the dead and the skipped ones, and the
+--   were of the rows being sent (a lease that ran out: by lease time, so a claim finds none at
+--   once rather than reading every send in flight), the dead and the skipped ones, and the
 --   next waiting row (the claim index, per priority).
 DROP INDEX participants_manager;
 CREATE INDEX participants_manager ON participants (account_manager)
@@ -16,6 +17,6 @@ DROP INDEX participants_board;
 CREATE INDEX participants_board ON participants (referral_count DESC, id)
     WHERE referral_count > 0;
 DROP INDEX outbox_due;
-CREATE INDEX outbox_leased ON outbox (priority, due_at) WHERE status = 'sending';
+CREATE INDEX outbox_leased ON outbox (lease_until) WHERE status = 'sending';
 CREATE INDEX outbox_dead ON outbox (due_at) WHERE status = 'dead';
 CREATE INDEX outbox_skipped ON outbox (due_at) WHERE status = 'skipped';
