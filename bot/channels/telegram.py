@@ -1,8 +1,9 @@
 """Telegram through python-telegram-bot's SDK parts: updates in by webhook or long polling,
 sendMessage out.
 
-Only `telegram.Bot` and `Update.de_json` are used, the Bot on aiohttp (telegram_http.py, which
-also posts sendMessage itself and reads only the message id). PTB's Application, JobQueue and
+Only `telegram.Bot` is used, on aiohttp (telegram_http.py, which also posts sendMessage and
+getUpdates itself: a send's answer is read for its message id only, and updates are read from
+their JSON by telegram_updates.py, not built into PTB objects). PTB's Application, JobQueue and
 persistence keep state in memory; our database and outbox already keep it durably.
 
 - Webhook mode (TELEGRAM_WEBHOOK_SECRET set): `start()` registers
@@ -28,12 +29,13 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.helpers import create_deep_linked_url
 
@@ -42,7 +44,14 @@ from bot.channels.switches import TELEGRAM
 from bot.channels.telegram_delivery import delivery_failure, keyboard
 from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.telegram_polling import pause, poll
-from bot.channels.telegram_updates import ALLOWED_UPDATES, CHANNEL, Reachability, read_update
+from bot.channels.telegram_updates import (
+    ALLOWED_UPDATES,
+    CHANNEL,
+    Reachability,
+    callback_query_id,
+    read_update,
+    update_id,
+)
 from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
@@ -106,12 +115,12 @@ class Telegram:
         timeouts = timeouts or SendTimeouts()
         self._sending = AiohttpRequest(timeouts=timeouts, pool=TELEGRAM_POOL)
         # getUpdates has a request object of its own: long polls must not share the send pool.
-        long_polls = AiohttpRequest(timeouts=timeouts, pool=1)
+        self._long_polls = AiohttpRequest(timeouts=timeouts, pool=1)
         self._bot = Bot(
             token,
             base_url=api_url(api_base_url),
             request=self._sending,
-            get_updates_request=long_polls,
+            get_updates_request=self._long_polls,
         )
         self._secret = webhook_secret
         self._webhook_url = public_base_url.rstrip("/") + WEBHOOK_PATH
@@ -183,11 +192,14 @@ class Telegram:
                 raise RuntimeError("Telegram.routes(inbox) must be called before start()")
             inbox = self._inbox
 
-            async def handle(update: Update) -> str | None:
+            async def handle(update: Mapping[str, Any]) -> str | None:
                 return await self._handle(update, inbox)
 
             polling = poll(
-                self._initialized, handle, long_poll=self._poll_timeout, base_pause=self._poll_pause
+                self._initialized,
+                self._get_updates,
+                handle,
+                base_pause=self._poll_pause,
             )
             self._task = asyncio.create_task(polling, name="telegram-polling")
         elif not await self._register_webhook():
@@ -211,6 +223,22 @@ class Telegram:
             self._username = self._bot.username
         return self._bot
 
+    async def _get_updates(self, offset: int | None) -> list[Mapping[str, Any]]:
+        """One long poll: the updates as Telegram sent them (a list of JSON objects)."""
+        bot = await self._initialized()
+        payload: dict[str, object] = {
+            "timeout": self._poll_timeout,
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        if offset is not None:
+            payload["offset"] = offset
+        found = await self._long_polls.post_json(
+            f"{bot.base_url}/getUpdates", payload, read_extra=self._poll_timeout
+        )
+        if not isinstance(found, list):
+            raise TelegramError("getUpdates answered something other than a list")
+        return [u for u in found if isinstance(u, dict)]
+
     async def _webhook(self, request: Request, inbox: Inbox) -> Response:
         if not self._authentic(request.headers.get(SECRET_HEADER)):
             return PlainTextResponse("forbidden", status_code=403)
@@ -231,40 +259,33 @@ class Telegram:
         # Starlette decodes header bytes as latin-1, so this gives back the bytes as sent.
         return hmac.compare_digest(given.encode("latin-1"), self._secret.encode())
 
-    def _parse(self, body: bytes) -> Update | None:
+    def _parse(self, body: bytes) -> Mapping[str, Any] | None:
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
             log.warning("telegram webhook: a %d-byte body that is not JSON; ignored", len(body))
             return None
-        update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            # PTB accepts {"update_id": "abc"}; an Update always has an integer id.
+        if not isinstance(data, dict) or update_id(data) is None:
             log.warning("telegram webhook: JSON without an integer update_id; ignored")
             return None
-        try:
-            return Update.de_json(data, self._bot)
-        except Exception:
-            log.warning(
-                "telegram webhook: update %d is not an Update; ignored", update_id, exc_info=True
-            )
-            return None
+        return data
 
-    async def _handle(self, update: Update, inbox: Inbox) -> str | None:
+    async def _handle(self, update: Mapping[str, Any], inbox: Inbox) -> str | None:
         """Hand the update to the core; returns the callback query id to acknowledge, if any."""
         try:
             reading = read_update(update, bot_username=self._username, now=self._clock.now())
-        except Exception:  # odd field types PTB let through: skip it, don't stall the queue
+        except Exception:  # a field of another type than the Bot API's: skip, don't stall
             log.warning(
-                "telegram update %s not understood; ignored", update.update_id, exc_info=True
+                "telegram update %s not understood; ignored",
+                update.get("update_id"),
+                exc_info=True,
             )
             reading = None
         if isinstance(reading, Reachability):
             await inbox.reachability(reading.address, reachable=reading.reachable)
         elif reading is not None:
             await inbox.message(reading)
-        query = update.callback_query
-        return query.id if query is not None and isinstance(query.id, str) else None
+        return callback_query_id(update)
 
     async def _register_webhook(self) -> bool:
         """setWebhook; True when done or when retrying cannot help."""

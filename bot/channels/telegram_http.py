@@ -109,10 +109,13 @@ class AiohttpRequest(BaseRequest):
         read = read_timeout if isinstance(read_timeout, int | float) else self._timeouts.read
         return await self._exchange(method, url, body, _FORM, read)
 
-    async def post_json(self, url: str, payload: Mapping[str, object]) -> Any:
-        """POST a JSON body: the answer's `result`, or PTB's error for a refusal."""
+    async def post_json(
+        self, url: str, payload: Mapping[str, object], *, read_extra: float = 0.0
+    ) -> Any:
+        """POST a JSON body: the answer's `result`, or PTB's error for a refusal. `read_extra`:
+        seconds the answer may take on top of the read timeout (a long poll's)."""
         status, answer = await self._exchange(
-            "POST", url, json.dumps(payload), _JSON, self._timeouts.read
+            "POST", url, json.dumps(payload), _JSON, self._timeouts.read + read_extra
         )
         if HTTPStatus.OK <= status <= 299:
             return self.parse_json_payload(answer)["result"]

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import Any
 
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.telegram_delivery import retry_seconds
-from bot.channels.telegram_updates import ALLOWED_UPDATES
+from bot.channels.telegram_updates import lane, update_id
+
+Update = Mapping[str, Any]  # as Telegram sent it: telegram_updates.py reads it
 
 MAX_PAUSE = 60.0
 
@@ -37,13 +40,13 @@ def pause(exc: BaseException | None, failures: int, *, base: float) -> float:
 
 async def poll(
     ready: Callable[[], Awaitable[Bot]],
+    get_updates: Callable[[int | None], Awaitable[Sequence[Update]]],
     handle: Callable[[Update], Awaitable[str | None]],
     *,
-    long_poll: int,
     base_pause: float,
 ) -> None:
-    """getUpdates until cancelled or the token is refused; `handle` returns a callback query
-    id to acknowledge."""
+    """getUpdates (`get_updates(offset)`, one long poll) until cancelled or the token is
+    refused; `handle` returns a callback query id to acknowledge."""
     offset: int | None = None
     failures = 0
     webhook_deleted = False
@@ -52,12 +55,11 @@ async def poll(
             bot = await ready()
             if not webhook_deleted:  # getUpdates answers 409 while a webhook is set
                 webhook_deleted = await bot.delete_webhook()
-            updates = await bot.get_updates(
-                offset=offset, timeout=long_poll, allowed_updates=ALLOWED_UPDATES
-            )
+            updates = [u for u in await get_updates(offset) if update_id(u) is not None]
             if updates:
                 failed = await _handle_batch(bot, updates, handle)
-                offset = updates[-1].update_id + 1 if failed is None else failed[0]
+                last = max(_id(u) for u in updates)
+                offset = last + 1 if failed is None else failed[0]
                 if failed is not None:
                     raise failed[1]
         except InvalidToken as exc:
@@ -78,7 +80,7 @@ async def _handle_batch(
     id and error), if any: a chat stops at its failure, so its later updates wait for it."""
     lanes: dict[Hashable, list[Update]] = {}
     for update in updates:
-        lanes.setdefault(_lane(update), []).append(update)
+        lanes.setdefault(lane(update), []).append(update)
     failures: list[tuple[int, Exception]] = []
 
     async def run(lane: list[Update]) -> None:
@@ -86,7 +88,7 @@ async def _handle_batch(
             try:
                 query_id = await handle(update)
             except Exception as exc:
-                failures.append((update.update_id, exc))
+                failures.append((_id(update), exc))
                 return
             if query_id is not None:
                 await _answer(bot, query_id)
@@ -95,13 +97,10 @@ async def _handle_batch(
     return min(failures, key=lambda failure: failure[0]) if failures else None
 
 
-def _lane(update: Update) -> Hashable:
-    """The chat an update belongs to (else its sender, else itself): the unit kept in order."""
-    if (chat := update.effective_chat) is not None:
-        return ("chat", chat.id)
-    if (user := update.effective_user) is not None:
-        return ("user", user.id)
-    return ("update", update.update_id)
+def _id(update: Update) -> int:
+    found = update_id(update)
+    assert found is not None  # updates without one were left out
+    return found
 
 
 async def _answer(bot: Bot, query_id: str) -> None:

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from telegram import Update, User
 
 from bot.channels.telegram import Telegram, api_url, from_settings
 from bot.channels.telegram_updates import (
@@ -55,7 +54,7 @@ def updates() -> WebhookDriver:
 
 
 def read(body: dict[str, object], username: str | None = USERNAME) -> object:
-    return read_update(Update.de_json(body, None), bot_username=username, now=NOW)
+    return read_update(body, bot_username=username, now=NOW)
 
 
 # -- reading updates -------------------------------------------------------------------------
@@ -112,7 +111,7 @@ def test_the_mention_of_our_bot_is_dropped_from_a_command_but_not_another_bots()
 
 
 def test_names_lose_bidi_overrides_and_controls_but_keep_markup_characters() -> None:
-    person = User(1, "\u202eevil\u0007", is_bot=False, last_name="<b>&")
+    person = user(1, "\u202eevil\u0007", last_name="<b>&")
     assert display_name(person) == "evil <b>&"
 
 

@@ -303,6 +303,33 @@ async def test_polling_handles_a_batch_chat_by_chat_each_chat_in_order(
     assert all(len(telegram_api.texts(person["id"])) == 3 for person in people)
 
 
+async def test_a_malformed_update_in_a_poll_is_skipped_and_the_rest_of_the_batch_answered(
+    polling: Wired, telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = telegram_api.queue_update(polling.driver.message("LINK"))
+    # A chat id as a string: no Bot API update has one. PTB's parse refused the whole batch.
+    bad = telegram_api.queue_update(
+        {
+            "update_id": before["update_id"] + 1,
+            "message": {
+                "message_id": 9,
+                "date": 1,
+                "text": "LINK",
+                "chat": {"id": "777", "type": "private"},
+                "from": user(778, "Odd"),
+            },
+        }
+    )
+    after = telegram_api.queue_update(polling.driver.message("COUNT"))
+    await polling.channel.start()
+    await handled(telegram_api, after["update_id"])
+    await polling.bot.dispatcher.dispatch_due()
+    assert len(telegram_api.texts(777)) == 2  # the link, then the count
+    assert telegram_api.texts(778) == []
+    assert f"telegram update {bad['update_id']} not understood; ignored" in caplog.text
+    assert await polling.count("inbound_events") == 2
+
+
 async def test_a_failed_update_in_a_batch_comes_again_and_holds_back_its_chat_only(
     polling: Wired, telegram_api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -396,7 +423,10 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])
     assert count == tapped
     assert tg.console.sent[-1].text == tg.bot.catalogs.text(
-        "en", "thanks.signup", count=1, friend="Mina"  # issue #12: a first name only
+        "en",
+        "thanks.signup",
+        count=1,
+        friend="Mina",  # issue #12: a first name only
     )
     assert await counted(tg, ALICE) == 1
 
