@@ -130,7 +130,7 @@ class WebChat:
         if visitor is None:
             return _error(403, "no chat session: open /chat first")
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return _error(415, 'send JSON: {"text": "..."}')
+            return _error(415, "send JSON: {\"text\": \"...\"}")
         network = request.client.host if request.client else "unknown"
         if not (self._allow(visitor) and self._allow_network(network)):
             return _error(429, "too many messages; wait a little", retry_after=5)
@@ -140,7 +140,7 @@ class WebChat:
             return _error(400, "the body is not JSON")
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str):
-            return _error(400, '"text" must be a string')
+            return _error(400, "\"text\" must be a string")
         if len(text) > MAX_TEXT:
             return _error(413, f"a message has at most {MAX_TEXT:,} characters")
         client_id = body.get("id")

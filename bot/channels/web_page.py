@@ -31,16 +31,8 @@ class ChatPage:
     def render(self, lang: str, *, join: str | None) -> HTMLResponse:
         code = normalize_code(join[:64]) if join else None
         text = self._pages.text
-        keys = (
-            "placeholder",
-            "send",
-            "connecting",
-            "connected",
-            "offline",
-            "too_long",
-            "too_fast",
-            "failed",
-        )
+        keys = ("placeholder", "send", "connecting", "connected", "offline", "too_long",
+                "too_fast", "failed")
         page = self._env.get_template("chat.html").render(
             lang=lang,
             title=self._title,

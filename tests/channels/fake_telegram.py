@@ -38,18 +38,8 @@ USERNAME = "ref_test_bot"
 BOT_ID = 123456
 # Parameters Telegram takes as plain strings; everything else PTB sends JSON-encoded.
 _STRINGS = frozenset(
-    {
-        "text",
-        "url",
-        "secret_token",
-        "callback_query_id",
-        "parse_mode",
-        "chat_id",
-        "caption",
-        "description",
-        "short_description",
-        "language_code",
-    }
+    {"text", "url", "secret_token", "callback_query_id", "parse_mode", "chat_id", "caption",
+     "description", "short_description", "language_code"}
 )
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -110,19 +100,13 @@ class FakeTelegram:
         self._errors.setdefault(method.lower(), deque()).append((status, body))
 
     def flood(self, retry_after: int, method: str = "sendMessage") -> None:
-        self.fail(
-            method, 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-        )
+        self.fail(method, 429, f"Too Many Requests: retry after {retry_after}",
+                  retry_after=retry_after)
 
     def sent(self, chat_id: str | int | None = None) -> list[Call]:
         """The messages delivered (sendMessage calls answered 200), to one chat or all."""
-        return [
-            c
-            for c in self.calls
-            if c.method == "sendMessage"
-            and c.ok
-            and (chat_id is None or c.params["chat_id"] == str(chat_id))
-        ]
+        return [c for c in self.calls if c.method == "sendMessage" and c.ok
+                and (chat_id is None or c.params["chat_id"] == str(chat_id))]
 
     def texts(self, chat_id: str | int) -> list[str]:
         return [c.params["text"] for c in self.sent(chat_id)]
@@ -191,15 +175,9 @@ class FakeTelegram:
 
     # -- methods ----------------------------------------------------------------------------
     def _me(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "id": BOT_ID,
-            "is_bot": True,
-            "first_name": "Referral",
-            "username": self.username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Referral", "username": self.username,
+                "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
 
     def _send_message(self, params: Mapping[str, Any]) -> dict[str, Any] | web.Response:
         chat_id = str(params.get("chat_id", ""))
@@ -221,16 +199,10 @@ class FakeTelegram:
             return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         ids = self._message_ids.setdefault(chat_id, itertools.count(1))
         message: dict[str, Any] = {
-            "message_id": next(ids),
-            "date": int(time.time()),
-            "text": text,
+            "message_id": next(ids), "date": int(time.time()), "text": text,
             "chat": {"id": int(chat_id), "type": "private"},
-            "from": {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Referral",
-                "username": self.username,
-            },
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Referral",
+                     "username": self.username},
         }
         if markup is not None:
             message["reply_markup"] = markup
@@ -247,20 +219,10 @@ class FakeTelegram:
         caption = str(params.get("caption", ""))
         self.photos.append((chat_id, photo, caption))
         ids = self._message_ids.setdefault(chat_id, itertools.count(1))
-        return {
-            "message_id": next(ids),
-            "date": int(time.time()),
-            "caption": caption,
-            "chat": {"id": int(chat_id), "type": "private"},
-            "photo": [
-                {
-                    "file_id": f"photo-{len(self.photos)}",
-                    "file_unique_id": "u",
-                    "width": 256,
-                    "height": 256,
-                }
-            ],
-        }
+        return {"message_id": next(ids), "date": int(time.time()), "caption": caption,
+                "chat": {"id": int(chat_id), "type": "private"},
+                "photo": [{"file_id": f"photo-{len(self.photos)}", "file_unique_id": "u",
+                           "width": 256, "height": 256}]}
 
     def _flooded(self, chat_id: str) -> int:
         now = time.monotonic()
@@ -276,16 +238,12 @@ class FakeTelegram:
         url = params.get("url", "")
         secret = params.get("secret_token")
         if url and not str(url).startswith("https://"):
-            return _error(
-                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
-            )
+            return _error(400, "Bad Request: bad webhook: "
+                               "An HTTPS URL must be provided for webhook")
         if secret is not None and not _SECRET.fullmatch(str(secret)):
             return _error(400, "Bad Request: secret token contains unallowed characters")
-        self.webhook = (
-            {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
-            if url
-            else {}
-        )
+        self.webhook = {"url": url, "secret_token": secret,
+                        "allowed_updates": params.get("allowed_updates")} if url else {}
         return True
 
     def _delete_webhook(self, params: Mapping[str, Any]) -> bool:
@@ -295,22 +253,17 @@ class FakeTelegram:
         return True
 
     def _webhook_info(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self.webhook.get("url", ""),
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
+        info: dict[str, Any] = {"url": self.webhook.get("url", ""),
+                                "has_custom_certificate": False,
+                                "pending_update_count": len(self._updates)}
         if self.webhook.get("allowed_updates"):
             info["allowed_updates"] = self.webhook["allowed_updates"]
         return info
 
     async def _get_updates(self, params: Mapping[str, Any]) -> list[dict[str, Any]] | web.Response:
         if self.webhook:
-            return _error(
-                409,
-                "Conflict: can't use getUpdates method while webhook is active; "
-                "use deleteWebhook to delete the webhook first",
-            )
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                               "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = min(100, max(1, int(params.get("limit") or 100)))
         timeout = min(self.max_wait, float(params.get("timeout") or 0))
@@ -363,10 +316,8 @@ class FakeTelegram:
 
     def _answer_callback_query(self, params: Mapping[str, Any]) -> bool | web.Response:
         if not params.get("callback_query_id"):
-            return _error(
-                400,
-                "Bad Request: query is too old and response timeout expired or query ID is invalid",
-            )
+            return _error(400, "Bad Request: query is too old and response timeout expired "
+                               "or query ID is invalid")
         return True
 
 
@@ -443,17 +394,15 @@ async def running_fake(**options: Any) -> AsyncIterator[FakeTelegram]:
 
 # -- the other direction: Telegram posting updates to our webhook ---------------------------
 
-
 def _utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
 def command_entities(text: str) -> list[dict[str, Any]]:
     """bot_command entities as Telegram marks them, offsets in UTF-16 code units."""
-    return [
-        {"type": "bot_command", "offset": _utf16(text[: m.start()]), "length": _utf16(m.group())}
-        for m in re.finditer(r"(?<!\S)/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?", text)
-    ]
+    return [{"type": "bot_command", "offset": _utf16(text[: m.start()]),
+             "length": _utf16(m.group())}
+            for m in re.finditer(r"(?<!\S)/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?", text)]
 
 
 def user(user_id: int = 777, first_name: str = "Mina", **extra: Any) -> dict[str, Any]:
@@ -481,83 +430,54 @@ class WebhookDriver:
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def message(
-        self,
-        text: str | None,
-        *,
-        sender: dict[str, Any] | None = None,
-        chat: dict[str, Any] | None = None,
-        kind: str = "message",
-        **fields: Any,
-    ) -> dict[str, Any]:
+    def message(self, text: str | None, *, sender: dict[str, Any] | None = None,
+                chat: dict[str, Any] | None = None, kind: str = "message",
+                **fields: Any) -> dict[str, Any]:
         sender = sender or user()
         chat = chat or private_chat(sender["id"], sender.get("first_name", ""))
-        body: dict[str, Any] = {
-            "message_id": next(self._message_ids),
-            "date": 1_800_000_000,
-            "chat": chat,
-            "from": sender,
-            **fields,
-        }
+        body: dict[str, Any] = {"message_id": next(self._message_ids), "date": 1_800_000_000,
+                                "chat": chat, "from": sender, **fields}
         if text is not None:
             body["text"] = text
             if entities := command_entities(text):
                 body["entities"] = entities
         return {"update_id": next(self._update_ids), kind: body}
 
-    def callback(
-        self, data: str | None, *, sender: dict[str, Any] | None = None, query_id: str | None = None
-    ) -> dict[str, Any]:
+    def callback(self, data: str | None, *, sender: dict[str, Any] | None = None,
+                 query_id: str | None = None) -> dict[str, Any]:
         sender = sender or user()
         query: dict[str, Any] = {
             "id": query_id or f"{4_400_000_000 + next(self._message_ids)}",
-            "from": sender,
-            "chat_instance": "-8301",
-            "message": {
-                "message_id": next(self._message_ids),
-                "date": 1_800_000_000,
-                "chat": private_chat(sender["id"], sender["first_name"]),
-                "text": "Your link…",
-            },
+            "from": sender, "chat_instance": "-8301",
+            "message": {"message_id": next(self._message_ids), "date": 1_800_000_000,
+                        "chat": private_chat(sender["id"], sender["first_name"]),
+                        "text": "Your link…"},
         }
         if data is not None:
             query["data"] = data
         return {"update_id": next(self._update_ids), "callback_query": query}
 
-    def my_chat_member(
-        self, status: str, *, sender: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def my_chat_member(self, status: str, *,
+                       sender: dict[str, Any] | None = None) -> dict[str, Any]:
         """The person blocked (`kicked`) or unblocked (`member`) the bot."""
         sender = sender or user()
         bot = {"id": BOT_ID, "is_bot": True, "first_name": "Referral", "username": USERNAME}
 
         def member(status: str) -> dict[str, Any]:
-            return {
-                "status": status,
-                "user": bot,
-                **({"until_date": 0} if status == "kicked" else {}),
-            }
+            return {"status": status, "user": bot, **({"until_date": 0} if status == "kicked"
+                                                      else {})}
 
-        return {
-            "update_id": next(self._update_ids),
-            "my_chat_member": {
-                "chat": private_chat(sender["id"], sender["first_name"]),
-                "from": sender,
-                "date": 1_800_000_000,
-                "old_chat_member": member("kicked" if status == "member" else "member"),
-                "new_chat_member": member(status),
-            },
-        }
+        return {"update_id": next(self._update_ids), "my_chat_member": {
+            "chat": private_chat(sender["id"], sender["first_name"]), "from": sender,
+            "date": 1_800_000_000,
+            "old_chat_member": member("kicked" if status == "member" else "member"),
+            "new_chat_member": member(status),
+        }}
 
-    async def post(
-        self,
-        update: dict[str, Any] | bytes | str,
-        *,
-        secret: str | Literal[Configured.SECRET] | None = Configured.SECRET,
-        content_type: str = "application/json",
-        retry: bool = True,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    async def post(self, update: dict[str, Any] | bytes | str, *,
+                   secret: str | Literal[Configured.SECRET] | None = Configured.SECRET,
+                   content_type: str = "application/json", retry: bool = True,
+                   headers: Mapping[str, str] | None = None) -> httpx.Response:
         """POST one update; retried (as Telegram does) while the answer is not 2xx."""
         body = update if isinstance(update, bytes | str) else json.dumps(update)
         sent = {"content-type": content_type, **(headers or {})}
@@ -604,7 +524,6 @@ async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
 
 # -- the bot wired as app.py wires it, with Telegram pointed at the fake ----------------------
 
-
 @dataclass
 class Wired:
     bot: ReferralBot
@@ -628,30 +547,14 @@ WEBHOOK_SECRET = "hook-S3cret_token"
 
 
 @contextlib.asynccontextmanager
-async def wired(
-    fake: FakeTelegram,
-    database_url: str,
-    clock: Clock,
-    *,
-    secret: str | None = WEBHOOK_SECRET,
-    poll_timeout: int = 1,
-) -> AsyncIterator[Wired]:
-    settings = Settings(
-        database_url=database_url,
-        public_base_url="https://ref.example",
-        telegram_bot_token=fake.token,
-        telegram_webhook_secret=secret,
-        telegram_api_base_url=fake.base_url,
-    )
-    channel = Telegram(
-        token=fake.token,
-        public_base_url=settings.public_base_url,
-        webhook_secret=secret,
-        api_base_url=fake.base_url,
-        clock=clock,
-        poll_timeout=poll_timeout,
-        poll_pause=0.01,
-    )
+async def wired(fake: FakeTelegram, database_url: str, clock: Clock, *,
+                secret: str | None = WEBHOOK_SECRET, poll_timeout: int = 1) -> AsyncIterator[Wired]:
+    settings = Settings(database_url=database_url, public_base_url="https://ref.example",
+                        telegram_bot_token=fake.token, telegram_webhook_secret=secret,
+                        telegram_api_base_url=fake.base_url)
+    channel = Telegram(token=fake.token, public_base_url=settings.public_base_url,
+                       webhook_secret=secret, api_base_url=fake.base_url, clock=clock,
+                       poll_timeout=poll_timeout, poll_pause=0.01)
     console = CollectingChannel("console")
     store = await open_store(database_url)
     bot = await build(settings, channels=[channel, console], clock=clock, store=store)

@@ -16,7 +16,8 @@ SETTINGS = [
     {},
     {"twilio_account_sid": "AC1", "twilio_auth_token": "t"},
     {"twilio_account_sid": "AC1", "twilio_auth_token": "t", "twilio_from_number": "+14155550199"},
-    {"twilio_account_sid": "AC1", "twilio_auth_token": "t", "twilio_messaging_service_sid": "MG1"},
+    {"twilio_account_sid": "AC1", "twilio_auth_token": "t",
+     "twilio_messaging_service_sid": "MG1"},
     {"twilio_auth_token": "t", "twilio_from_number": "+14155550199"},
     {"telegram_bot_token": "123:abc"},
     {"slack_bot_token": "xoxb-1"},
@@ -46,11 +47,6 @@ def test_a_telegram_only_process_never_imports_the_twilio_or_slack_sdk(tmp_path:
         "print(names, sorted({m.split('.')[0] for m in sys.modules\n"
         "      if m.startswith(('twilio', 'slack_sdk', 'slack_bolt'))}))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"PATH": "", "PYTHONWARNINGS": "ignore"},
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, env={"PATH": "", "PYTHONWARNINGS": "ignore"}).stdout
     assert out.strip() == "['telegram'] []"

@@ -423,10 +423,7 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])
     assert count == tapped
     assert tg.console.sent[-1].text == tg.bot.catalogs.text(
-        "en",
-        "thanks.signup",
-        count=1,
-        friend="Mina",  # issue #12: a first name only
+        "en", "thanks.signup", count=1, friend="Mina"  # issue #12: a first name only
     )
     assert await counted(tg, ALICE) == 1
 

@@ -62,7 +62,6 @@ async def counted(tg: Wired, referrer: Address) -> int:
 
 # -- D2.1 the secret header ------------------------------------------------------------------
 
-
 @pytest.mark.parametrize(
     "secret",
     [
@@ -89,18 +88,10 @@ async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_processed(
 async def send_raw(tg: Wired, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
     """Straight to the ASGI app, so header bytes arrive exactly as given (no client cleanup)."""
     scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "https",
-        "path": "/telegram/webhook",
-        "raw_path": b"/telegram/webhook",
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("ref.example", 443),
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "https", "path": "/telegram/webhook", "raw_path": b"/telegram/webhook",
+        "query_string": b"", "root_path": "", "headers": headers,
+        "client": ("127.0.0.1", 5000), "server": ("ref.example", 443),
     }
     sent: list[MutableMapping[str, Any]] = []
     messages = [{"type": "http.request", "body": body, "more_body": False}]
@@ -129,10 +120,8 @@ async def test_secret_bytes_that_almost_match_are_refused_without_a_crash(
     tg: Wired, raw_secret: bytes
 ) -> None:
     body = json.dumps(tg.driver.message("LINK")).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"x-telegram-bot-api-secret-token", raw_secret),
-    ]
+    headers = [(b"content-type", b"application/json"),
+               (b"x-telegram-bot-api-secret-token", raw_secret)]
     assert await send_raw(tg, headers, body) == 403
     assert await tg.nothing_happened()
 
@@ -149,7 +138,6 @@ async def test_without_a_configured_secret_the_webhook_refuses_everything(
 
 
 # -- D2.2 content type -------------------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     "content_type",
@@ -232,7 +220,6 @@ async def test_a_body_that_is_not_utf8_is_answered_200_and_ignored(tg: Wired) ->
 
 
 # -- D2.4 duplicates, replays, order --------------------------------------------------------------
-
 
 async def test_the_same_update_twice_has_one_effect(tg: Wired) -> None:
     update = tg.driver.message("LINK")
@@ -335,7 +322,6 @@ async def test_start_typed_without_a_command_entity_still_reads_as_start(tg: Wir
 
 # -- D2.6 unicode, markup and size -----------------------------------------------------------
 
-
 async def test_rtl_override_and_markup_in_a_name_reach_the_referrer_harmless(tg: Wired) -> None:
     await tg.bot.engine.handle(_console_inbound(tg, "alice", "LINK"))
     code = await code_of(tg, Address("console", "alice"))
@@ -376,7 +362,6 @@ async def test_emoji_before_link_gets_the_link(tg: Wired) -> None:
 
 # -- D2.7 oversized body -------------------------------------------------------------------
 
-
 async def test_an_oversized_body_is_refused_413_before_parsing(tg: Wired) -> None:
     update = tg.driver.message("LINK " + "x" * 1_100_000)
     response = await tg.driver.post(update, retry=False)
@@ -385,7 +370,6 @@ async def test_an_oversized_body_is_refused_413_before_parsing(tg: Wired) -> Non
 
 
 # -- D2.8 blocked users --------------------------------------------------------------------
-
 
 async def test_a_403_on_send_marks_the_user_unreachable_and_later_rows_are_skipped(
     tg: Wired,
@@ -426,7 +410,6 @@ async def test_a_block_from_someone_we_never_met_changes_nothing(tg: Wired) -> N
 
 # -- D2.9 flood control -----------------------------------------------------------------------
 
-
 async def test_a_429_reschedules_the_row_no_sooner_than_retry_after_and_does_not_hot_loop(
     tg: Wired,
 ) -> None:
@@ -447,49 +430,26 @@ async def test_a_429_reschedules_the_row_no_sooner_than_retry_after_and_does_not
 
 # -- D2.10 updates that are not a private message to us ----------------------------------------
 
-
 async def test_edits_channel_posts_group_chatter_and_bots_are_answered_200_and_ignored(
     tg: Wired,
 ) -> None:
     group = {"id": -100555, "type": "supergroup", "title": "Fans"}
     ignored = [
         tg.driver.message("LINK", kind="edited_message", edit_date=1_800_000_100),
-        {
-            "update_id": 4001,
-            "channel_post": {
-                "message_id": 9,
-                "date": 1,
-                "chat": {"id": -1009, "type": "channel"},
-                "text": "LINK",
-            },
-        },
+        {"update_id": 4001, "channel_post": {"message_id": 9, "date": 1,
+                                             "chat": {"id": -1009, "type": "channel"},
+                                             "text": "LINK"}},
         tg.driver.message("LINK", chat=group),
         tg.driver.message("/link@ref_test_bot", chat=group),
         tg.driver.message("LINK", sender=user(4242, "Robo", is_bot=True)),
-        tg.driver.my_chat_member("kicked")
-        | {
-            "my_chat_member": {
-                **tg.driver.my_chat_member("kicked")["my_chat_member"],
-                "chat": group,
-            }
-        },
-        {
-            "update_id": 4002,
-            "inline_query": {"id": "7", "from": user(), "query": "x", "offset": ""},
-        },
-        {
-            "update_id": 4003,
-            "poll": {
-                "id": "1",
-                "question": "?",
-                "options": [],
-                "total_voter_count": 0,
-                "is_closed": False,
-                "is_anonymous": True,
-                "type": "regular",
-                "allows_multiple_answers": False,
-            },
-        },
+        tg.driver.my_chat_member("kicked") | {"my_chat_member": {
+            **tg.driver.my_chat_member("kicked")["my_chat_member"], "chat": group}},
+        {"update_id": 4002, "inline_query": {"id": "7", "from": user(), "query": "x",
+                                             "offset": ""}},
+        {"update_id": 4003, "poll": {"id": "1", "question": "?", "options": [],
+                                     "total_voter_count": 0, "is_closed": False,
+                                     "is_anonymous": True, "type": "regular",
+                                     "allows_multiple_answers": False}},
         {"update_id": 4004, "brand_new_update_type": {"x": 1}},
     ]
     for update in ignored:
@@ -525,17 +485,11 @@ async def test_a_photo_without_words_gets_the_media_prompt(tg: Wired) -> None:
 
 # -- helpers -----------------------------------------------------------------------------------
 
-
 def _console_inbound(tg: Wired, who: str, text: str) -> Any:
     from bot.core.messages import Inbound
 
-    return Inbound(
-        Address("console", who),
-        text,
-        f"console-{who}-{text}",
-        tg.bot.clock.now(),
-        Profile(name=who),
-    )
+    return Inbound(Address("console", who), text, f"console-{who}-{text}", tg.bot.clock.now(),
+                   Profile(name=who))
 
 
 async def _unreachable(tg: Wired, address: Address) -> bool:

@@ -76,11 +76,8 @@ async def test_a_message_needs_the_signed_cookie_and_json(
     await visitor_of(browser)
     form = await browser.post("/chat/messages", data={"text": "LINK"})  # a cross-site form
     assert form.status_code == 415
-    assert (
-        await browser.post(
-            "/chat/messages", content=b"{not json", headers={"content-type": "application/json"}
-        )
-    ).status_code == 400
+    assert (await browser.post("/chat/messages", content=b"{not json",
+                               headers={"content-type": "application/json"})).status_code == 400
     assert await rows_for(chat_bot) == []
 
 
@@ -135,10 +132,9 @@ async def test_replies_arrive_over_the_event_stream_and_wait_for_a_visitor_who_i
 ) -> None:
     sock, base = bind()
     bot = await dashboard_bot(store, tmp_path, base, clock=clock)
-    async with (
-        serving(create_app(bot, run_background=False), sock),
-        httpx.AsyncClient(base_url=base) as client,
-    ):
+    async with serving(create_app(bot, run_background=False), sock), httpx.AsyncClient(
+        base_url=base
+    ) as client:
         await visitor_of(client)
         web = bot.channels["web"]
         assert web.reach() == frozenset()  # nobody listening yet
@@ -163,3 +159,4 @@ async def _next_data(lines: AsyncIterator[str]) -> dict[str, object]:
             found: dict[str, object] = json.loads(line.removeprefix("data: "))
             return found
     raise AssertionError("the stream ended")
+
