@@ -36,6 +36,7 @@ def _long_running() -> typer.Typer:
 
 def main() -> None:
     from bot.core.program import ProgramError
+    from bot.core.store.database import DatabaseUnavailable
 
     if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING:
         app = _long_running()
@@ -47,4 +48,11 @@ def main() -> None:
         from bot.cli.common import err
 
         err.print(f"[red]error in the program file:[/red] {exc}")
+        raise SystemExit(2) from exc
+    except DatabaseUnavailable as exc:  # DATABASE_URL: say which and why, not a traceback
+        from rich.markup import escape
+
+        from bot.cli.common import err
+
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from exc

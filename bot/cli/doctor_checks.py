@@ -12,7 +12,7 @@ import httpx
 
 from bot.core.config import Settings
 from bot.core.program import ProgramError, load_program
-from bot.core.store import open_database
+from bot.core.store import DatabaseUnavailable, open_database
 from bot.core.store.migrate import available
 from bot.core.store.sqlite import sqlite_path
 
@@ -38,7 +38,9 @@ async def database(settings: Settings) -> Finding:
     try:
         db = await open_database(url)
     except Exception as exc:  # any driver's refusal is the finding
-        return Finding("database", "fix", f"{_safe(url)}: cannot open ({_why(exc)})")
+        cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else None
+        why = _why(cause or exc)  # the driver's own words, once
+        return Finding("database", "fix", f"{_safe(url)}: cannot open ({why})")
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE referral_bot_doctor_probe (x INTEGER)")
