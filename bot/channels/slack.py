@@ -47,6 +47,10 @@ _PASSED_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason", "x-slack-request
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError, SlackClientError)
 
 
+def _token_notice(record: logging.LogRecord) -> bool:
+    return "`token` will be unused" not in record.getMessage()
+
+
 def from_settings(settings: Settings, *, staff: Sequence[StaffHandlers] = ()) -> Slack | None:
     if not settings.slack_bot_token or not settings.slack_signing_secret:
         return None
@@ -147,18 +151,25 @@ class Slack:
                 bot_id=identity.bot_id,
             )
 
-        return AsyncApp(
-            name="referral-bot",
-            client=AsyncWebClient(base_url=self._base_url),  # no token: authorize supplies it
-            signing_secret=self._signing_secret,
-            authorize=authorize,
-            # Verified already, on the raw bytes and the injected clock (see slack_guard).
-            request_verification_enabled=False,
-            # Listeners run before the response, so the message is recorded before the ack.
-            process_before_response=True,
-            attaching_conversation_kwargs_enabled=False,
-            attaching_function_token_enabled=False,
-        )
+        # Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our client,
+        # warns that "`token` will be unused": authorize supplies the token, so that is noise.
+        bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+        bolt_log.addFilter(_token_notice)
+        try:
+            return AsyncApp(
+                name="referral-bot",
+                client=AsyncWebClient(base_url=self._base_url),  # no token: authorize has it
+                signing_secret=self._signing_secret,
+                authorize=authorize,
+                # Verified already, on the raw bytes and the injected clock (see slack_guard).
+                request_verification_enabled=False,
+                # Listeners run before the response, so the message is recorded before the ack.
+                process_before_response=True,
+                attaching_conversation_kwargs_enabled=False,
+                attaching_function_token_enabled=False,
+            )
+        finally:
+            bolt_log.removeFilter(_token_notice)
 
     async def start(self) -> None:
         """Learn who the bot is, to ignore its own messages and strip mentions of it."""

@@ -34,6 +34,7 @@ CHANNEL = "sms"
 REQUIRED = SMS.required
 
 MAX_BODY = 1600  # https://www.twilio.com/docs/glossary/what-sms-character-limit
+ROUTINE_SEGMENTS = 2  # what a routine reply fits in (DESIGN: Languages); each one is billed
 SEND_TIMEOUT = SendTimeouts().total  # seconds; see send_timeouts.py
 
 # https://www.twilio.com/docs/api/errors/{code}
@@ -45,15 +46,26 @@ NOT_FOUND = frozenset({20404})
 
 
 def render(message: Outbound) -> str:
-    """The text, then the buttons as keywords to text back, clipped to one Twilio body."""
+    """The text, then the buttons as keywords to text back, clipped to one Twilio body.
+
+    The keyword line is a convenience: it never makes a reply of one or two segments longer
+    (a Korean link reply is two segments, three with "COUNT: 내 추천 / TOP: 순위"), so it
+    shrinks to the bare keywords, or is left off, when it would.
+    """
     text = message.text
     buttons = typed(message.buttons)  # a share button's link is in the text already
-    if buttons:
-        choices = " / ".join(
-            b.value if b.label.casefold() == b.value.casefold() else f"{b.value}: {b.label}"
-            for b in buttons
-        )
-        text = f"{text}\n{choices}" if text else choices
+    if not buttons:
+        return clip(text)
+    labelled = " / ".join(
+        b.value if b.label.casefold() == b.value.casefold() else f"{b.value}: {b.label}"
+        for b in buttons
+    )
+    if not text:
+        return clip(labelled)
+    budget = max(ROUTINE_SEGMENTS, sms_segments(text))
+    for choices in (labelled, " / ".join(b.value for b in buttons)):
+        if sms_segments(f"{text}\n{choices}") <= budget:
+            return clip(f"{text}\n{choices}")
     return clip(text)
 
 

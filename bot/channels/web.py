@@ -85,7 +85,11 @@ class WebChat:
         event = json.dumps(
             {
                 "text": message.text,
-                "buttons": [{"label": b.label, "value": b.value} for b in message.buttons],
+                # A share button hands its link on in the browser; the others are typed.
+                "buttons": [
+                    {"label": b.label, "value": b.value, "share": b.is_share}
+                    for b in message.buttons
+                ],
             },
             ensure_ascii=False,
         )

@@ -32,7 +32,7 @@ class ChatPage:
         code = normalize_code(join[:64]) if join else None
         text = self._pages.text
         keys = ("placeholder", "send", "connecting", "connected", "offline", "too_long",
-                "too_fast", "failed")
+                "too_fast", "failed", "copied")
         page = self._env.get_template("chat.html").render(
             lang=lang,
             title=self._title,

@@ -5,6 +5,7 @@ not import the other groups (argon2, rich tables, importers: about 10 MB it woul
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,7 +36,10 @@ def _long_running() -> typer.Typer:
 
 
 def main() -> None:
+    from pydantic import ValidationError
+
     from bot.core.program import ProgramError
+    from bot.core.store.database import DatabaseUnavailable
 
     if sys.argv[1:2] and sys.argv[1] in LONG_RUNNING:
         app = _long_running()
@@ -48,3 +52,25 @@ def main() -> None:
 
         err.print(f"[red]error in the program file:[/red] {exc}")
         raise SystemExit(2) from exc
+    except DatabaseUnavailable as exc:  # DATABASE_URL: say which and why, not a traceback
+        _error_lines([str(exc)])
+        raise SystemExit(2) from exc
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # A variable of the environment: its name and what it needs, never its value.
+        _error_lines(
+            f"{'.'.join(str(part) for part in e['loc']).upper()}: "
+            + str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
+        )
+        raise SystemExit(2) from exc
+
+
+def _error_lines(lines: Iterable[str]) -> None:
+    from rich.markup import escape
+
+    from bot.cli.common import err
+
+    for line in lines:
+        err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)

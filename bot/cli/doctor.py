@@ -44,4 +44,5 @@ async def _findings(env: Settings) -> list[check.Finding]:
         check.telegram(env),
         check.slack(env),
         check.api(env),
+        check.webhooks(env),
     ]

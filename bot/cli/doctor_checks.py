@@ -12,9 +12,10 @@ import httpx
 
 from bot.core.config import Settings
 from bot.core.program import ProgramError, load_program
-from bot.core.store import open_database
+from bot.core.store import DatabaseUnavailable, open_database
 from bot.core.store.migrate import available
 from bot.core.store.sqlite import sqlite_path
+from bot.core.store.webhook_events import WebhookTargets
 
 Verdict = Literal["ok", "off", "fix"]
 
@@ -38,7 +39,9 @@ async def database(settings: Settings) -> Finding:
     try:
         db = await open_database(url)
     except Exception as exc:  # any driver's refusal is the finding
-        return Finding("database", "fix", f"{_safe(url)}: cannot open ({_why(exc)})")
+        cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else None
+        why = _why(cause or exc)  # the driver's own words, once
+        return Finding("database", "fix", f"{_safe(url)}: cannot open ({why})")
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE referral_bot_doctor_probe (x INTEGER)")
@@ -140,6 +143,23 @@ def api(settings: Settings) -> Finding:
     if not settings.referral_api_token:
         return Finding("api", "off", "/api/v1 answers 401 until REFERRAL_API_TOKEN is set")
     return Finding("api", "ok", "/api/v1 takes the bearer REFERRAL_API_TOKEN")
+
+
+def webhooks(settings: Settings) -> Finding:
+    """Both variables or no webhooks (bot.app.webhook_targets): one alone sends nothing."""
+    urls = WebhookTargets.parse(settings.webhook_url, base_url=settings.public_base_url).urls
+    if not urls and not settings.webhook_secret:
+        return Finding(
+            "webhooks", "off", "set WEBHOOK_URL and WEBHOOK_SECRET to send your CRM signed events"
+        )
+    if not settings.webhook_secret:
+        return Finding("webhooks", "fix", "also set WEBHOOK_SECRET (whsec_ followed by base64): "
+                                          "until then no webhook is sent")  # fmt: skip
+    if not urls:
+        return Finding("webhooks", "fix", "also set WEBHOOK_URL: until then no webhook is sent")
+    return Finding(
+        "webhooks", "ok", f"signed events to {len(urls)} endpoint(s): {', '.join(urls)}"
+    )
 
 
 def _sqlite_file_to_come(url: str) -> Finding | None:

@@ -41,7 +41,7 @@ def program_lines(program: Program, catalogs: Catalogs) -> list[str]:
         f"Attribution window: {program.attribution_days} days from the click",
         f"Quiet hours: {quiet_text} (default zone {program.default_time_zone})",
         f"Proactive messages: at most {program.max_proactive_per_week} a person a week",
-        f"Landing page: {program.landing_url}",
+        f"Landing page: {program.landing_url or 'the built-in page (/welcome on this server)'}",
         f"Fraud limits: {program.fraud.signups_per_code_per_hour} signups a code an hour, "
         f"{program.fraud.signups_per_network_per_day} a network a day",
     ]

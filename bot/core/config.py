@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEBHOOK_SECRET_FORM = (
+    "must be whsec_ followed by base64, as Standard Webhooks secrets are "
+    "(a receiver's library makes one)"
+)
 
 
 class Settings(BaseSettings):
@@ -52,3 +59,17 @@ class Settings(BaseSettings):
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.
     provider_timeout_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _standard_webhooks_secret(cls, value: str | None) -> str | None:
+        """Refused here, by name, rather than by the signer's base64 error once serving."""
+        if not value:
+            return value
+        try:  # what the standardwebhooks library reads: whsec_ optional, padding optional
+            key = base64.b64decode(value.removeprefix("whsec_") + "==")
+        except (binascii.Error, ValueError):
+            key = b""
+        if not key:
+            raise ValueError(WEBHOOK_SECRET_FORM)
+        return value

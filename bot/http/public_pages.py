@@ -83,8 +83,13 @@ def page_routes(site: Site) -> list[BaseRoute]:
         """A newcomer's first look: the bot in the browser (or the dashboard without it)."""
         return RedirectResponse("/chat" if "web" in site.channels else "/admin", status_code=302)
 
+    async def no_icon(request: Request) -> Response:
+        """Browsers ask every site for a tab icon; "none" instead of a 404 in their console."""
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     return [
         Route("/", home, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
         *landing_routes(landing),
         *admin_routes(desk, sessions, allow_sign_in=sign_in.allow),
         asset_mount(),

@@ -44,6 +44,7 @@ def header_deadline(
         _timer: asyncio.TimerHandle | None = None
         _waiting_cycle: object = None  # the cycle current when the timer was armed
         _header_bytes = 0
+        _tail = b""  # the last bytes of the headers so far: their end may straddle two reads
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
             super().connection_made(transport)
@@ -52,22 +53,25 @@ def header_deadline(
         def data_received(self, data: bytes) -> None:
             if self._timer is None and (self.cycle is None or self.cycle.response_complete):
                 self._arm()  # the first bytes of the next request on a kept-alive connection
+            if self._timer is not None and self.cycle is self._waiting_cycle:
+                # Counted before the parser sees them: headers that end in this very read
+                # (all 70 KB in one go) would otherwise be complete, and served, uncounted.
+                end = (self._tail + data).find(b"\r\n\r\n")
+                self._header_bytes += len(data) if end < 0 else end + 4 - len(self._tail)
+                if self._header_bytes > max_bytes:
+                    self._refuse(_TOO_LARGE)
+                    return
+                self._tail = (self._tail + data)[-3:]
             super().data_received(data)
-            if self._timer is None:
-                return
-            if self.cycle is not self._waiting_cycle:  # the headers are complete
-                self._disarm()
-                return
-            self._header_bytes += len(data)
-            if self._header_bytes > max_bytes:
-                self._refuse(_TOO_LARGE)
+            if self._timer is not None and self.cycle is not self._waiting_cycle:
+                self._disarm()  # the headers are complete
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
 
         def _arm(self) -> None:
-            self._waiting_cycle, self._header_bytes = self.cycle, 0
+            self._waiting_cycle, self._header_bytes, self._tail = self.cycle, 0, b""
             self._timer = self.loop.call_later(seconds, self._expired)
 
         def _disarm(self) -> None:

@@ -111,6 +111,33 @@ def test_a_korean_reply_renders_its_labels_as_they_are() -> None:
     assert text == "링크입니다\nLINK: 내 링크"
 
 
+KOREAN_LINK = (
+    "친구는 US$20.00, 친구가 가입하면 나는 US$20.00을(를) 받아요.\n"
+    "전용 추천 링크예요:\nhttps://ref.example/r/K7Q2M9XA\n"
+    "친구가 이렇게 메시지를 보내도 가입할 수 있어요: JOIN K7Q2M9XA"
+)
+
+
+def test_a_korean_link_reply_stays_in_two_segments_without_its_keyword_line() -> None:
+    assert sms_segments(KOREAN_LINK) == 2
+    text = render(to(ALICE, KOREAN_LINK, Button("내 추천", "COUNT"), Button("순위", "TOP")))
+    assert text == KOREAN_LINK  # "COUNT: 내 추천 / TOP: 순위" would make it three
+    assert sms_segments(text) == 2
+
+
+def test_the_bare_keywords_stay_when_only_the_labels_would_add_a_segment() -> None:
+    text = "가" * 120  # two segments, 14 UCS-2 units to spare
+    rendered = render(to(ALICE, text, Button("내 추천", "COUNT"), Button("순위", "TOP")))
+    assert rendered == text + "\nCOUNT / TOP"
+    assert sms_segments(rendered) == 2
+
+
+def test_a_reply_already_over_two_segments_keeps_its_keyword_line() -> None:
+    text = "x" * 400  # three GSM-7 segments however it ends
+    rendered = render(to(ALICE, text, Button("My link", "LINK")))
+    assert rendered == text + "\nLINK: My link"
+
+
 def test_bodies_are_clipped_to_1600_utf16_units_without_splitting_a_character() -> None:
     assert clip("x" * 1601) == "x" * 1600
     assert clip("x" * 1600) == "x" * 1600

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Inbound
+from bot.core.sms_text import sms_segments
 from tests.channels.fake_twilio import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -334,7 +335,9 @@ async def test_help_keywords_get_the_help_text(world: TwilioWorld, keyword: str)
     assert_empty_twiml(await world.driver.sms(keyword, OptOutType="HELP"))
     [reply] = await replies_to(world, ALICE)
     assert reply.startswith(world.bot.catalogs.text("en", "help.text"))
-    assert "LINK: " in reply  # the buttons, as keywords to text back
+    # The buttons, as keywords to text back: bare, as the labels would make a third segment.
+    assert reply.endswith("\nLINK / COUNT / TOP / REWARDS")
+    assert sms_segments(reply) == 2
 
 
 async def test_the_channel_says_when_twilio_confirmed_an_opt_out_keyword(

@@ -51,7 +51,7 @@ def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "REFERRAL_PROGRAM", "REFERRAL_API_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
         "TWILIO_FROM_NUMBER", "TWILIO_MESSAGING_SERVICE_SID", "TELEGRAM_BOT_TOKEN",
         "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET",
-        "SLACK_STAFF_USERS", "SLACK_NOTIFY_CHANNEL",
+        "SLACK_STAFF_USERS", "SLACK_NOTIFY_CHANNEL", "WEBHOOK_URL", "WEBHOOK_SECRET",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'shop.db'}")
@@ -78,8 +78,31 @@ def test_a_fresh_install_says_what_is_off_and_that_nobody_can_reach_it(
         "off  telegram    set TELEGRAM_BOT_TOKEN (docs/telegram.md)",
         "off  slack       set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (docs/slack.md)",
         "off  api         /api/v1 answers 401 until REFERRAL_API_TOKEN is set",
+        "off  webhooks    set WEBHOOK_URL and WEBHOOK_SECRET to send your CRM signed events",
     ]
     assert not (tmp_path / "shop.db").exists()  # doctor looks; it creates nothing
+
+
+def test_a_webhook_url_without_its_secret_is_something_to_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://crm.example/hooks")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert (
+        "FIX  webhooks    also set WEBHOOK_SECRET (whsec_ followed by base64): "
+        "until then no webhook is sent"
+    ) in result.stdout.splitlines()
+
+
+def test_webhooks_name_their_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://crm.example/hooks, https://bi.example/in")
+    monkeypatch.setenv("WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+    result = runner.invoke(app, ["doctor"])
+    assert (
+        "ok   webhooks    signed events to 2 endpoint(s): "
+        "https://crm.example/hooks, https://bi.example/in"
+    ) in result.stdout.splitlines()
 
 
 def test_a_configured_deployment_and_what_each_channel_would_do(

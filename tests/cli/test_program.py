@@ -90,3 +90,12 @@ def test_examples_are_listed_and_printed_from_the_installed_package(tmp_path: Pa
     unknown = runner.invoke(app, ["program", "example", "teirs"])
     assert unknown.exit_code == 2
     assert "no example 'teirs'; the examples are capped_storage" in unknown.stderr
+
+
+def test_a_program_without_a_landing_url_names_the_built_in_page(tmp_path: Path) -> None:
+    file = tmp_path / "program.toml"
+    file.write_text('[program]\nname = "Our own page"\n', encoding="utf-8")
+    result = runner.invoke(app, ["program", "check", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "Landing page: the built-in page (/welcome on this server)" in result.stdout.splitlines()
+    assert "Landing page: None" not in result.stdout

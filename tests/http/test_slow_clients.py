@@ -120,3 +120,17 @@ async def test_endless_headers_are_refused(base: str) -> None:
         b"HTTP/1.1 431 Request Header Fields Too Large",  # httptools: our cap
         b"HTTP/1.1 400 Bad Request",  # h11 refuses by its own cap (h11_max_incomplete_event_size)
     )
+
+
+async def test_headers_over_64_kb_sent_at_once_are_refused(base: str) -> None:
+    big = b"GET /healthz HTTP/1.1\r\nHost: bot\r\nX-Filler: " + b"a" * 70_000 + b"\r\n\r\n"
+    answer, _ = await slowly(base, big, b"")
+    assert answer.split(b"\r\n")[0] == b"HTTP/1.1 431 Request Header Fields Too Large"
+    await others_are_answered(base)
+
+
+async def test_a_large_body_behind_small_headers_is_not_mistaken_for_them(base: str) -> None:
+    body = b'{"pad": "' + b"a" * 100_000 + b'"}'
+    head = REQUEST + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+    answer, _ = await slowly(base, head + body, b"")
+    assert answer.split(b"\r\n")[0] == b"HTTP/1.1 401 Unauthorized"  # read, and answered

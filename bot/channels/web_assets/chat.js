@@ -30,7 +30,9 @@
       button.type = "button";
       button.className = "choice";
       button.textContent = b.label;
-      button.addEventListener("click", function () { send(b.value); });
+      button.addEventListener("click", function () {
+        if (b.share) { share(b.value); } else { send(b.value); }
+      });
       item.appendChild(button);
     });
     log.appendChild(item);
@@ -42,6 +44,24 @@
     var bytes = new Uint8Array(16);
     crypto.getRandomValues(bytes);
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // A link to pass on: the system's share sheet where there is one, else the clipboard, else
+  // the link itself to copy by hand. Nothing goes to the bot.
+  function share(link) {
+    function copy() {
+      if (!navigator.clipboard) { show("note", link, [], false); return; }
+      navigator.clipboard.writeText(link).then(function () {
+        show("note", words.copied, [], false);
+      }, function () { show("note", link, [], false); });
+    }
+    if (navigator.share) {
+      navigator.share({ url: link }).catch(function (e) {
+        if (!e || e.name !== "AbortError") { copy(); }
+      });
+    } else {
+      copy();
+    }
   }
 
   function send(text) {

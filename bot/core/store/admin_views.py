@@ -86,11 +86,14 @@ class AdminViews:
     ) -> list[ReferrerLine]:
         where, params = "", []
         if search.strip():
-            like = f"%{search.strip().lower()}%"
+            # What was typed, literally: % and _ are characters here, not wildcards.
+            typed = search.strip().lower().replace("\\", "\\\\")
+            like = "%" + typed.replace("%", "\\%").replace("_", "\\_") + "%"
             where = (
-                "WHERE LOWER(p.display_name) LIKE ? OR LOWER(p.code) LIKE ? OR EXISTS "
+                "WHERE LOWER(p.display_name) LIKE ? ESCAPE '\\' "
+                "OR LOWER(p.code) LIKE ? ESCAPE '\\' OR EXISTS "
                 "(SELECT 1 FROM identities i WHERE i.participant_id = p.id "
-                "AND LOWER(i.address) LIKE ?) "
+                "AND LOWER(i.address) LIKE ? ESCAPE '\\') "
             )
             params = [like, like, like]
         rows = await self._conn.fetchall(

@@ -7,7 +7,7 @@ few dozen portable statements, and the count path must stay well under a millise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,20 +53,53 @@ class IntegrityError(Exception):
     """A constraint said no: the database decided a race or refused bad data."""
 
 
+class DatabaseUnavailable(ValueError):
+    """The database a `DATABASE_URL` names cannot be opened: an unknown kind of URL, a server
+    that refuses or is not there, a file that cannot be made. The message shows no password."""
+
+
 async def open_database(url: str) -> Database:
     """Open the database a `DATABASE_URL` names: `sqlite:///file.db` or `postgresql://...`."""
     if url.startswith("sqlite+aiosqlite:"):
+        import sqlite3
+
         from bot.core.store.sqlite_aio import AioSqliteDatabase
 
-        return await AioSqliteDatabase.open(url)
+        return await _opening(url, AioSqliteDatabase.open, (OSError, sqlite3.Error))
     if url.startswith("sqlite:"):
+        import sqlite3
+
         from bot.core.store.sqlite import SqliteDatabase
 
-        return await SqliteDatabase.open(url)
+        return await _opening(url, SqliteDatabase.open, (OSError, sqlite3.Error))
     if url.startswith(("postgresql:", "postgres:", "postgresql+asyncpg:")):
+        import asyncpg
+
         from bot.core.store.postgres import PostgresDatabase
 
-        return await PostgresDatabase.open(url)
-    raise ValueError(
-        f"DATABASE_URL {url!r} is not supported: use sqlite:///path.db or postgresql://..."
+        refusals = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+        return await _opening(url, PostgresDatabase.open, refusals)
+    raise DatabaseUnavailable(
+        f"DATABASE_URL {shown(url)!r} is not supported: use sqlite:///path.db or postgresql://..."
     )
+
+
+async def _opening(
+    url: str,
+    open_: Callable[[str], Awaitable[Database]],
+    refusals: tuple[type[BaseException], ...],
+) -> Database:
+    try:
+        return await open_(url)
+    except refusals as exc:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseUnavailable(f"cannot open the database {shown(url)} ({why})") from exc
+
+
+def shown(url: str) -> str:
+    """A database URL as it may be printed: `postgresql://shop:***@db/x`, no password."""
+    head, at, tail = url.rpartition("@")
+    scheme, sep, credentials = head.partition("://")
+    if not at or not sep or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':')[0]}:***@{tail}"

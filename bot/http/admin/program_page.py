@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.program import Program, ProgramError, RewardRule, parse_program
+from bot.core.reward_rules import Amount
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
 
@@ -20,7 +21,7 @@ MAX_FILE = 256_000  # bytes; a program file is a page of TOML
 class RuleLine:
     id: str
     side: str
-    amounts: list[tuple[str, str]]  # (from date, amount in words)
+    amounts: list[tuple[str, str]]  # (from date, or "" since the start; amount in words)
     cap: str
 
 
@@ -28,14 +29,18 @@ def describe_rules(desk: Desk, program: Program) -> list[RuleLine]:
     lines = []
     for rule in program.rewards:
         amounts = [
-            (a.since.isoformat(), desk.amount(rule.unit, rule.measure, a.amount))
-            for a in rule.amounts
-        ] or [("always", _perk(rule))]
+            (_since(a), desk.amount(rule.unit, rule.measure, a.amount)) for a in rule.amounts
+        ] or [("", _perk(rule))]
         if rule.unit == "perk":
             amounts = [(since, _perk(rule)) for since, _ in amounts]
         cap = "" if rule.cap is None else desk.amount(rule.unit, rule.measure, rule.cap)
         lines.append(RuleLine(rule.id, rule.side, amounts, cap))
     return lines
+
+
+def _since(amount: Amount) -> str:
+    """An amount without a `since` in the file is in force from the start: no date to show."""
+    return "" if amount.since == Amount.model_fields["since"].default else amount.since.isoformat()
 
 
 def _perk(rule: RewardRule) -> str:
@@ -85,8 +90,9 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         except UnicodeDecodeError:
             return show(visit, errors=[f"{name} is not UTF-8 text."], file_name=name)
         except ProgramError as exc:
-            text = str(exc).removeprefix(f"{name}: ")
-            return show(visit, errors=text.split("; "), file_name=name)
+            # One line a mistake; a line's own "; did you mean ...?" stays on it.
+            errors = list(exc.problems) or [str(exc).removeprefix(f"{name}: ")]
+            return show(visit, errors=errors, file_name=name)
         return show(
             visit, candidate=describe_rules(desk, candidate), candidate_name=candidate.name,
             file_name=name,

@@ -41,7 +41,9 @@ def read_filter(query: QueryParams) -> ReferralFilter:
 
 
 def as_csv(lines: list[ReferralLine]) -> str:
+    """With a BOM, as `referral-bot export` writes it, so spreadsheets read 한글 and 中文."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(["id", "created_at_utc", "referrer_id", "referrer", "friend_id", "friend",
                      "code", "channel", "status", "reason"])

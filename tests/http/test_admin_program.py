@@ -1,0 +1,72 @@
+"""The dashboard's Program page, read as the owner reads it: the rules in force, and a check of
+a new program file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import ReferralBot
+from bot.core.clock import FakeClock
+from bot.core.store import Store
+from bot.web import create_app
+from tests.http.dashboard_kit import OWNER, dashboard_bot
+from tests.http.test_admin_auth import csrf_of, sign_in
+
+BASE = "https://ref.example"
+
+
+@pytest.fixture
+async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
+    return await dashboard_bot(store, tmp_path, BASE, clock=clock)
+
+
+@pytest.fixture
+async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        await sign_in(client, *OWNER)
+        yield client
+
+
+async def test_an_amount_in_force_from_the_start_shows_no_1970_date(
+    owner: httpx.AsyncClient,
+) -> None:
+    page = await owner.get("/admin/program")
+    assert page.status_code == 200
+    assert "$20.00" in page.text
+    assert "1970" not in page.text
+
+
+async def test_a_stepped_amount_says_from_when(owner: httpx.AsyncClient, tmp_path: Path) -> None:
+    page = await owner.get("/admin/program")
+    stepped = (
+        '[program]\nname = "Stepped"\n\n[[rewards]]\nid = "cash"\nside = "referrer"\n'
+        'unit = "money"\ncurrency = "USD"\n'
+        "amounts = [{ amount = 20 }, { since = 2027-01-01, amount = 10 }]\n"
+    )
+    files = {"program": ("stepped.toml", stepped.encode(), "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "stepped.toml is valid" in checked.text
+    assert '$10.00 <span class="soft">from 2027-01-01</span>' in checked.text
+    assert "1970" not in checked.text
+
+
+async def test_a_file_with_one_typo_is_one_problem(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/program")
+    files = {"program": ("bad.toml", b"[program]\nhold_dayz = 3\n", "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "bad.toml has 1 problem(s); the program in force is unchanged." in checked.text
+    assert "[program] hold_dayz: unknown key; did you mean hold_days?" in checked.text
+
+
+async def test_a_file_with_two_mistakes_lists_both(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/program")
+    body = b"[program]\nhold_dayz = 3\nattribution_days = -1\n"
+    files = {"program": ("two.toml", body, "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "two.toml has 2 problem(s)" in checked.text
+    assert "did you mean hold_days?" in checked.text and "attribution_days" in checked.text

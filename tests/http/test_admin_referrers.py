@@ -1,0 +1,54 @@
+"""The dashboard's Referrers search, as an owner types into it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import ReferralBot
+from bot.core.clock import FakeClock
+from bot.core.messages import Address
+from bot.core.store import Store
+from bot.web import create_app
+from tests.http.dashboard_kit import OWNER, dashboard_bot, say
+from tests.http.test_admin_auth import sign_in
+
+BASE = "https://ref.example"
+
+
+@pytest.fixture
+async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
+    bot = await dashboard_bot(store, tmp_path, BASE, clock=clock)
+    for n, name in enumerate(["Kim_Lee", "KimxLee", "Ann 100%", "Bo"]):
+        await say(bot, Address("web", f"{n:032x}"), "LINK", f"e{n}", name=name)
+    return bot
+
+
+@pytest.fixture
+async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        await sign_in(client, *OWNER)
+        yield client
+
+
+async def names_found(owner: httpx.AsyncClient, search: str) -> list[str]:
+    page = await owner.get("/admin/referrers", params={"q": search})
+    assert page.status_code == 200
+    return re.findall(r'<a href="/admin/referrers/\d+">([^<]*)</a>', page.text)
+
+
+async def test_a_search_finds_the_name_typed(owner: httpx.AsyncClient) -> None:
+    assert sorted(await names_found(owner, "kim")) == ["Kim_Lee", "KimxLee"]
+
+
+async def test_an_underscore_is_an_underscore_not_any_letter(owner: httpx.AsyncClient) -> None:
+    assert await names_found(owner, "kim_lee") == ["Kim_Lee"]
+
+
+async def test_a_percent_sign_is_a_percent_sign_not_everyone(owner: httpx.AsyncClient) -> None:
+    assert await names_found(owner, "%") == ["Ann 100%"]
