@@ -20,6 +20,7 @@ BOT_SCOPES = (
     "app_mentions:read",  # app_mention events in channels the bot is in
     "chat:write",  # replies, DMs, review cards (chat.postMessage, chat.update, postEphemeral)
     "commands",  # /referrals
+    "files:write",  # the link reply's QR code image (files upload v2)
     "im:history",  # message.im: what people write to the bot in its DM
     "im:read",
     "im:write",  # open the DM a thank-you goes to

@@ -3,8 +3,9 @@ other, one outbox row per event per endpoint, signed per the Standard Webhooks s
 (https://www.standardwebhooks.com/) so receivers verify with the existing libraries.
 
 Failures are the dispatcher's to retry: a receiver that is down, slow, or answers 5xx (or any
-4xx but 410) is a transient failure, retried with the dispatcher's backoff; 429 honours
-Retry-After; `410 Gone` is the receiver's "stop sending here", a permanent `blocked`, which
+4xx but 410) is a transient failure, retried with the dispatcher's backoff, never before the
+Retry-After it sent (seconds or an HTTP date); a 429 waits its Retry-After with the attempt
+refunded; `410 Gone` is the receiver's "stop sending here", a permanent `blocked`, which
 marks the endpoint stopped (see store/webhook_endpoints.py) so nothing more is queued for it.
 """
 
@@ -14,6 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 from standardwebhooks import Webhook
@@ -28,6 +30,7 @@ from bot.core.store.webhook_events import CHANNEL
 REQUIRED = WEBHOOK.required
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "referral-bot-webhooks/1"
+MAX_RETRY_AFTER = 3600.0  # seconds: a garbled or far-off Retry-After must not stall a row for days
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,18 @@ class Answer:
     body: str
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+def _retry_after(response: httpx.Response, now: datetime) -> float | None:
+    """Retry-After in seconds or as an HTTP date (RFC 9110 section 10.2.3), else None."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000": the date is UTC all the same
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 class Webhooks:
@@ -95,11 +107,11 @@ class Webhooks:
             raise DeliveryFailed(
                 "blocked", permanent=True, detail=f"{detail} Gone: endpoint stopped"
             )
+        wait = _retry_after(response, self._wall())
         if status == 429:
-            raise DeliveryFailed(
-                "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(response)
-            )
-        raise DeliveryFailed("transient", permanent=False, detail=detail)
+            raise DeliveryFailed("rate_limited", permanent=False, detail=detail, retry_after=wait)
+        # A 503 (or any error) that says when to come back is not tried again before then.
+        raise DeliveryFailed("transient", permanent=False, detail=detail, retry_after=wait)
 
     async def ping(self, url: str, *, at: datetime) -> Answer:
         """A signed `ping` event, sent now and outside the outbox, to test an endpoint."""

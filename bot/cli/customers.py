@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from bot.app import build
 from bot.cli.common import fail, settings
 from bot.core.config import Settings
+from bot.core.csv_cells import text_cell
 from bot.core.customers import StaffDirectory
 from bot.core.i18n import Catalogs
 from bot.core.importer import Summary, import_customers
@@ -164,8 +165,9 @@ async def _export(settings: Settings, path: Path, encoding: str) -> int:
                     return written
                 for line in page:
                     writer.writerow([
-                        line.referral_id, line.code, line.referrer_name,
-                        line.referrer_company or "", ids[line.referrer_id], line.friend_name,
+                        line.referral_id, line.code, text_cell(line.referrer_name),
+                        text_cell(line.referrer_company or ""), ids[line.referrer_id],
+                        text_cell(line.friend_name),
                         ids[line.friend_id], line.channel, line.status, line.reason or "",
                         line.created_at.isoformat(), line.updated_at.isoformat(),
                         ledger[line.referral_id],

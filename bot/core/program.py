@@ -6,7 +6,7 @@ Errors name the key and what is wrong (pydantic does the checking; we only phras
 from __future__ import annotations
 
 import tomllib
-from datetime import time
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -166,6 +166,10 @@ class Program(_Strict):
         if counts != sorted(set(counts)):
             raise ValueError("milestones must have distinct, rising counts")
         return self
+
+    def day_of(self, at: datetime) -> date:
+        """The calendar day at `at` in the program's zone: the day that picks the amounts."""
+        return at.astimezone(ZoneInfo(self.default_time_zone)).date()
 
     def rules_for(self, side: Side) -> tuple[RewardRule, ...]:
         return tuple(rule for rule in self.rewards if rule.side == side)

@@ -56,7 +56,7 @@ def refused(ctx: Context, turn: Turn, reason: str | None) -> Effects:
 def welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> Effects:
     cat, lang = ctx.catalogs, turn.lang
     text = _welcome(ctx, turn, referrer, news)
-    later = side_text(ctx, lang, "friend", turn.now.date())
+    later = side_text(ctx, lang, "friend", ctx.program.day_of(turn.now))
     if (
         later
         and ctx.program.qualifying_event == "purchase"

@@ -24,7 +24,7 @@ async def my_link(ctx: Context, turn: Turn) -> Effects:
         text = cat.text(lang, "link.reply_telegram", link=web, deep_link=deep, code=code)
     else:
         text = cat.text(lang, "link.reply", link=web, code=code)
-    deal = deal_line(ctx, lang, turn.now.date())
+    deal = deal_line(ctx, lang, ctx.program.day_of(turn.now))
     if deal:
         text = f"{deal}\n{text}"
     share = Button.share(cat.text(lang, "buttons.share"), deep or web)

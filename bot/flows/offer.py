@@ -89,7 +89,7 @@ def offer_lines(ctx: Context, lang: str, today: date) -> list[str]:
 
 
 async def explain_offer(ctx: Context, turn: Turn) -> Effects:
-    lines = offer_lines(ctx, turn.lang, turn.now.date())
+    lines = offer_lines(ctx, turn.lang, ctx.program.day_of(turn.now))
     if turn.inbound.sender.channel == "sms":
         shown = lines[:1]
         for line in lines[1:]:

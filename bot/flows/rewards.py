@@ -50,7 +50,7 @@ async def my_rewards(ctx: Context, turn: Turn) -> Effects:
 
 async def _nothing_yet(ctx: Context, turn: Turn) -> str:
     """What is true when nothing is earned yet: for this program, and for this person."""
-    cat, lang, today = ctx.catalogs, turn.lang, turn.now.date()
+    cat, lang, today = ctx.catalogs, turn.lang, ctx.program.day_of(turn.now)
     mine = side_text(ctx, lang, "referrer", today)
     theirs = side_text(ctx, lang, "friend", today)
     if mine is None:

@@ -45,7 +45,7 @@ class Landing:
     clock: Clock
 
     def offers(self, side: Side, lang: str) -> list[str]:
-        today = self.clock.now().date()
+        today = self.program.day_of(self.clock.now())
         found = []
         for rule in self.program.rules_for(side):
             in_force = rule.amount_on(today)

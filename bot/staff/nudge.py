@@ -10,7 +10,7 @@ from bot.core.context import Context
 from bot.core.effects import Effects
 from bot.core.kinds import STAFF
 from bot.core.messages import Outbound, Scheduled
-from bot.core.phones import sms_address
+from bot.core.phones import phone_address
 from bot.core.store import Tx
 from bot.core.store.asks import card_key
 from bot.core.store.records import Participant
@@ -22,10 +22,13 @@ from bot.staff.readiness import assess_one
 from bot.staff.requests import Refused
 
 
-async def find_client(tx: Tx, *, user: str, role: Role, query: str) -> Participant:
-    """One client by company, name or phone, among those this person may ask."""
+async def find_client(
+    tx: Tx, *, user: str, role: Role, query: str, region: str | None = None
+) -> Participant:
+    """One client by company, name or phone, among those this person may ask; a number
+    without +country is read as from `region` (the program's `phone_region`), as imports are."""
     manager = None if role.reviewer else user
-    phone = sms_address(query)
+    phone = phone_address(query, region=region)
     if phone is not None:
         found = await tx.participants.by_address(phone)
         candidates = [found[0]] if found is not None else []
@@ -57,7 +60,8 @@ async def draft(
 ) -> tuple[str, Effects]:
     if not query:
         raise Refused("Whom should I draft an ask for? `/referrals nudge <company, name or phone>`")
-    client = await find_client(tx, user=user, role=role, query=query)
+    region = ctx.program.phone_region
+    client = await find_client(tx, user=user, role=role, query=query, region=region)
     ready = await assess_one(tx, ctx.program, client, now=now)
     if ready.blockers:
         raise Refused(f"{label(client)} can't be asked: {'; '.join(ready.blockers)}.")

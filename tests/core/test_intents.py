@@ -264,6 +264,29 @@ def test_sense_negation_and_typos(grammar: Grammar, text: str, intent: str) -> N
     assert grammar.read(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我有什麼獎勵?", "rewards"),  # "what rewards do I have?", as "what rewards do I have?"
+        ("我有什么奖励?", "rewards"),
+        ("我有咩獎賞?", "rewards"),
+        ("我有什麼好處?", "offer"),  # "what's in it for me?" is still the deal
+        ("我可以得到什麼獎勵?", "offer"),
+        ("朋友有什麼獎勵?", "offer"),
+        ("有冇人用過我嘅推薦碼?", "count"),  # "has anyone used my code?", in Cantonese
+        ("有沒有人用過我的推薦碼?", "count"),
+        ("有没有人用过我的推荐码?", "count"),
+        ("내 코드 쓴 사람 있어?", "count"),
+        ("내 링크 사용한 친구 있어요?", "count"),
+        ("내 코드 알려줘", "link"),
+    ],
+)
+def test_what_i_have_is_my_rewards_and_who_used_my_code_is_my_count(
+    grammar: Grammar, text: str, intent: str
+) -> None:
+    assert grammar.read(text).intent == intent
+
+
 def test_a_code_in_two_halves_never_swallows_join(grammar: Grammar) -> None:
     assert grammar.read("JOIN b9wx b1a9").args == {"code": "B9WXB1A9"}
     assert grammar.read("join K7Q2 M9XA").args == {"code": "K7Q2M9XA"}

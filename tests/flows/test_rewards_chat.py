@@ -95,6 +95,25 @@ async def test_a_friend_who_signed_up_before_a_change_keeps_the_old_amount(
     )
 
 
+async def test_on_new_years_eve_in_california_the_bot_promises_what_a_friend_joining_gets(
+    cash: tuple[ReferralBot, Conversation], clock: FakeClock
+) -> None:
+    """The amounts step down on January 1st in the program's zone, not at midnight UTC."""
+    bot, chat = cash
+    clock.set(datetime(2027, 1, 1, 3, 0, tzinfo=UTC))  # 7 p.m. on Dec 31 in Los Angeles
+    assert (await chat.say("alice", "LINK")).startswith(
+        "Your friend gets $20.00, you get $20.00 when they sign up.\n"
+    )
+    assert (await chat.say("alice", "what do I get?")).startswith(
+        "You get $20.00 for each friend who joins with your link, when they sign up.\n"
+        "Your friend gets $20.00.\n"
+    )
+    code = await code_of(bot, "alice")
+    assert await chat.say("bob", f"JOIN {code}") == (
+        "Welcome! You joined through alice's invite, so you get $20.00."
+    )
+
+
 async def test_rewards_speak_the_customers_language_and_currency_format(
     cash: tuple[ReferralBot, Conversation],
 ) -> None:

@@ -4,6 +4,7 @@ way to join this server offers, a QR code; and a kind page for a link that does 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from bot.core.messages import Address
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
+from tests.flows.rewards_kit import EXAMPLES
 from tests.http.dashboard_kit import code_of, program_file, say
 
 BASE = "https://ref.example"
@@ -94,3 +96,22 @@ async def test_the_home_page_sends_a_newcomer_to_the_chat(
     client, _ = browser
     home = await client.get("/")
     assert home.status_code == 302 and home.headers["location"] == "/chat"
+
+
+async def test_on_new_years_eve_in_california_the_page_offers_what_a_friend_joining_gets(
+    store: Store, clock: FakeClock
+) -> None:
+    """The example's amounts step down on January 1st in Los Angeles, not at midnight UTC."""
+    clock.set(datetime(2027, 1, 1, 3, 0, tzinfo=UTC))  # 7 p.m. on Dec 31 in Los Angeles
+    settings = Settings(
+        database_url=store.db.url,
+        public_base_url=BASE,
+        referral_program=str(EXAMPLES / "two_sided_cash.toml"),
+    )
+    bot = await build(settings, channels=[CollectingChannel("sms")], clock=clock, store=store)
+    await say(bot, ALICE, "LINK", "e1", name="Alice")
+    code = await code_of(bot, ALICE)
+    transport = httpx.ASGITransport(app=create_app(bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        page = await client.get(f"/welcome?ref={code}&lang=en")
+    assert "You get $20.00." in page.text and "Alice gets $20.00 as thanks." in page.text

@@ -55,6 +55,7 @@ qualifying_event = "signup"
 hold_days = 0
 default_time_zone = "UTC"
 max_proactive_per_week = 3
+phone_region = "KR"  # numbers written without +country are Korean (imports, nudges)
 
 [[rewards]]
 id = "referrer-cash"

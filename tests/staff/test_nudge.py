@@ -231,6 +231,25 @@ async def test_whom_to_ask_must_be_clear(rig: Rig) -> None:
     assert (await answer("acme labs")).startswith("Drafted an ask for *Acme Labs* (Al)")
 
 
+async def test_a_client_is_found_by_the_number_as_the_manager_writes_it_at_home(rig: Rig) -> None:
+    """The program's `phone_region` is KR: 010-1234-5678 is +82 10-1234-5678, as in imports."""
+    seoul = Address("sms", "+821012345678")
+    await rig.client(seoul, name="김민수", company="한빛상사", lang="ko", zone="Asia/Seoul")
+
+    async def answer(words: str) -> str:
+        return (await rig.command(f"nudge {words}", user=MANAGER)).text
+
+    drafted = (
+        "Drafted an ask for *한빛상사* (김민수): it's in your DM with me, to Send, Edit or Cancel."
+    )
+    assert await answer("010-1234-5678") == drafted
+    assert await answer("01012345678") == drafted
+    assert await answer("+82 10 1234 5678") == drafted
+    assert await answer("010-9999-0000") == (
+        "No client of yours matches “010-9999-0000”. `/referrals clients` lists them."
+    )
+
+
 async def test_the_manager_hears_in_the_thread_when_a_friend_signs_up(rig: Rig) -> None:
     client = await acme(rig)
     draft = await card(rig, "acme")

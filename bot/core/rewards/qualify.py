@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from bot.core.program import Program, RewardRule
 from bot.core.reward_rules import perk_label
@@ -25,7 +24,7 @@ ENGINE = "engine"  # the actor named in the ledger for what the rules did by the
 
 def signup_day(program: Program, referral: Referral) -> date:
     """The day the friend signed up, in the program's time zone: it picks the amounts."""
-    return referral.created_at.astimezone(ZoneInfo(program.default_time_zone)).date()
+    return program.day_of(referral.created_at)
 
 
 async def qualify(

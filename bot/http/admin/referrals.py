@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.csv_cells import text_cell
 from bot.core.store.admin_views import AdminViews, ReferralFilter, ReferralLine
 from bot.core.store.records import REASONS
 from bot.http.admin.desk import Desk
@@ -48,15 +49,10 @@ def as_csv(lines: list[ReferralLine]) -> str:
     writer.writerow(["id", "created_at_utc", "referrer_id", "referrer", "friend_id", "friend",
                      "code", "channel", "status", "reason"])
     for r in lines:
-        writer.writerow([r.id, r.created_at.isoformat(), r.referrer_id, _cell(r.referrer),
-                         r.friend_id, _cell(r.friend), r.code, r.channel, r.status,
+        writer.writerow([r.id, r.created_at.isoformat(), r.referrer_id, text_cell(r.referrer),
+                         r.friend_id, text_cell(r.friend), r.code, r.channel, r.status,
                          r.reason or ""])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A name that starts like a formula is not run by a spreadsheet (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def referral_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
