@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot.core.i18n import Catalogs
 from bot.core.program import Program, RewardRule, Side
-from bot.core.reward_text import describe
+from bot.core.reward_text import describe, minimum_purchase
 
 _EPOCH = date(1970, 1, 1)
 SIDES: dict[Side, str] = {"referrer": "The referrer", "friend": "The friend"}
@@ -15,7 +15,7 @@ SIDES: dict[Side, str] = {"referrer": "The referrer", "friend": "The friend"}
 
 def program_lines(program: Program, catalogs: Catalogs) -> list[str]:
     """The whole program, one fact a line, in English."""
-    lines = [program.name, "", f"Rewards ({_when(program)}):"]
+    lines = [program.name, "", f"Rewards ({_when(program, catalogs)}):"]
     for side, who in SIDES.items():
         rules = program.rules_for(side)
         if not rules:
@@ -51,11 +51,12 @@ def program_lines(program: Program, catalogs: Catalogs) -> list[str]:
     return lines
 
 
-def _when(program: Program) -> str:
+def _when(program: Program, catalogs: Catalogs) -> str:
     if program.qualifying_event == "signup":
         return "when the friend signs up"
     if program.min_purchase:
-        return f"when the friend buys for at least {program.min_purchase}"
+        # As the chat says it ("spend $1,000.00 or more"), not the file's bare 1000.
+        return f"when the friend buys for at least {minimum_purchase(catalogs, 'en', program)}"
     return "when the friend buys"
 
 

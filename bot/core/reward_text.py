@@ -12,11 +12,19 @@ from zoneinfo import ZoneInfo
 from babel import units
 
 from bot.core.i18n import FALLBACK, Catalogs
+from bot.core.program import Program
 from bot.core.reward_rules import perk_text
 from bot.core.store.records import Participant
 from bot.core.store.rewards import Reward
 
 _STORAGE = {"MB": "digital-megabyte", "GB": "digital-gigabyte"}
+
+
+def minimum_purchase(catalogs: Catalogs, lang: str, program: Program) -> str:
+    """The purchase that qualifies a friend, as money: "$1,000.00" (in the rewards' currency,
+    else US dollars, the program's own unit for purchases)."""
+    currency = next((r.currency for r in program.rewards if r.currency), "USD")
+    return catalogs.format_currency(lang, program.min_purchase, currency)
 
 
 def describe(

@@ -13,7 +13,7 @@ from datetime import date
 from bot.core.context import Context, Turn
 from bot.core.effects import Effects
 from bot.core.program import Program, RewardRule, Side
-from bot.core.reward_text import describe
+from bot.core.reward_text import describe, minimum_purchase
 from bot.core.sms_text import sms_segments
 from bot.flows.fit import SEGMENTS
 from bot.flows.menu import menu
@@ -41,8 +41,7 @@ def event_text(ctx: Context, lang: str) -> str:
     if program.qualifying_event == "signup":
         return ctx.catalogs.text(lang, "event.signup")
     if program.min_purchase > 0:
-        currency = next((r.currency for r in program.rewards if r.currency), "USD")
-        minimum = ctx.catalogs.format_currency(lang, program.min_purchase, currency)
+        minimum = minimum_purchase(ctx.catalogs, lang, program)
         return ctx.catalogs.text(lang, "event.purchase_min", minimum=minimum)
     return ctx.catalogs.text(lang, "event.purchase")
 

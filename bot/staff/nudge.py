@@ -28,6 +28,7 @@ async def find_client(
     """One client by company, name or phone, among those this person may ask; a number
     without +country is read as from `region` (the program's `phone_region`), as imports are."""
     manager = None if role.reviewer else user
+    query = " ".join(query.split())  # "Acme  Corp", a pasted no-break space: the same client
     phone = phone_address(query, region=region)
     if phone is not None:
         found = await tx.participants.by_address(phone)

@@ -38,7 +38,7 @@ def test_caps_milestones_and_the_programs_own_words() -> None:
     storage = runner.invoke(app, ["program", "check", str(example_programs()["capped_storage"])])
     assert "  The referrer gets 500 MB (at most 16 GB in all)  [referrer-space]" in storage.stdout
     tiers = runner.invoke(app, ["program", "check", str(example_programs()["tiers"])])
-    assert "Rewards (when the friend buys for at least 1000):" in tiers.stdout
+    assert "Rewards (when the friend buys for at least $1,000.00):" in tiers.stdout
     assert "  The referrer gets 1,000 Supercharger miles  [referrer-miles]" in tiers.stdout
     assert "  At 5 friends, the referrer also gets an invitation to the launch event." in (
         tiers.stdout

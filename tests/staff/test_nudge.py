@@ -231,6 +231,18 @@ async def test_whom_to_ask_must_be_clear(rig: Rig) -> None:
     assert (await answer("acme labs")).startswith("Drafted an ask for *Acme Labs* (Al)")
 
 
+async def test_spaces_typed_twice_or_around_a_name_still_find_the_client(rig: Rig) -> None:
+    await acme(rig)
+
+    async def answer(words: str) -> str:
+        return (await rig.command(f"nudge {words}", user=MANAGER)).text
+
+    drafted = "Drafted an ask for *Acme Corp* (Ann Lee)"
+    assert (await answer("Acme  Corp")).startswith(drafted)
+    assert (await answer("  acme corp ")).startswith(drafted)
+    assert (await answer("Ann\u00a0Lee")).startswith(drafted)  # a no-break space, pasted
+
+
 async def test_a_client_is_found_by_the_number_as_the_manager_writes_it_at_home(rig: Rig) -> None:
     """The program's `phone_region` is KR: 010-1234-5678 is +82 10-1234-5678, as in imports."""
     seoul = Address("sms", "+821012345678")
