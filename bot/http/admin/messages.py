@@ -18,7 +18,7 @@ STATES = (
     ("failing", "Failing, retried with backoff"),
     ("dead", "Dead: gave up"),
     ("waiting", "Scheduled for later"),
-    ("skipped", "Skipped (opted out, blocked)"),
+    ("skipped", "Skipped on purpose (opted out, blocked, expired, merged into another message)"),
     ("sent", "Sent"),
 )
 
