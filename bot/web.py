@@ -18,6 +18,7 @@ from bot.app import ReferralBot
 from bot.core.store.health import check_writes
 from bot.http.api import api_routes
 from bot.http.links import link_routes
+from bot.http.page_headers import PageHeaders
 from bot.http.public_pages import Site, page_routes
 
 log = logging.getLogger(__name__)
@@ -169,4 +170,4 @@ def create_app(
                 with contextlib.suppress(Exception):
                     await running.stop()
 
-    return BodyLimit(Starlette(routes=routes, lifespan=lifespan))
+    return BodyLimit(PageHeaders(Starlette(routes=routes, lifespan=lifespan)))
