@@ -27,9 +27,10 @@ async def typed_lines(session: PromptSession[str]) -> AsyncIterator[str]:
 
 
 async def piped_lines() -> AsyncIterator[str]:
-    """One message a line from standard input, to its end (a script, a file)."""
+    """One message a line from standard input, to its end (a script, a file) or to /quit, as
+    at the keyboard: sent on as a message, "/quit" would read as QUIT, an opt-out word."""
     while True:
         line = await asyncio.to_thread(sys.stdin.readline)
-        if line == "":
+        if line == "" or line.strip() in QUIT:
             return
         yield line

@@ -55,6 +55,20 @@ def test_an_opted_out_person_is_told_once_why_nothing_comes_back(db: Path) -> No
     assert lines[3].startswith("Here's your personal link: ")
 
 
+def test_a_script_that_ends_with_quit_leaves_and_stays_subscribed(db: Path) -> None:
+    """/quit leaves a piped chat as it leaves one at the keyboard: read as a message it would
+    be QUIT, one of the opt-out words, and unsubscribe the person."""
+    runner = CliRunner()
+    left = runner.invoke(app, ["chat", "--user", "alice"], input="LINK\n /quit \nCOUNT\n")
+    assert left.exit_code == 0
+    assert left.stdout.startswith("Here's your personal link: ")
+    assert "unsubscribed" not in left.stdout
+    assert "You haven't referred anyone yet" not in left.stdout  # nothing read after /quit
+    again = runner.invoke(app, ["chat", "--user", "alice"], input="COUNT\n/exit\n")
+    assert again.stdout.startswith("You haven't referred anyone yet.")
+    assert "opted out" not in again.stdout
+
+
 def test_the_notice_speaks_the_persons_language(db: Path) -> None:
     result = CliRunner().invoke(
         app, ["chat", "--user", "min", "--lang", "ko"], input="수신거부\n링크\n"
