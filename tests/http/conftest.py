@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from bot.core.config import Settings
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
+from tests.http.dashboard_kit import OWNER, dashboard_bot
 
 TOKEN = "s3cret-token"
 
@@ -31,4 +33,21 @@ async def web_bot(store: Store, clock: FakeClock, channel: CollectingChannel) ->
 async def web(web_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(web_bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
+        yield client
+
+
+@pytest.fixture
+async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
+    """The bot behind the dashboard pages, with an owner and a viewer who can sign in."""
+    return await dashboard_bot(store, tmp_path, "https://ref.example", clock=clock)
+
+
+@pytest.fixture
+async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser signed in to the dashboard as its owner."""
+    from tests.http.test_admin_auth import sign_in
+
+    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
+        await sign_in(client, *OWNER)
         yield client

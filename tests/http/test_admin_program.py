@@ -3,33 +3,11 @@ a new program file."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from bot.app import ReferralBot
-from bot.core.clock import FakeClock
-from bot.core.store import Store
-from bot.web import create_app
-from tests.http.dashboard_kit import OWNER, dashboard_bot
-from tests.http.test_admin_auth import csrf_of, sign_in
-
-BASE = "https://ref.example"
-
-
-@pytest.fixture
-async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
-    return await dashboard_bot(store, tmp_path, BASE, clock=clock)
-
-
-@pytest.fixture
-async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        await sign_in(client, *OWNER)
-        yield client
+from tests.http.test_admin_auth import csrf_of
 
 
 async def test_an_amount_in_force_from_the_start_shows_no_1970_date(

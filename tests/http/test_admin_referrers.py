@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -13,9 +12,7 @@ from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.store import Store
-from bot.web import create_app
-from tests.http.dashboard_kit import OWNER, dashboard_bot, say
-from tests.http.test_admin_auth import sign_in
+from tests.http.dashboard_kit import dashboard_bot, say
 
 BASE = "https://ref.example"
 
@@ -26,14 +23,6 @@ async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralB
     for n, name in enumerate(["Kim_Lee", "KimxLee", "Ann 100%", "Bo"]):
         await say(bot, Address("web", f"{n:032x}"), "LINK", f"e{n}", name=name)
     return bot
-
-
-@pytest.fixture
-async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        await sign_in(client, *OWNER)
-        yield client
 
 
 async def names_found(owner: httpx.AsyncClient, search: str) -> list[str]:
