@@ -14,7 +14,7 @@ from bot.core.config import Settings
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
-from tests.http.dashboard_kit import OWNER, dashboard_bot
+from tests.http.dashboard_kit import OWNER, dashboard_bot, sign_in
 
 TOKEN = "s3cret-token"
 
@@ -43,11 +43,15 @@ async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralB
 
 
 @pytest.fixture
-async def owner(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser signed in to the dashboard as its owner."""
-    from tests.http.test_admin_auth import sign_in
-
+async def browser(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser on the bot's site, not signed in."""
     transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
-        await sign_in(client, *OWNER)
         yield client
+
+
+@pytest.fixture
+async def owner(browser: httpx.AsyncClient) -> httpx.AsyncClient:
+    """A browser signed in to the dashboard as its owner."""
+    await sign_in(browser, *OWNER)
+    return browser

@@ -3,7 +3,10 @@ the web chat, and helpers that act like the people in the stories."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import httpx
 
 from bot.app import ReferralBot, build
 from bot.core.clock import Clock
@@ -75,3 +78,24 @@ async def code_of(bot: ReferralBot, who: Address) -> str:
         found = await tx.participants.by_address(who)
     assert found is not None
     return found[0].code
+
+
+async def refer(bot: ReferralBot, referrer: str, *friends: str) -> None:
+    """`referrer` asks for a link on the web chat, and each of `friends` joins with its code."""
+    who = Address("web", "a" * 32)
+    await say(bot, who, "LINK", "e0", name=referrer)
+    code = await code_of(bot, who)
+    for n, friend in enumerate(friends, start=1):
+        await say(bot, Address("web", f"{n:032x}"), f"JOIN {code}", f"e{n}", name=friend)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    form = await client.get("/admin/sign-in")
+    data = {"email": email, "password": password, "csrf": csrf_of(form), "next": "/admin"}
+    return await client.post("/admin/sign-in", data=data)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,35 +11,9 @@ from typer.testing import CliRunner
 from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
-from bot.core.store import Store
-from bot.web import create_app
-from tests.http.dashboard_kit import OWNER, VIEWER, code_of, dashboard_bot, say
+from tests.http.dashboard_kit import OWNER, VIEWER, code_of, csrf_of, say, sign_in
 
 BASE = "https://ref.example"
-
-
-@pytest.fixture
-async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralBot:
-    return await dashboard_bot(store, tmp_path, BASE, clock=clock)
-
-
-@pytest.fixture
-async def browser(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-        yield client
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, page.text[:500]
-    return found.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
-    form = await client.get("/admin/sign-in")
-    data = {"email": email, "password": password, "csrf": csrf_of(form), "next": "/admin"}
-    return await client.post("/admin/sign-in", data=data)
 
 
 async def test_the_dashboard_asks_a_stranger_to_sign_in(browser: httpx.AsyncClient) -> None:
@@ -187,8 +158,11 @@ def test_admin_add_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     runner = CliRunner()
-    result = runner.invoke(app, ["admin", "add", "Boss@Shop.example", "--role", "viewer"],
-                           input="a long enough secret\n")
+    result = runner.invoke(
+        app,
+        ["admin", "add", "Boss@Shop.example", "--role", "viewer"],
+        input="a long enough secret\n",
+    )
     assert result.exit_code == 0, result.output
     assert "added boss@shop.example (viewer); sign in at /admin" in result.output
     short = runner.invoke(app, ["admin", "add", "x@shop.example"], input="short\n")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.http.test_admin_auth import csrf_of
+from tests.http.dashboard_kit import csrf_of
 
 
 async def test_an_amount_in_force_from_the_start_shows_no_1970_date(

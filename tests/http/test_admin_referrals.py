@@ -6,17 +6,13 @@ from __future__ import annotations
 import httpx
 
 from bot.app import ReferralBot
-from bot.core.messages import Address
-from tests.http.dashboard_kit import code_of, say
+from tests.http.dashboard_kit import refer
 
 
 async def test_the_csv_starts_with_a_bom_so_spreadsheets_read_hangul_and_hanzi(
     owner: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
-    alice = Address("web", "a" * 32)
-    await say(admin_bot, alice, "LINK", "e1", name="김민지")
-    code = await code_of(admin_bot, alice)
-    await say(admin_bot, Address("web", "b" * 32), f"JOIN {code}", "e2", name="陳大文")
+    await refer(admin_bot, "김민지", "陳大文")
     download = await owner.get("/admin/referrals?format=csv")
     assert download.status_code == 200
     assert download.headers["content-type"] == "text/csv; charset=utf-8"

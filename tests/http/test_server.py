@@ -14,8 +14,7 @@ from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.store import Store
 from bot.web import create_app
-from tests.http.dashboard_kit import dashboard_bot
-from tests.http.test_admin_auth import sign_in
+from tests.http.dashboard_kit import dashboard_bot, sign_in
 from tests.http.test_links import alice_code
 from tests.live_server import bind, serving
 
