@@ -13,6 +13,7 @@ import httpx
 from bot.core.config import Settings
 from bot.core.program import ProgramError, load_program
 from bot.core.store import DatabaseUnavailable, open_database
+from bot.core.store.database import shown
 from bot.core.store.migrate import available
 from bot.core.store.sqlite import sqlite_path
 from bot.core.store.webhook_events import WebhookTargets
@@ -41,7 +42,7 @@ async def database(settings: Settings) -> Finding:
     except Exception as exc:  # any driver's refusal is the finding
         cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else None
         why = _why(cause or exc)  # the driver's own words, once
-        return Finding("database", "fix", f"{_safe(url)}: cannot open ({why})")
+        return Finding("database", "fix", f"{shown(url)}: cannot open ({why})")
     try:
         async with db.transaction() as conn:
             await conn.execute("CREATE TABLE referral_bot_doctor_probe (x INTEGER)")
@@ -50,7 +51,7 @@ async def database(settings: Settings) -> Finding:
         pass
     except Exception as exc:
         await db.close()
-        return Finding("database", "fix", f"{_safe(url)}: not writable ({_why(exc)})")
+        return Finding("database", "fix", f"{shown(url)}: not writable ({_why(exc)})")
     try:
         async with db.transaction() as conn:
             rows = await conn.fetchall("SELECT version FROM schema_migrations")
@@ -60,7 +61,7 @@ async def database(settings: Settings) -> Finding:
     finally:
         await db.close()
     schema = "schema up to date" if not pending else f"{pending} migration(s) to apply"
-    return Finding("database", "ok", f"{_safe(url)}: writable, {schema}")
+    return Finding("database", "ok", f"{shown(url)}: writable, {schema}")
 
 
 def program(settings: Settings) -> Finding:
@@ -173,15 +174,6 @@ def _sqlite_file_to_come(url: str) -> Finding | None:
     if not os.access(folder, os.W_OK):
         return Finding("database", "fix", f"{file}: cannot create it in {folder}")
     return Finding("database", "ok", f"{file} (not created yet; the first command does)")
-
-
-def _safe(url: str) -> str:
-    """A database URL without its password."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, credentials = head.partition("://")
-    return f"{scheme}://{credentials.split(':')[0]}:***@{tail}"
 
 
 def _why(exc: BaseException) -> str:

@@ -8,7 +8,6 @@ number of processes a period's run happens once, and a crash mid-run rolls back 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.core import rewards
 from bot.core.context import Context
@@ -88,11 +87,9 @@ class Sweeps:
         there is no channel or today's run happened already."""
         if self._context.staff.notify_channel is None:
             return 0
-        # The business's day, in the program's zone, names the period.
-        zone = ZoneInfo(self._context.program.default_time_zone)
-
         async def work(tx: Tx, now: datetime) -> Done[None]:
-            period = now.astimezone(zone).date().isoformat()
+            # The business's day, in the program's zone, names the period.
+            period = self._context.program.day_of(now).isoformat()
             if not await tx.jobs.claim("digest", period, at=now):
                 return Done(None)
             return Done(None, await daily_digest(self._context, tx, period=period, now=now))
