@@ -114,6 +114,7 @@ class _Book:
     busy_until: datetime | None = None  # from the last real send
     paused_until: datetime | None = None  # a 429's retry-after
     shared_until: datetime | None = None  # the database's schedule, as the last claim saw it
+    writing: int = 0  # sends started whose request may not be on the wire yet (Pacer.written)
 
     def earliest(self, moment: datetime) -> datetime:
         for limit in (self.busy_until, self.paused_until):
@@ -195,7 +196,11 @@ class Pacer:
         """When this booked message may go, given the real sends before it and any pause (`now`
         if now); None when only an earlier booking in one of its scopes, still waiting, holds it
         back: sends keep their booked order, so one that wakes a little late is not overtaken
-        (and starved) by the next. `not_before`: the slot claimed in the database."""
+        (and starved) by the next. `not_before`: the slot claimed in the database. Then the
+        database's order is the one kept: an earlier booking that has not claimed yet will
+        claim after this one, and waiting for it would queue every send of the process behind
+        one claim's round trip at a time (~120 sends/s on PostgreSQL under load). Such a send
+        waits only for a send just started in one of its scopes to reach the wire."""
         moment = now if slot is None or slot < now else slot
         if not_before is not None and not_before > moment:
             moment = not_before
@@ -204,7 +209,10 @@ class Pacer:
             book = self._books.get(scope.key)
             if book is None:
                 continue
-            waiting = waiting or (slot is not None and bool(book.starts) and book.starts[0] < slot)
+            if not_before is not None:
+                waiting = waiting or book.writing > 0
+            elif slot is not None and book.starts:
+                waiting = waiting or book.starts[0] < slot
             moment = book.earliest(moment)
         return None if waiting and moment <= now else moment
 
@@ -214,6 +222,24 @@ class Pacer:
             self.cancel(pace, slot)
         for scope in pace.scopes:
             book = self._book(scope)
+            until = now + pace.busy_for(scope)
+            if book.busy_until is None or until > book.busy_until:
+                book.busy_until = until
+
+    def writing(self, pace: Pace) -> None:
+        """A send just started: until `written`, its request may still be on its way to the
+        wire (on Python 3.11 aiohttp writes it from a task of its own, a loop turn later)."""
+        for scope in pace.scopes:
+            self._book(scope).writing += 1
+
+    def written(self, pace: Pace, now: datetime) -> None:
+        """The send's request is on the wire by `now`: its scopes are busy from then (a loop
+        turn or two after `sent`, under load several milliseconds)."""
+        for scope in pace.scopes:
+            book = self._books.get(scope.key)
+            if book is None:
+                continue
+            book.writing = max(0, book.writing - 1)
             until = now + pace.busy_for(scope)
             if book.busy_until is None or until > book.busy_until:
                 book.busy_until = until
@@ -245,5 +271,5 @@ class Pacer:
                 del book.starts[0], book.ends[0]  # never sent nor cancelled: a lost task
             times = (book.busy_until, book.paused_until, book.shared_until)
             idle = all(t is None or t <= now for t in times)
-            if idle and not book.starts:
+            if idle and not book.starts and not book.writing:
                 del self._books[key]

@@ -260,11 +260,25 @@ class Sender:
         collecting = gc.isenabled()
         gc.disable()
         try:  # allocate before reading the clock, and nothing between here and the send
-            asyncio.get_running_loop().call_soon(self._next_turn, pace)
+            loop = asyncio.get_running_loop()
+            loop.call_soon(self._next_turn, pace)
+            if self._claims(pace):
+                # Claimed sends keep the database's order, not the turns of this process's
+                # (Pacer.ready_at), so they follow each other as closely as the slots allow.
+                # The request is written by the send's first step, or by a task that step
+                # makes (aiohttp on Python 3.11): that task runs a turn later, so two turns
+                # from now it is on the wire, and the scopes are busy from then.
+                self._pacer.writing(pace)
+                loop.call_soon(loop.call_soon, self._written, pace)
             self._pacer.sent(pace, slot, self._clock.now())
         finally:
             if collecting:
                 gc.enable()
+
+    def _written(self, pace: Pace) -> None:
+        assert self._pacer is not None
+        self._pacer.written(pace, self._clock.now())
+        self._next_turn(pace)
 
     def _next_turn(self, pace: Pace) -> None:
         """A booking went (sent or given back): wake the next send waiting its turn in each of

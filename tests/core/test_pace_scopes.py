@@ -11,7 +11,7 @@ from bot.core.clock import from_micros, to_micros
 from bot.core.messages import Address, Outbound
 from bot.core.store import Store
 from bot.core.store.outbox import Reachable
-from bot.core.store.pace import Booking, Claimed, Sendable
+from bot.core.store.pace import Booking, Claimed, LateStart, Sendable, Wanted
 
 SECOND = 1_000_000
 CHAT = Address("telegram", "1")
@@ -165,3 +165,111 @@ async def test_a_claim_for_a_row_whose_address_said_stop_books_nothing(store: St
     # The STOP's own confirmation goes past it.
     confirmed = await claim_for(store, Sendable(row_id, lease, heeds_stop=False))
     assert (confirmed.booked, confirmed.row) == (True, Reachable(True, False))
+
+
+async def claimed_rows(store: Store, count: int) -> list[Sendable]:
+    """`count` outbox rows to chat 1, claimed for sending together, as a dispatcher's pass."""
+    now = from_micros(T0)
+    lease = timedelta(seconds=60)
+    async with store.transaction() as tx:
+        for i in range(count):
+            await tx.outbox.enqueue(Outbound(CHAT, f"hi {i}"), kind="reply", due_at=now, at=now)
+        rows = await tx.outbox.claim_due(
+            now=now, reach={"telegram": None}, limit=count, lease=lease
+        )
+    return [Sendable(row.id, to_micros(now + lease), heeds_stop=True) for row in rows]
+
+
+async def claim_each(
+    store: Store, *wanted: tuple[tuple[Booking, ...], Sendable], horizon: int = 2 * SECOND
+) -> list[Claimed]:
+    async with store.transaction() as tx:
+        return await tx.pace.claim_each(
+            [Wanted(bookings, T0, row) for bookings, row in wanted], horizon=horizon, by="A"
+        )
+
+
+async def test_a_batch_of_claims_decides_each_as_its_own_claim_would_in_turn(
+    store: Store,
+) -> None:
+    first, second, third, gone = await claimed_rows(store, 4)
+    retaken = Sendable(gone.row_id, gone.lease + 1, heeds_stop=True)
+    claimed = await claim_each(
+        store,
+        ((BOT, CHAT_1), first),
+        ((BOT, CHAT_2), second),  # a new chat: its scope is made by the batch
+        ((BOT, CHAT_1), third),  # chat 1 is busy for a second: beyond the horizon
+        ((BOT,), retaken),  # no longer ours: nothing booked
+        horizon=SECOND // 2,
+    )
+    assert [(c.slot, c.booked) for c in claimed] == [
+        (T0, True),
+        (T0 + SECOND // 30, True),
+        (T0 + SECOND, False),
+        (T0, False),
+    ]
+    assert claimed[0].row == Reachable(False, False)
+    after_two = T0 + 2 * (SECOND // 30)
+    assert claimed[1].free == {"telegram": after_two, "telegram:2": T0 + SECOND // 30 + SECOND}
+    assert claimed[3].row is None
+    # What the batch booked, and only that, holds for the claims after it.
+    assert await claim(store, BOT, at=T0) == after_two
+    assert await claim(store, CHAT_2, at=T0) == T0 + SECOND // 30 + SECOND
+
+
+async def test_a_batch_books_nothing_for_a_row_whose_address_said_stop(store: Store) -> None:
+    stopped, after = await claimed_rows(store, 2)
+    async with store.transaction() as tx:
+        person = await tx.participants.create(display_name="A", lang="en", at=from_micros(T0))
+        await tx.participants.attach(CHAT, person.id, at=from_micros(T0))
+        await tx.participants.set_opted_out(CHAT, True, at=from_micros(T0))
+    confirmation = Sendable(after.row_id, after.lease, heeds_stop=False)
+    claimed = await claim_each(store, ((BOT, CHAT_1), stopped), ((BOT, CHAT_1), confirmation))
+    assert [(c.slot, c.booked, c.row) for c in claimed] == [
+        (T0, False, Reachable(True, False)),
+        (T0, True, Reachable(True, False)),  # the STOP's own confirmation goes past it
+    ]
+
+
+async def test_batches_racing_with_single_claims_never_share_a_slot(store: Store) -> None:
+    """On PostgreSQL each batch and each claim is a transaction on a connection of its own, as
+    the dispatchers of several processes would be; the chat's scope is new to all of them."""
+    rows = await claimed_rows(store, 24)
+    batches = [rows[i : i + 4] for i in range(0, 16, 4)]
+    singles = rows[16:]
+
+    async def single(row: Sendable) -> list[Claimed]:
+        async with store.transaction() as tx:
+            one = await tx.pace.claim(
+                [BOT, CHAT_1], earliest=T0, horizon=60 * SECOND, by="B", row=row
+            )
+        return [one]
+
+    got = await asyncio.gather(
+        *(
+            claim_each(store, *(((BOT, CHAT_1), row) for row in batch), horizon=60 * SECOND)
+            for batch in batches
+        ),
+        *(single(row) for row in singles),
+    )
+    slots = sorted(c.slot for claimed in got for c in claimed)
+    assert all(c.booked for claimed in got for c in claimed)
+    assert len(slots) == 24
+    assert all(b - a >= SECOND for a, b in itertools.pairwise(slots))  # the chat's limit
+
+
+async def test_late_starts_asked_together_are_decided_in_turn(store: Store) -> None:
+    first = await claim_by(store, "A", BOT, CHAT_1, at=T0)
+    second = await claim_by(store, "A", CHAT_2, at=T0)
+    await claim_by(store, "B", CHAT_2, at=T0)  # another process claimed after it in chat 2
+    async with store.transaction() as tx:
+        verdicts = await tx.pace.start_late_each(
+            [
+                LateStart((BOT, CHAT_1), first, T0 + 20_000),
+                LateStart((CHAT_2,), second, T0 + 20_000),
+            ],
+            by="A",
+        )
+    assert verdicts == [True, False]  # nobody claimed after the first; B after the second
+    # The first one's scopes are held from its real start.
+    assert await claim_by(store, "C", BOT, at=T0) == T0 + 20_000 + SECOND // 30

@@ -64,6 +64,22 @@ def test_sends_keep_their_booked_order_so_a_late_one_is_not_overtaken() -> None:
     assert pacer.ready_at(pace, second, late) == late + timedelta(milliseconds=100)
 
 
+def test_a_send_with_its_slot_claimed_in_the_database_keeps_the_databases_order() -> None:
+    """An earlier booking that has not claimed yet will claim after it: no wait for that one,
+    only for a send just started to reach the wire, and the scope is busy from then."""
+    ms = timedelta(milliseconds=1)
+    pacer, pace = Pacer(), Pace((Scope("telegram", 1000.0, wide=True),))  # 1 ms a send
+    first, second = pacer.book(pace, T0), pacer.book(pace, T0)
+    claimed = second  # the database gave the second its slot; the first is still claiming
+    assert pacer.ready_at(pace, second, second) is None  # unclaimed: the booked order
+    assert pacer.ready_at(pace, second, second, claimed) == second
+    pacer.writing(pace)  # the second starts, its request not on the wire yet
+    pacer.sent(pace, second, second)
+    assert pacer.ready_at(pace, first, second + 5 * ms, second) is None
+    pacer.written(pace, second + 7 * ms)  # a busy loop wrote it 7 ms later
+    assert pacer.ready_at(pace, first, second + 7 * ms, second) == second + 8 * ms
+
+
 def test_a_pause_holds_its_scope_only() -> None:
     pacer = Pacer()
     overall = Scope("telegram", 30.0, wide=True)

@@ -4,18 +4,22 @@ together keep every provider limit, and a 429 one of them sees pauses the other.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from bot.core.channel import DeliveryFailed
-from bot.core.clock import FakeClock
+from bot.core.clock import FakeClock, to_micros
 from bot.core.messages import Address, Outbound
 from bot.core.program import Program
 from bot.core.store import Store
-from bot.core.store.pace import Claimed, Sendable
+from bot.core.store.database import open_database
+from bot.core.store.migrate import upgrade
+from bot.core.store.pace import Claimed, Sendable, Wanted
 from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.pacing import Pace
+from bot.delivery.pacing import Pace, Scope
 from bot.delivery.shared_pacing import SharedPacing
 from tests.referee import Limits, Referee, RefereeChannel
+from tests.statements import CountingDatabase
 
 CHANNELS = ("sms", "telegram", "slack")
 
@@ -151,3 +155,64 @@ async def test_a_send_that_would_start_late_takes_a_fresh_slot_instead_of_crowdi
     await drain(clock, [on_time, late])
     assert referee.violations == []
     assert sorted(s.message.text for s in referee.sends) == ["to chat 1", "to chat 2"]
+
+
+def a_chat_pace(chat: int) -> Pace:
+    return Pace(scopes=(Scope("telegram", 30.0, wide=True), Scope(f"telegram:{chat}", 1.0)))
+
+
+async def claimed_sends(store: Store, clock: FakeClock, count: int) -> list[Sendable]:
+    lease = timedelta(seconds=60)
+    for i in range(count):
+        await enqueue(store, clock, Address("telegram", str(i)), f"to chat {i}")
+    async with store.transaction() as tx:
+        rows = await tx.outbox.claim_due(
+            now=clock.now(), reach={"telegram": None}, limit=count, lease=lease
+        )
+    return [Sendable(r.id, to_micros(clock.now() + lease), heeds_stop=True) for r in rows]
+
+
+async def test_claims_made_at_once_are_decided_together_each_in_its_own_slot(
+    database_url: str, clock: FakeClock
+) -> None:
+    """A burst's sends claim at the same moment: the first alone, at once; the ones that came
+    meanwhile in one transaction, in turn, as if each had claimed alone."""
+    counting = CountingDatabase(await open_database(database_url))
+    store = Store(counting)
+    await upgrade(counting)
+    try:
+        rows = await claimed_sends(store, clock, 20)
+        shared = SharedPacing(store, clock)
+        counting.tally.reset()
+        claimed = await asyncio.gather(
+            *(
+                shared.claim(a_chat_pace(i), clock.now(), timedelta(seconds=60), row)
+                for i, row in enumerate(rows)
+            )
+        )
+        assert all(c.booked for c in claimed)
+        pace = a_chat_pace(0)
+        gap = pace.busy_for(pace.scopes[0]) // timedelta(microseconds=1)  # 1/30 s
+        slots = [c.slot for c in claimed]  # in the order they came
+        assert slots == [to_micros(clock.now()) + i * gap for i in range(20)]
+        assert counting.tally.commits <= 2  # the first claim alone, then the 19 together
+    finally:
+        await store.close()
+
+
+class FailingTogether(SharedPacing):
+    async def _claim_together(self, many: list[Wanted], horizon: int) -> list[Claimed]:
+        raise ConnectionResetError("the database went away mid-batch")
+
+
+async def test_a_batch_that_fails_is_claimed_one_by_one(store: Store, clock: FakeClock) -> None:
+    rows = await claimed_sends(store, clock, 5)
+    shared = FailingTogether(store, clock)
+    claimed = await asyncio.gather(
+        *(
+            shared.claim(a_chat_pace(i), clock.now(), timedelta(seconds=60), row)
+            for i, row in enumerate(rows)
+        )
+    )
+    assert all(c.booked for c in claimed)
+    assert len({c.slot for c in claimed}) == 5

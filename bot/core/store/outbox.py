@@ -319,6 +319,31 @@ class Outbox:
         )
         return None if row is None else Reachable(bool(row[0]), bool(row[1]))
 
+    async def still_ours_each(self, claims: Sequence[tuple[int, int]]) -> dict[int, Reachable]:
+        """`still_ours` for each (row id, lease), in one statement: the rows still ours, with
+        what was read with each."""
+        if not claims:
+            return {}
+        if self._conn.dialect == "postgres":
+            rows = await self._conn.fetchall(
+                "SELECT o.id, i.opted_out, i.unreachable "
+                "FROM unnest(?::bigint[], ?::bigint[]) AS w (id, lease) "
+                "JOIN outbox o ON o.id = w.id AND o.status = 'sending' AND o.lease_until = w.lease "
+                "LEFT JOIN identities i ON i.channel = o.channel AND i.address = o.address",
+                [c[0] for c in claims],
+                [c[1] for c in claims],
+            )
+        else:
+            marks = ", ".join("(?, ?)" for _ in claims)
+            rows = await self._conn.fetchall(
+                f"WITH w (id, lease) AS (VALUES {marks}) "
+                "SELECT o.id, i.opted_out, i.unreachable FROM w "
+                "JOIN outbox o ON o.id = w.id AND o.status = 'sending' AND o.lease_until = w.lease "
+                "LEFT JOIN identities i ON i.channel = o.channel AND i.address = o.address",
+                *(v for claim in claims for v in claim),
+            )
+        return {int(r[0]): Reachable(bool(r[1]), bool(r[2])) for r in rows}
+
     async def proactive_times(
         self,
         *,

@@ -65,6 +65,42 @@ async def start_late(
     )
 
 
+async def lock_all(conn: Connection, keys: list[str]) -> dict[str, tuple[int, int, str]]:
+    """The rows of the scopes in `keys` (in key order) that exist, locked in key order."""
+    rows = await conn.fetchall(_LOCK_ALL, keys)
+    return {r[0]: (int(r[1]), int(r[2]), r[3]) for r in rows}
+
+
+async def make_all(conn: Connection, keys: list[str]) -> set[str]:
+    """Make the rows of the scopes in `keys` (in key order), free and unpaused; the ones made
+    here (locked by this transaction until it ends). A row another transaction made meanwhile
+    is left alone: it waits for that one to end, and is not among those returned."""
+    return {r[0] for r in await conn.fetchall(_MAKE_ALL, keys)}
+
+
+async def write_all(
+    conn: Connection, keys: list[str], next_free: list[int], claimed_by: list[str]
+) -> None:
+    """A batch's decisions, every scope it changed in one statement."""
+    await conn.execute(_WRITE_ALL, keys, next_free, claimed_by)
+
+
+_LOCK_ALL = """
+SELECT scope, next_free, paused_until, claimed_by FROM pace_scopes
+WHERE scope = ANY ($1::text[]) ORDER BY scope FOR UPDATE
+"""
+_MAKE_ALL = """
+INSERT INTO pace_scopes (scope, next_free, paused_until)
+SELECT scope, 0, 0 FROM unnest($1::text[]) WITH ORDINALITY AS w (scope, n) ORDER BY n
+ON CONFLICT (scope) DO NOTHING
+RETURNING scope
+"""
+_WRITE_ALL = """
+UPDATE pace_scopes p SET next_free = w.next_free, claimed_by = w.claimed_by
+FROM unnest($1::text[], $2::bigint[], $3::text[]) AS w (scope, next_free, claimed_by)
+WHERE p.scope = w.scope
+"""
+
 # The statements take $1 the scopes in key order, $2 their busy times; their rows are
 # locked in key order (so two claims never wait for each other in a circle).
 _LOCKED = """
