@@ -20,6 +20,7 @@ PRIORITY: tuple[Intent, ...] = (
     "stop",
     "start",
     "offer",
+    "join",  # before count: "my friend referred me" is a friend asking in, not a referrer
     "count",
     "leaderboard",
     "rewards",

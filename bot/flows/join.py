@@ -1,8 +1,9 @@
 """What a friend joining through a code ("JOIN K7Q2M9XA", Telegram /start K7Q2M9XA) is told.
 
 The story itself (sign-up, fraud rules, rewards, the referrer's thanks, staff told) is
-`services/friend_joined.py`; this module decides the words: a bad or unknown code, a refusal,
-and the welcome, which says what the friend got.
+`services/friend_joined.py`; this module decides the words: how to join when no code came
+("how do I join?", "my friend invited me"), a bad or unknown code, a refusal, and the welcome,
+which says what the friend got.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.core.context import Context, Turn
 from bot.core.effects import Effects
 from bot.core.reward_text import reward_text
 from bot.core.rewards import RewardNews
+from bot.core.signups import is_existing_customer
 from bot.core.store.records import Participant
 from bot.flows.menu import menu
 from bot.flows.names import first_name
@@ -37,7 +39,9 @@ class Invite:
 async def invite(ctx: Context, turn: Turn) -> Invite | Effects:
     """The referrer the typed code names, or the answer saying why there is none."""
     cat, lang = ctx.catalogs, turn.lang
-    typed = turn.reading.args.get("code", "")
+    if "code" not in turn.reading.args:
+        return await how_to_join(ctx, turn)
+    typed = turn.reading.args["code"]
     code = normalize_code(typed)
     if code is None:
         return Effects.say(cat.text(lang, "join.invalid_code", code=typed[:20]))
@@ -45,6 +49,32 @@ async def invite(ctx: Context, turn: Turn) -> Invite | Effects:
     if referrer is None:
         return Effects.say(cat.text(lang, "join.unknown_code", code=code))
     return Invite(code, referrer)
+
+
+async def how_to_join(ctx: Context, turn: Turn) -> Effects:
+    """A friend asks how to join, or says who invited them, without a code: how it is done
+    and what they get; or, for someone who cannot join any more, why not."""
+    cat, lang, me = ctx.catalogs, turn.lang, turn.participant
+    referral = await turn.tx.referrals.of_friend(me.id)
+    if referral is not None:
+        referrer = await turn.tx.participants.get(referral.referrer_id)
+        name = first_name(referrer.display_name) if referrer is not None else None
+        text = (
+            cat.text(lang, "join.already_joined", referrer=name)
+            if name
+            else cat.text(lang, "join.already_joined_anonymous")
+        )
+        return Effects.say(text, *menu(cat, lang, "LINK"))
+    if is_existing_customer(me):
+        return Effects.say(cat.text(lang, "join.already_customer"), *menu(cat, lang, "LINK"))
+    lines = [cat.text(lang, "join.how")]
+    reward = side_text(ctx, lang, "friend", ctx.program.day_of(turn.now))
+    if reward and ctx.program.qualifying_event == "purchase":
+        event = event_text(ctx, lang)
+        lines.append(cat.text(lang, "join.next_purchase", reward=reward, event=event))
+    elif reward:
+        lines.append(cat.text(lang, "join.how_reward", reward=reward))
+    return Effects.say("\n".join(lines), *menu(cat, lang, "OFFER", "HELP"))
 
 
 def refused(ctx: Context, turn: Turn, reason: str | None) -> Effects:

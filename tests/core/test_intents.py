@@ -108,7 +108,7 @@ def test_to_json() -> None:
         ("/start@ReferralBot K7Q2M9XA", "join", {"code": "K7Q2M9XA"}),
         ("/link", "link", {}),
         ("/top", "leaderboard", {}),
-        ("JOIN", "help", {}),
+        ("JOIN", "join", {}),  # no code: the join flow says how to join
         ("20240115", "unknown", {}),  # digits alone are a date, not a code
         ("tomorrow", "unknown", {}),  # letters alone are a word, not a code
         ("stop", "stop", {}),

@@ -60,6 +60,44 @@ async def test_a_retried_event_changes_nothing(
     assert again.duplicate and again.enqueued == 0
 
 
+async def test_a_friend_who_asks_how_to_join_is_told_how_and_then_joins(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    how = bot.catalogs.text("en", "join.how")
+    assert how == (
+        "To join through a friend, open the link they sent you, or text JOIN and the code at "
+        "the end of it, like JOIN K7Q2M9XA."
+    )
+    assert await conversation.say("bob", "my friend Alice invited me, how do I join?") == how
+    assert await conversation.say("bob", "JOIN") == how
+    assert not conversation.inbox("alice")[1:]  # asking is not joining: no thank-you yet
+    welcome = await conversation.say("bob", f"JOIN {code}")
+    assert welcome.startswith(bot.catalogs.text("en", "join.welcome", referrer="alice"))
+    assert await conversation.say("bob", "I was referred by alice") == (
+        "You've already joined through alice's invite. To invite friends of your own, text LINK."
+    )
+    # alice shares her own link: she is no friend joining, and "referred me" is not her count
+    assert await conversation.say("alice", "how do I join?") == bot.catalogs.text(
+        "en", "join.already_customer"
+    )
+
+
+async def test_friends_ask_how_to_join_in_korean_and_chinese(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    assert await conversation.say("minsu", "친구 초대로 왔어요. 어떻게 가입해요?") == (
+        "친구 초대로 가입하려면 친구가 보낸 링크를 열거나, 링크 끝에 있는 코드를 JOIN과 함께 "
+        "보내 주세요. 예: JOIN K7Q2M9XA"
+    )
+    assert await conversation.say("wei", "我是朋友推荐来的，怎么加入？") == (
+        "要通过朋友的邀请加入，请打开朋友发给你的链接，或发送 JOIN 加上链接末尾的推荐码，"
+        "例如 JOIN K7Q2M9XA。"
+    )
+    assert await conversation.say("mei", "朋友邀請我的") == bot.catalogs.text("zh-Hant", "join.how")
+
+
 async def test_refusals_say_why(conversation: Conversation, bot: ReferralBot) -> None:
     await conversation.say("alice", "LINK")
     alice = await code_of(bot, "alice")

@@ -184,3 +184,22 @@ async def test_a_bad_message_override_is_refused_at_start(
     path = program_file(tmp_path, '[messages.en]\n"reward.approved" = "Approved: {amont}"\n')
     with pytest.raises(ProgramError, match=r"messages: override for 'reward\.approved' may only"):
         await running(path, store=store, clock=clock, channel=channel)
+
+
+async def test_a_friend_asking_how_to_join_hears_what_joining_gets_them(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
+    bot, chat = cash
+    assert await chat.say("bob", "how do I sign up?") == (
+        bot.catalogs.text("en", "join.how") + "\nYou'll get $20.00 when you join."
+    )
+
+
+async def test_where_the_friends_reward_comes_with_a_purchase_the_how_to_says_so(
+    store: Store, clock: FakeClock, channel: CollectingChannel
+) -> None:
+    bot, chat = await running(EXAMPLES / "tiers.toml", store=store, clock=clock, channel=channel)
+    assert await chat.say("bob", "I have a code from a friend") == (
+        bot.catalogs.text("en", "join.how")
+        + "\nYou'll get 1,000 Supercharger miles when you spend $1,000.00 or more."
+    )
