@@ -29,7 +29,7 @@ INTENTS: frozenset[str] = frozenset(get_args(Intent))
 class Reading:
     """`confidence` (0..1) and `runner_up` explain a reading; they do not change what it is.
 
-    `tone` is how a `help` message was put when it was small talk ("hello", "thanks", "ok"):
+    `tone` is how a `help` message was put when it was small talk (see bot/core/smalltalk.py):
     the answer is the same menu, greeted differently.
     """
 

@@ -1,9 +1,11 @@
-"""Greetings, thanks and acknowledgements: "hi", "thanks!", "ok", 👍, 고마워, 谢谢, 在吗.
+"""Greetings, thanks, goodbyes, a polite no and acknowledgements: "hi", "thanks!", "bye",
+"no thanks", "ok", 👍, 고마워, 谢谢, 在吗.
 
 A message is small talk only when it is made of nothing else: "thanks, ok" is, "thanks, send my
 link" is not (the grammar reads the link request). The words live in the `[smalltalk]` section
-of each grammar file, one list per kind; thanks outranks hello, which outranks ok, because
-"ok thanks" deserves "you're welcome".
+of each grammar file, one list per kind, matched in this order: a no first ("no thanks" is no
+thanks at all), then thanks ("ok thanks" deserves "you're welcome"), bye before hello (안녕히
+계세요 holds 안녕), ok last.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-KINDS = ("thanks", "hello", "ok")
+KINDS = ("no", "thanks", "bye", "hello", "ok")
 _LEFTOVER = re.compile(r"[\w]")  # anything wordy left means the message said more
 
 

@@ -15,11 +15,17 @@ _KEYWORDS = {
     "rewards": "REWARDS",
     "offer": "OFFER",
 }
+_LEAVING = ("bye", "no")  # no menu of everything to someone saying goodbye or no thanks
 
 
 async def show_help(ctx: Context, turn: Turn) -> Effects:
-    """The full help; a greeting, thanks or "ok" gets one friendly line above the menu."""
+    """The full help; small talk (hi, thanks, ok, bye, no thanks) gets one friendly line
+    above the menu, and a goodbye or a no only the link's button."""
     tone = turn.reading.tone
+    if tone in _LEAVING:
+        return Effects.say(
+            ctx.catalogs.text(turn.lang, f"help.{tone}"), *menu(ctx.catalogs, turn.lang, "LINK")
+        )
     key = f"help.{tone}" if tone in ("hello", "thanks", "ok") else "help.text"
     return Effects.say(
         ctx.catalogs.text(turn.lang, key),

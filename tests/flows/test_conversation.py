@@ -98,6 +98,31 @@ async def test_friends_ask_how_to_join_in_korean_and_chinese(
     assert await conversation.say("mei", "朋友邀請我的") == bot.catalogs.text("zh-Hant", "join.how")
 
 
+async def test_goodbyes_and_a_polite_no_get_one_line_and_change_nothing(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    assert await conversation.say("alice", "ok thanks bye") == "You're welcome! Anything else?"
+    assert await conversation.say("alice", "bye!") == "Bye! Text LINK any time for your link."
+    assert await conversation.say("alice", "no thanks, not interested") == (
+        "No problem. Text LINK whenever you'd like your link, or STOP for no more messages."
+    )
+    assert await conversation.say("alice", "아니요 괜찮아요") == (
+        "알겠어요. 링크가 필요할 때 LINK를, 메시지를 그만 받으려면 STOP을 보내 주세요."
+    )
+    assert await conversation.say("alice", "再见") == "再见！需要链接时随时发送 LINK。"
+    assert await conversation.say("alice", "LINK")  # a no is no opt-out: she still hears back
+
+
+async def test_wrong_number_is_heard_as_stop(conversation: Conversation, bot: ReferralBot) -> None:
+    stopped = bot.catalogs.text("en", "stop.confirm")
+    assert await conversation.say("carol", "Sorry, wrong number") == stopped
+    assert await conversation.say("carol", "LINK") == ""
+    assert await conversation.say("dan", "I typed the wrong number") != stopped
+    assert await conversation.say("min", "번호 잘못 보내셨어요") == bot.catalogs.text(
+        "ko", "stop.confirm"
+    )
+
+
 async def test_refusals_say_why(conversation: Conversation, bot: ReferralBot) -> None:
     await conversation.say("alice", "LINK")
     alice = await code_of(bot, "alice")
