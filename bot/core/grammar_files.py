@@ -19,6 +19,7 @@ from bot.core.shipped import locales_folder
 PRIORITY: tuple[Intent, ...] = (
     "stop",
     "start",
+    "human",  # "I want a person about my reward" is for the team, not the reward list
     "offer",
     "join",  # before count: "my friend referred me" is a friend asking in, not a referrer
     "count",

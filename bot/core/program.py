@@ -114,6 +114,9 @@ class Fraud(_Strict):
 
 class Program(_Strict):
     name: str = "Referral program"
+    # How a customer reaches a person (an email, a phone number, a web address), said as
+    # written when they ask for one; None: the bot says what it can do instead.
+    support: str | None = Field(default=None, min_length=3, max_length=200)
     landing_url: str | None = None  # None: the built-in page, PUBLIC_BASE_URL/welcome
     landing_param: str = Field(default="ref", pattern=r"^[A-Za-z0-9_-]+$")
     attribution_days: int = Field(default=30, gt=0)

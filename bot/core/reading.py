@@ -14,6 +14,7 @@ Intent = Literal[
     "rewards",
     "offer",  # how the program works: what each side gets, when, caps, milestones
     "help",
+    "human",  # asks for a person: the program's support contact, or what the bot can do
     "stop",
     "start",
     "join",

@@ -33,6 +33,16 @@ async def show_help(ctx: Context, turn: Turn) -> Effects:
     )
 
 
+async def put_in_touch(ctx: Context, turn: Turn) -> Effects:
+    """ "Can I talk to a person?": where the program's people are, or what the bot can do."""
+    cat, lang, support = ctx.catalogs, turn.lang, ctx.program.support
+    if support:
+        return Effects.say(cat.text(lang, "help.human", support=support.strip()))
+    return Effects.say(
+        cat.text(lang, "help.human_none"), *menu(cat, lang, "LINK", "COUNT", "TOP", "REWARDS")
+    )
+
+
 async def clarify(ctx: Context, turn: Turn) -> Effects:
     """ "Did you mean 1) your link or 2) how many friends joined?"; 1, 2 or a button answers."""
     options = [o for o in turn.reading.args.get("options", "").split() if o in _KEYWORDS][:2]

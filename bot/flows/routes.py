@@ -22,6 +22,7 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "rewards": rewards.my_rewards,
         "offer": offer.explain_offer,
         "help": help.show_help,
+        "human": help.put_in_touch,
         "clarify": help.clarify,
         "stop": optout.stop,
         "start": optout.start,

@@ -99,3 +99,18 @@ def test_a_program_without_a_landing_url_names_the_built_in_page(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "Landing page: the built-in page (/welcome on this server)" in result.stdout.splitlines()
     assert "Landing page: None" not in result.stdout
+    assert (
+        "Support contact: none: people who ask for a person hear what the bot can do"
+        in result.stdout.splitlines()
+    )
+
+
+def test_a_programs_support_contact_is_shown_and_a_blank_one_refused(tmp_path: Path) -> None:
+    file = tmp_path / "program.toml"
+    file.write_text('[program]\nsupport = "help@shop.example.com"\n', encoding="utf-8")
+    result = runner.invoke(app, ["program", "check", str(file)])
+    assert "Support contact: help@shop.example.com" in result.stdout.splitlines()
+    file.write_text('[program]\nsupport = ""\n', encoding="utf-8")
+    blank = runner.invoke(app, ["program", "check", str(file)])
+    assert blank.exit_code != 0
+    assert "support" in blank.stderr

@@ -21,6 +21,7 @@ LINK = "https://go.example-stores.com/r/K7Q2M9XA"
 DEEP_LINK = "https://t.me/ExampleStoreReferralBot?start=K7Q2M9XA"
 NAMES = ("Alexandra Richardson", "Zoë Ashworth-Müller!")  # the second makes any text UCS-2
 REWARD = "a $100.00 credit on next order"
+SUPPORT = "https://help.example-stores.com/contact"  # the program's support contact
 BUTTONS = {"LINK": "link", "COUNT": "count", "TOP": "top", "REWARDS": "rewards", "HELP": "help"}
 NOT_SMS = frozenset({"link.reply_telegram"})  # only ever sent on Telegram
 SEGMENTS_ALLOWED = {"help.text": 3}  # everything else: 2
@@ -69,11 +70,12 @@ def _worst_case(catalogs: Catalogs, lang: str, name: str) -> dict[str, object]:
         "second": catalogs.text(lang, "clarify.offer"),
         "total": 999,
         "names": catalogs.format_list(lang, [name.split()[0]] * 3),
+        "support": SUPPORT,
     }
 
 
 def test_worst_case_values_have_the_agreed_lengths() -> None:
-    assert len(LINK) == 40 and len(REWARD) == 30
+    assert len(LINK) == 40 and len(REWARD) == 30 and len(SUPPORT) == 39
     assert all(len(name) == 20 for name in NAMES)
 
 

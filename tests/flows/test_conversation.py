@@ -123,6 +123,18 @@ async def test_wrong_number_is_heard_as_stop(conversation: Conversation, bot: Re
     )
 
 
+async def test_asking_for_a_person_without_a_support_contact_hears_what_the_bot_can_do(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    assert await conversation.say("alice", "can I talk to a real person?") == (
+        "I'm the program's bot, so I can't hand you to a person here. I can send your link, "
+        "tell you how many friends joined, show the leaderboard and your rewards."
+    )
+    assert await conversation.say("minsu", "상담원 연결해 주세요") == bot.catalogs.text(
+        "ko", "help.human_none"
+    )
+
+
 async def test_refusals_say_why(conversation: Conversation, bot: ReferralBot) -> None:
     await conversation.say("alice", "LINK")
     alice = await code_of(bot, "alice")

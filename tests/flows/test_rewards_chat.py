@@ -203,3 +203,16 @@ async def test_where_the_friends_reward_comes_with_a_purchase_the_how_to_says_so
         bot.catalogs.text("en", "join.how")
         + "\nYou'll get 1,000 Supercharger miles when you spend $1,000.00 or more."
     )
+
+
+async def test_asking_for_a_person_gives_the_programs_support_contact(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
+    _, chat = cash
+    assert await chat.say("alice", "I need to speak to customer service about my reward") == (
+        "I'm the program's bot, so I can't hand you to a person here. You can reach the team at "
+        "help@shop.example.com."
+    )
+    assert await chat.say("wei", "转人工") == (
+        "我是推荐计划的机器人，无法在这里为你转接人工。你可以通过 help@shop.example.com 联系团队。"
+    )
