@@ -213,7 +213,7 @@ class Slack:
                 thread_ts=message.thread,
             )
         except SlackApiError as exc:
-            raise failure(exc) from exc
+            raise failure(exc, self._clock.now()) from exc
         except _NETWORK_ERRORS as exc:
             raise aiohttp_failure(exc) from exc
         for share in (b for b in message.buttons if b.is_share):

@@ -9,8 +9,8 @@ becomes a block with the link to copy, and a QR code image of it follows the mes
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -21,6 +21,7 @@ from bot.channels.slack_inbound import ACTION_PREFIX
 from bot.core.channel import DeliveryFailed
 from bot.core.messages import Button, Outbound, typed
 from bot.core.qr import qr_png
+from bot.core.retry_after import retry_after
 
 _log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ SECTION_LIMIT = 3000
 LABEL_LIMIT = 75
 MAX_BUTTONS = 25
 MAX_BLOCKS = 50
-MAX_RETRY_AFTER = 3600.0
 
 # chat.postMessage errors: https://docs.slack.dev/reference/methods/chat.postMessage#errors
 NOT_FOUND = frozenset({"channel_not_found", "not_in_channel", "is_archived", "user_not_found"})
@@ -116,7 +116,7 @@ def _label(text: str) -> str:
     return text if len(text) <= LABEL_LIMIT else text[: LABEL_LIMIT - 1] + "…"
 
 
-def failure(error: SlackApiError) -> DeliveryFailed:
+def failure(error: SlackApiError, now: datetime) -> DeliveryFailed:
     """What the dispatcher should do about a refusal: retry later, or never."""
     response = error.response
     status = getattr(response, "status_code", None) or getattr(response, "status", None)
@@ -126,7 +126,7 @@ def failure(error: SlackApiError) -> DeliveryFailed:
     if status == 429 or code == "ratelimited":
         headers = getattr(response, "headers", None)
         return DeliveryFailed(
-            "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(headers)
+            "rate_limited", permanent=False, detail=detail, retry_after=_retry_after(headers, now)
         )
     if code in NOT_FOUND or code in GONE:
         return DeliveryFailed("not_found", permanent=True, detail=detail)
@@ -139,18 +139,13 @@ def failure(error: SlackApiError) -> DeliveryFailed:
     return DeliveryFailed("transient", permanent=False, detail=detail)
 
 
-def _retry_after(headers: object) -> float | None:
+def _retry_after(headers: object, now: datetime) -> float | None:
+    """The SDK hands headers as a dict whose names keep the server's case, values as lists."""
     if not isinstance(headers, Mapping):
         return None
     for name, value in headers.items():
         if str(name).lower() == "retry-after":
-            try:
-                seconds = float(value[0] if isinstance(value, list) else value)
-            except (TypeError, ValueError):
-                return None
-            if not math.isfinite(seconds) or seconds < 0:
-                return None
-            return min(seconds, MAX_RETRY_AFTER)  # a garbled header must not stall a scope for days
+            return retry_after(value, now)
     return None
 
 

@@ -134,7 +134,7 @@ class TwilioSms:
         self._from = from_number
         self._service = messaging_service_sid
         self._clock = clock or SystemClock()
-        self._http = SdkHttp(timeout=timeout)
+        self._http = SdkHttp(timeout=timeout, wall=self._clock.now)
         self._client = Client(account_sid, auth_token, http_client=self._http)
         if api_base_url:
             # No constructor argument for this; the Api domain's base_url is what requests use.

@@ -5,9 +5,13 @@ Retry-After of a 429, which the SDK's exceptions drop."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+
+from bot.core.retry_after import retry_after
 
 DEFAULT_RETRY_AFTER = 1.0  # seconds, when Twilio does not say
 
@@ -20,22 +24,17 @@ class RetryAfter(Exception):
         self.retry_after = retry_after
 
 
-def _seconds(value: str | None) -> float:
-    try:
-        seconds = float(value) if value is not None else DEFAULT_RETRY_AFTER
-    except ValueError:  # an HTTP-date; a second's wait and the dispatcher's backoff will do
-        return DEFAULT_RETRY_AFTER
-    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
-
-
 class SdkHttp:
     """The SDK's AsyncTwilioHttpClient, created on first use (its aiohttp session needs a running
     loop, and the worker never calls `start()`), with a timeout and Retry-After on 429."""
 
     is_async = True  # twilio.base.client_base.ClientBase.request_async checks this
 
-    def __init__(self, *, timeout: float) -> None:
+    def __init__(
+        self, *, timeout: float, wall: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._timeout = timeout
+        self._wall = wall  # what a Retry-After date is counted from
         self._inner: AsyncTwilioHttpClient | None = None
 
     def open(self) -> None:
@@ -72,8 +71,8 @@ class SdkHttp:
             allow_redirects=allow_redirects,
         )
         if response.status_code == 429:
-            headers_in = response.headers or {}
-            raise RetryAfter(_seconds(headers_in.get("Retry-After")), response.text[:300])
+            wait = retry_after((response.headers or {}).get("Retry-After"), self._wall())
+            raise RetryAfter(DEFAULT_RETRY_AFTER if wait is None else wait, response.text[:300])
         return response
 
     async def close(self) -> None:

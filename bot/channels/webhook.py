@@ -15,7 +15,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 from standardwebhooks import Webhook
@@ -25,12 +24,12 @@ from bot.channels.switches import WEBHOOK
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.config import Settings
 from bot.core.messages import Outbound
+from bot.core.retry_after import retry_after
 from bot.core.store.webhook_events import CHANNEL
 
 REQUIRED = WEBHOOK.required
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "referral-bot-webhooks/1"
-MAX_RETRY_AFTER = 3600.0  # seconds: a garbled or far-off Retry-After must not stall a row for days
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +39,6 @@ class Answer:
     url: str
     status: int
     body: str
-
-
-def _retry_after(response: httpx.Response, now: datetime) -> float | None:
-    """Retry-After in seconds or as an HTTP date (RFC 9110 section 10.2.3), else None."""
-    value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # "-0000": the date is UTC all the same
-        when = when.replace(tzinfo=UTC)
-    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 class Webhooks:
@@ -107,7 +92,7 @@ class Webhooks:
             raise DeliveryFailed(
                 "blocked", permanent=True, detail=f"{detail} Gone: endpoint stopped"
             )
-        wait = _retry_after(response, self._wall())
+        wait = retry_after(response.headers.get("retry-after"), self._wall())
         if status == 429:
             raise DeliveryFailed("rate_limited", permanent=False, detail=detail, retry_after=wait)
         # A 503 (or any error) that says when to come back is not tried again before then.

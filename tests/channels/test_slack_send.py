@@ -166,7 +166,7 @@ async def test_429_is_rate_limited_with_retry_after(slack: Slack, slack_api: Fak
     assert len(slack_api.called("chat.postMessage")) == 1  # no sleeping retry inside send()
 
 
-@pytest.mark.parametrize("header", [None, "soon", "-3", "inf", "nan"])
+@pytest.mark.parametrize("header", [None, "soon", "-3", "inf", "nan", "1e400"])
 async def test_a_garbled_retry_after_is_ignored(
     slack: Slack, slack_api: FakeSlack, header: str | None
 ) -> None:

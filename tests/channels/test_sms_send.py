@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -229,6 +230,23 @@ async def test_429_is_rate_limited_with_twilios_retry_after(world: TwilioWorld) 
     with pytest.raises(DeliveryFailed) as raised:
         await world.channel.send(to(ALICE))
     assert raised.value.retry_after == 1.0
+
+
+async def test_a_429s_retry_after_as_a_date_is_honoured_and_a_garbled_one_bounded(
+    world: TwilioWorld,
+) -> None:
+    waits = []
+    for header in (
+        format_datetime(world.clock.now() + timedelta(seconds=30), usegmt=True),
+        "99999999",  # days away: capped at an hour
+        "inf",  # unreadable: Twilio's usual second
+        "1e400",
+    ):
+        world.fake.throttle, world.fake.retry_after = 1, header
+        with pytest.raises(DeliveryFailed) as raised:
+            await world.channel.send(to(ALICE))
+        waits.append(raised.value.retry_after)
+    assert waits == [30.0, 3600.0, 1.0, 1.0]
 
 
 async def test_429_reschedules_the_row_and_it_goes_out_once_later(world: TwilioWorld) -> None:
