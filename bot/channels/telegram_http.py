@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -38,6 +39,9 @@ from telegram.error import (
 from telegram.request import BaseRequest, RequestData
 
 from bot.channels.send_timeouts import SendTimeouts
+from bot.core.retry_after import bounded
+
+UNREAD_RETRY_AFTER = 1  # seconds, when flood control's number cannot be read
 
 OPENING = 4  # connections being opened at once; more wait for their turn (see _Connector)
 _JSON = {"Content-Type": "application/json", "User-Agent": BaseRequest.USER_AGENT}
@@ -171,8 +175,9 @@ def refusal(status: int, payload: bytes) -> TelegramError:
     if isinstance(parameters, dict):
         if migrate_to := parameters.get("migrate_to_chat_id"):
             return ChatMigrated(migrate_to)
-        if retry_after := parameters.get("retry_after"):
-            return RetryAfter(retry_after)
+        if "retry_after" in parameters:  # flood control, even where the number is garbled
+            wait = bounded(parameters["retry_after"])
+            return RetryAfter(UNREAD_RETRY_AFTER if wait is None else math.ceil(wait))
     if status == HTTPStatus.FORBIDDEN:
         return Forbidden(message)
     if status in (HTTPStatus.NOT_FOUND, HTTPStatus.UNAUTHORIZED):

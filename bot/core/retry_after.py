@@ -1,5 +1,6 @@
 """Retry-After as the providers send it, read once for all of them: delay-seconds or an
-HTTP-date (RFC 9110 section 10.2.3), turned into a wait the dispatcher can honour.
+HTTP-date (RFC 9110 section 10.2.3), or Telegram's `parameters.retry_after` number, turned into
+a wait the dispatcher can honour.
 
 A garbled value must never stall a channel for good or crash a send (`timedelta(seconds=inf)`
 raises), so a wait is finite, at least zero and at most MAX_WAIT; what cannot be read is None,
@@ -29,9 +30,21 @@ def retry_after(value: object, now: datetime) -> float | None:
         seconds = float(text)  # RFC 9110 says whole seconds; a "1.5" is read as meant
     except ValueError:
         return _until(text, now)
-    if not math.isfinite(seconds) or seconds < 0:
+    return bounded(seconds)
+
+
+def bounded(seconds: object) -> float | None:
+    """A number of seconds as a wait from 0 to MAX_WAIT (Telegram's JSON number, a header's
+    digits); None for anything else: a string, a boolean, a negative, NaN or infinity."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         return None
-    return min(seconds, MAX_WAIT)
+    try:
+        wait = float(seconds)
+    except OverflowError:  # an integer past any float: far off, so the cap
+        return MAX_WAIT
+    if not math.isfinite(wait) or wait < 0:  # "inf" and "1e400" are garbled, not far off
+        return None
+    return min(wait, MAX_WAIT)
 
 
 def _until(text: str, now: datetime) -> float | None:

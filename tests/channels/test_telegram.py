@@ -251,6 +251,18 @@ async def test_flood_control_is_transient_with_telegrams_retry_after(
     assert (failure.reason, failure.permanent, failure.retry_after) == ("rate_limited", False, 7)
 
 
+@pytest.mark.parametrize(
+    ("said", "wait"),
+    [(10**20, 3600), (float("inf"), 1), ("soon", 1), (-3, 1), (True, 1), (2.5, 3), (0, 0)],
+)
+async def test_a_garbled_flood_control_number_is_a_bounded_wait_not_a_crash(
+    telegram_api: FakeTelegram, channel: Telegram, said: object, wait: int
+) -> None:
+    telegram_api.fail("sendMessage", 429, "Too Many Requests", retry_after=said)
+    failure = await failure_of(channel)
+    assert (failure.reason, failure.permanent, failure.retry_after) == ("rate_limited", False, wait)
+
+
 async def test_the_fake_floods_a_second_message_to_a_chat_within_a_second_when_asked(
     telegram_api: FakeTelegram, channel: Telegram
 ) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.retry_after import MAX_WAIT, retry_after
+from bot.core.retry_after import MAX_WAIT, bounded, retry_after
 
 NOW = datetime(2026, 12, 2, 9, 0, 0, tzinfo=UTC)
 
@@ -52,3 +52,23 @@ def test_a_readable_retry_after_is_a_bounded_wait(header: object, wait: float) -
 )
 def test_an_unreadable_retry_after_is_none(header: object) -> None:
     assert retry_after(header, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("number", "wait"),
+    [
+        (5, 5.0),
+        (2.5, 2.5),
+        (0, 0.0),
+        (10**400, MAX_WAIT),
+        (1e20, MAX_WAIT),
+        (-1, None),
+        (float("inf"), None),
+        (float("nan"), None),
+        (True, None),
+        ("5", None),
+        (None, None),
+    ],
+)
+def test_telegrams_retry_after_number_is_bounded_the_same_way(number: object, wait: float) -> None:
+    assert bounded(number) == wait
