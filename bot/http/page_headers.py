@@ -1,11 +1,12 @@
 """Headers every answer carries that browsers act on: no content sniffing anywhere, and the
-dashboard never shown inside another site's frame.
+dashboard never shown inside another site's frame nor running any script.
 
 A framed dashboard could be dressed up to make a signed-in owner click Approve or Void without
 knowing (clickjacking); `frame-ancestors 'none'` (and X-Frame-Options for older browsers)
-refuses that. The customer pages (`/chat`, `/welcome`, `/r/CODE`) stay frameable: a business
-may embed the chat in its own site. A strict script policy waits for the rewards page's
-inline handlers to move into its script file.
+refuses that. The dashboard's pages are plain HTML and forms, so `script-src 'none'` costs
+nothing and makes an injected <script> or onclick inert should escaping ever miss one; its
+forms post only to itself. The customer pages (`/chat`, `/welcome`, `/r/CODE`) stay
+frameable: a business may embed the chat in its own site.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ ADMIN = "/admin"
 _EVERYWHERE = ((b"x-content-type-options", b"nosniff"),)
 _ADMIN = (
     (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"frame-ancestors 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'",
+    ),
     (b"referrer-policy", b"same-origin"),
 )
 

@@ -208,3 +208,26 @@ async def test_an_owner_sends_a_dead_message_again_from_the_messages_page(
     ]
     again = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
     assert "Nothing to retry: only dead or skipped rows." in again.text
+
+
+async def test_a_rows_own_approve_button_takes_that_reward_alone_without_any_script(
+    browser: httpx.AsyncClient, admin_bot: ReferralBot
+) -> None:
+    reward = await held_reward(admin_bot)
+    await sign_in(browser, *OWNER)
+    page = await browser.get("/admin/rewards")
+    assert f'value="approve:{reward}">Approve</button>' in page.text
+    assert "onclick" not in page.text and "<script" not in page.text
+    async with admin_bot.store.transaction() as tx:
+        others = [r.id for r in await tx.rewards.listing(status="pending") if r.id != reward]
+    assert others  # picked as well, and left alone by the row's button
+    data = {"action": f"approve:{reward}", "reward": others, "csrf": csrf_of(page)}
+    done = await browser.post("/admin/rewards", data=data, follow_redirects=True)
+    assert f"Reward {reward} approved" in done.text
+    async with admin_bot.store.transaction() as tx:
+        statuses = {r.id: r.status for r in await tx.rewards.listing()}
+    assert statuses[reward] == "approved"
+    assert all(statuses[other] == "pending" for other in others)
+    garbled = {"action": "approve:7x", "reward": others, "csrf": csrf_of(page)}
+    refused = await browser.post("/admin/rewards", data=garbled, follow_redirects=True)
+    assert "Choose one or more rewards and an action." in refused.text

@@ -10,13 +10,17 @@ from bot.core.messages import Address
 from tests.http.dashboard_kit import OWNER, code_of, say
 
 BASE = "https://ref.example"
+ADMIN_POLICY = (
+    "frame-ancestors 'none'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
 
 
 async def test_the_dashboard_may_not_be_framed_by_another_site(browser: httpx.AsyncClient) -> None:
     for path in ("/admin/sign-in", "/admin/rewards"):  # a page, and its redirect to sign in
         answer = await browser.get(path)
         assert answer.headers["x-frame-options"] == "DENY"
-        assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert answer.headers["content-security-policy"] == ADMIN_POLICY
         assert answer.headers["x-content-type-options"] == "nosniff"
     signed_in = await browser.post("/admin/sign-in", data={"email": OWNER[0], "password": "x"})
     assert signed_in.headers["x-frame-options"] == "DENY"  # refused, and still not frameable

@@ -36,8 +36,10 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
 
     async def decision(visit: Visit) -> Response:
         form = await visit.request.form()
-        action = str(form.get("action", ""))
-        ids = [int(v) for v in form.getlist("reward") if isinstance(v, str) and v.isdigit()]
+        # A row's own button says "approve:7": that reward alone, whatever else is picked.
+        action, _, one = str(form.get("action", "")).partition(":")
+        picked = [int(v) for v in form.getlist("reward") if isinstance(v, str) and v.isdigit()]
+        ids = [int(one)] if one.isdigit() else [] if one else picked
         if action not in ACTIONS or not ids:
             return desk.back("/admin/rewards", problem="Choose one or more rewards and an action.")
         reason = str(form.get("reason", ""))[:200]
