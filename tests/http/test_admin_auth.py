@@ -101,6 +101,15 @@ async def held_reward(bot: ReferralBot) -> int:
     return held[0]
 
 
+async def queue_as(
+    browser: httpx.AsyncClient, bot: ReferralBot, who: tuple[str, str]
+) -> tuple[int, httpx.Response]:
+    """A held reward, and the review queue showing it to `who` (signed in)."""
+    reward = await held_reward(bot)
+    await sign_in(browser, *who)
+    return reward, await browser.get("/admin/rewards")
+
+
 async def test_a_form_post_without_the_csrf_token_changes_nothing(
     browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
@@ -116,9 +125,7 @@ async def test_a_form_post_without_the_csrf_token_changes_nothing(
 async def test_a_viewer_sees_the_queue_but_cannot_approve(
     browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
-    reward = await held_reward(admin_bot)
-    await sign_in(browser, *VIEWER)
-    page = await browser.get("/admin/rewards")
+    reward, page = await queue_as(browser, admin_bot, VIEWER)
     assert "held for review" in page.text and ">Approve<" not in page.text
     assert "you can see the queue but not decide" in page.text
     data = {"action": "approve", "reward": reward, "csrf": csrf_of(page)}
@@ -132,9 +139,7 @@ async def test_a_viewer_sees_the_queue_but_cannot_approve(
 async def test_an_owner_approves_and_the_customer_is_told(
     browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
-    reward = await held_reward(admin_bot)
-    await sign_in(browser, *OWNER)
-    page = await browser.get("/admin/rewards")
+    reward, page = await queue_as(browser, admin_bot, OWNER)
     data = {"action": "approve", "reward": reward, "csrf": csrf_of(page)}
     done = await browser.post("/admin/rewards", data=data, follow_redirects=True)
     assert f"Reward {reward} approved" in done.text
@@ -213,9 +218,7 @@ async def test_an_owner_sends_a_dead_message_again_from_the_messages_page(
 async def test_a_rows_own_approve_button_takes_that_reward_alone_without_any_script(
     browser: httpx.AsyncClient, admin_bot: ReferralBot
 ) -> None:
-    reward = await held_reward(admin_bot)
-    await sign_in(browser, *OWNER)
-    page = await browser.get("/admin/rewards")
+    reward, page = await queue_as(browser, admin_bot, OWNER)
     assert f'value="approve:{reward}">Approve</button>' in page.text
     assert "onclick" not in page.text and "<script" not in page.text
     async with admin_bot.store.transaction() as tx:
