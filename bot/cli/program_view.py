@@ -6,11 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.i18n import Catalogs
-from bot.core.program import Program, RewardRule, Side
+from bot.core.program import BUILT_IN_LANDING, NO_SUPPORT, Program, RewardRule, Side
 from bot.core.reward_text import describe, minimum_purchase
 
 _EPOCH = date(1970, 1, 1)
-_NO_SUPPORT = "none: people who ask for a person hear what the bot can do"
 SIDES: dict[Side, str] = {"referrer": "The referrer", "friend": "The friend"}
 
 
@@ -42,8 +41,8 @@ def program_lines(program: Program, catalogs: Catalogs) -> list[str]:
         f"Attribution window: {program.attribution_days} days from the click",
         f"Quiet hours: {quiet_text} (default zone {program.default_time_zone})",
         f"Proactive messages: at most {program.max_proactive_per_week} a person a week",
-        f"Landing page: {program.landing_url or 'the built-in page (/welcome on this server)'}",
-        f"Support contact: {program.support or _NO_SUPPORT}",
+        f"Landing page: {program.landing_url or BUILT_IN_LANDING}",
+        f"Support contact: {program.support or NO_SUPPORT}",
         f"Fraud limits: {program.fraud.signups_per_code_per_hour} signups a code an hour, "
         f"{program.fraud.signups_per_network_per_day} a network a day",
     ]

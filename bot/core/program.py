@@ -112,6 +112,11 @@ class Fraud(_Strict):
     signups_per_network_per_day: int = Field(default=5, gt=0)
 
 
+# How the program's views (`program check`, the dashboard's Program page) name an unset key.
+BUILT_IN_LANDING = "the built-in page (/welcome on this server)"
+NO_SUPPORT = "none: people who ask for a person hear what the bot can do"
+
+
 class Program(_Strict):
     name: str = "Referral program"
     # How a customer reaches a person (an email, a phone number, a web address), said as
@@ -143,6 +148,15 @@ class Program(_Strict):
         if not value.startswith(("https://", "http://")) or len(value) < 12:
             raise ValueError(f"{value!r} is not a web address (https://...)")
         return value
+
+    @field_validator("support")
+    @classmethod
+    def _contact(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value.strip()) < 3:
+            raise ValueError("name an email, a phone number or a web address")
+        return value.strip()
 
     @field_validator("default_time_zone")
     @classmethod

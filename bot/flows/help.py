@@ -37,7 +37,7 @@ async def put_in_touch(ctx: Context, turn: Turn) -> Effects:
     """ "Can I talk to a person?": where the program's people are, or what the bot can do."""
     cat, lang, support = ctx.catalogs, turn.lang, ctx.program.support
     if support:
-        return Effects.say(cat.text(lang, "help.human", support=support.strip()))
+        return Effects.say(cat.text(lang, "help.human", support=support))
     return Effects.say(
         cat.text(lang, "help.human_none"), *menu(cat, lang, "LINK", "COUNT", "TOP", "REWARDS")
     )

@@ -114,3 +114,10 @@ def test_a_programs_support_contact_is_shown_and_a_blank_one_refused(tmp_path: P
     blank = runner.invoke(app, ["program", "check", str(file)])
     assert blank.exit_code != 0
     assert "support" in blank.stderr
+    file.write_text('[program]\nsupport = "   "\n', encoding="utf-8")
+    spaces = runner.invoke(app, ["program", "check", str(file)])
+    assert spaces.exit_code != 0
+    assert "name an email, a phone number or a web address" in spaces.stderr
+    file.write_text('[program]\nsupport = "  help@shop.example.com "\n', encoding="utf-8")
+    padded = runner.invoke(app, ["program", "check", str(file)])
+    assert "Support contact: help@shop.example.com" in padded.stdout.splitlines()

@@ -19,6 +19,14 @@ async def test_an_amount_in_force_from_the_start_shows_no_1970_date(
     assert "1970" not in page.text
 
 
+async def test_the_page_says_how_customers_reach_a_person(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/program")
+    assert (
+        "<dt>Support contact</dt><dd>none: people who ask for a person hear what the bot can do"
+        "</dd>" in page.text
+    )
+
+
 async def test_a_stepped_amount_says_from_when(owner: httpx.AsyncClient, tmp_path: Path) -> None:
     page = await owner.get("/admin/program")
     stepped = (

@@ -9,7 +9,14 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.program import Program, ProgramError, RewardRule, parse_program
+from bot.core.program import (
+    BUILT_IN_LANDING,
+    NO_SUPPORT,
+    Program,
+    ProgramError,
+    RewardRule,
+    parse_program,
+)
 from bot.core.reward_rules import Amount
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
@@ -66,7 +73,8 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             program=program,
             rules=describe_rules(desk, program),
             milestones=[(m.count, m.text("en")) for m in program.milestones],
-            landing=program.landing_url or "the built-in page (/welcome on this server)",
+            landing=program.landing_url or BUILT_IN_LANDING,
+            support=program.support or NO_SUPPORT,
             errors=errors or [],
             candidate=candidate,
             candidate_name=candidate_name,
