@@ -56,6 +56,7 @@ _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # wo
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
 _NON_WORD = re.compile(r"[\W_]+")
+_SIGN_NOISE = re.compile(r"[\s\ufe0f\u200d.!,]+")  # spaces, emoji presentation and joiners
 _DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
 
 
@@ -207,4 +208,8 @@ def _key(folded: str) -> str:
     if command:
         return "/" + command[1]
     compact = _NON_WORD.sub("", folded)
-    return compact or ("?" if "?" in folded else "")  # a bare "?" asks what the bot is
+    if compact:
+        return compact
+    if "?" in folded:
+        return "?"  # a bare "?" asks what the bot is
+    return _SIGN_NOISE.sub("", folded)  # a sign alone says it: 🛑, 🔗, 🏆

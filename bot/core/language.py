@@ -16,6 +16,8 @@ LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "zh-Hant": "繁體中文",
 SCRIPTS = {"en": "latin", "ko": "hangul", "zh-Hant": "han", "zh-Hans": "han"}
 
 _LATIN = re.compile("[0-9A-Za-z]")
+_LATIN_WORD = re.compile("[A-Za-z]{2,}")
+ENGLISH_WORDS = 3  # "what's my link" is a sentence; "my link" could be anyone's keyword
 # Syllables, conjoining and compatibility jamo (NFKC turns the latter into conjoining ones).
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
@@ -64,16 +66,23 @@ def is_decisive(text: str) -> bool:
     return bool(_HANGUL.search(text) or _HAN.search(text))
 
 
+def is_english_sentence(text: str) -> bool:
+    """Latin words enough to be English, not a keyword: "how many friends have I referred?"
+    is, "LINK" and "JOIN K7Q2M9XA" are not. Only meaningful where is_decisive is False."""
+    return len(_LATIN_WORD.findall(text)) >= ENGLISH_WORDS
+
+
 def detect_language(text: str, known: str | None) -> str:
     """The message's language; `known` (the participant's stored one) breaks ties.
 
-    Latin text is not decisive: "LINK" from a Korean participant is still Korean to us.
+    A Latin keyword is not decisive: "LINK" from a Korean participant is still Korean to us,
+    while an English sentence is English.
     """
     known = known if known in LANGUAGES else None
     if _HANGUL.search(text):
         return "ko"
     if not _HAN.search(text):
-        return known or "en"
+        return "en" if is_english_sentence(text) else (known or "en")
     variant = _chinese_variant(text)
     if variant is not None:
         return variant

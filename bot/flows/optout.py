@@ -15,7 +15,11 @@ async def stop(ctx: Context, turn: Turn) -> Effects:
 
 
 async def start(ctx: Context, turn: Turn) -> Effects:
-    await turn.tx.participants.set_opted_out(turn.identity.address, False, at=turn.now)
     if turn.inbound.profile.provider_confirms_optout:
+        await turn.tx.participants.set_opted_out(turn.identity.address, False, at=turn.now)
         return Effects()
+    if not turn.identity.opted_out:
+        # "don't unsubscribe me" from someone who never left: not a welcome back
+        return Effects.say(ctx.catalogs.text(turn.lang, "start.already"))
+    await turn.tx.participants.set_opted_out(turn.identity.address, False, at=turn.now)
     return Effects.say(ctx.catalogs.text(turn.lang, "start.confirm"))

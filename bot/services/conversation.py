@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from bot.core.context import Context, Flow, Turn
 from bot.core.intents import Grammar, Intent, Reading
-from bot.core.language import LANGUAGES, detect_language, is_decisive
+from bot.core.language import LANGUAGES, detect_language, is_decisive, is_english_sentence
 from bot.core.messages import Inbound
 from bot.core.normalize import clean
 from bot.core.store import Tx
@@ -67,8 +67,12 @@ class Engine:
             reading = await self._answer_to_question(tx, participant, inbound) or self._reading(
                 inbound, participant
             )
-            if is_decisive(inbound.text) and reading.lang != participant.lang:
-                # Someone writing Hangul or Han characters wants answers in that language.
+            if reading.lang != participant.lang and (
+                is_decisive(inbound.text)
+                or (is_english_sentence(inbound.text) and not participant.lang_chosen)
+            ):
+                # Someone writing Hangul or Han characters wants answers in that language, and
+                # so does someone writing English sentences, unless they chose another with LANG.
                 await tx.participants.set_language(participant.id, reading.lang, chosen=False)
                 participant = await self._reload(tx, participant.id)
             turn = Turn(

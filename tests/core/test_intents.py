@@ -238,6 +238,29 @@ def test_small_talk_reads_as_help_with_its_tone(
         ("stpo", "stop"),  # the speller's second opinion
         ("sotp", "stop"),
         ("stop dont text me", "stop"),
+        # Not stopping, said outright: the messages keep coming, nobody is unsubscribed.
+        ("STOP 하지 마", "start"),
+        ("수신 거부 안 할게요", "start"),
+        ("그만두고 싶지 않아요", "start"),
+        ("我不想取消订阅", "start"),
+        ("我唔想取消訂閱", "start"),
+        ("不要停", "start"),
+        # "stop" of something else is no opt-out, and no opt-in either
+        ("can't stop telling friends about you", "unknown"),
+        ("never stop being awesome", "unknown"),
+        ("please do not stop my rewards", "rewards"),
+        ("i'll never stop recommending you! whats my link", "link"),
+        # a link not wanted is not an opt-out
+        ("don't send me my link", "unknown"),
+        ("别发我链接", "unknown"),
+        ("別傳連結給我", "unknown"),
+        ("不要再发了", "stop"),
+        # opt-outs said another way
+        ("ok stop", "stop"),
+        ("STAHP", "stop"),
+        ("🛑", "stop"),
+        ("🔗", "link"),
+        ("🏆", "leaderboard"),
         ("the wifi code", "unknown"),
         ("link to your privacy policy", "unknown"),
         ("code review", "unknown"),

@@ -22,7 +22,11 @@ def test_languages() -> None:
         ("你好", "zh-Hans", "zh-Hans"),
         ("你好", "en", "zh-Hans"),  # shared characters, no Chinese preference
         ("你好", None, "zh-Hans"),
-        ("LINK", "ko", "ko"),  # Latin text is not decisive
+        ("LINK", "ko", "ko"),  # a Latin keyword is not decisive
+        ("JOIN K7Q2M9XA", "ko", "ko"),
+        ("my link", "zh-Hant", "zh-Hant"),
+        ("how many friends have I referred?", "ko", "en"),  # an English sentence is
+        ("what's my link", "zh-Hans", "en"),
         ("LINK", "zh-Hant", "zh-Hant"),
         ("LINK", None, "en"),
         ("LINK", "fr", "en"),  # an unsupported stored language is ignored

@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (literal replies, kept whole so they read as the person reads them)
 """The golden dialogues of tests/flows/test_golden_dialogues.py: (who, says, reads), as a
 person sees them. `{code}` and `{link}` are the referrer's own; everything else is literal."""
 
@@ -66,7 +65,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "I don't want to stop getting these",
-            "Welcome back! You'll get messages here again. Text STOP any time to opt out.",
+            "You're subscribed: you'll keep getting messages here. Text STOP any time to opt out.",
         ),
         (
             "mina",
@@ -131,7 +130,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "수신거부 해제",
-            "다시 오신 걸 환영해요! 이제 여기로 메시지를 다시 보내 드릴게요. 그만 받으려면 언제든 STOP을 보내 주세요.",
+            "지금도 여기로 메시지를 받고 계세요. 그만 받으려면 언제든 STOP을 보내 주세요.",
         ),
         (
             "mina",
@@ -196,7 +195,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "取消退訂",
-            "歡迎回來！你會再次在這裡收到訊息。隨時傳 STOP 就能取消訂閱。",
+            "你仍在訂閱中，會繼續在這裡收到訊息。隨時傳 STOP 就能取消訂閱。",
         ),
         (
             "mina",
@@ -261,7 +260,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "取消退订",
-            "欢迎回来！你会重新在这里收到消息。随时发送 STOP 即可退订。",
+            "你仍在订阅中，会继续在这里收到消息。随时发送 STOP 即可退订。",
         ),
         (
             "mina",

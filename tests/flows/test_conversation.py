@@ -177,6 +177,25 @@ async def test_stop_means_nothing_more_until_start(
     assert code in await conversation.say("alice", "LINK")
 
 
+async def test_keeping_the_messages_is_no_welcome_back_for_someone_who_never_left(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("alice", "LINK")
+    assert await conversation.say("alice", "don't unsubscribe me") == (
+        "You're subscribed: you'll keep getting messages here. Text STOP any time to opt out."
+    )
+    assert await conversation.say("alice", "STOP 하지 마") == (
+        "지금도 여기로 메시지를 받고 계세요. 그만 받으려면 언제든 STOP을 보내 주세요."
+    )
+    assert await conversation.say("alice", "can't stop telling friends about you") == (
+        "Sorry, I didn't catch that. Try LINK, COUNT, TOP, REWARDS or HELP."
+    )
+    assert await conversation.say("alice", "🛑") == bot.catalogs.text("en", "stop.confirm")
+    assert await conversation.say("alice", "don't unsubscribe me") == bot.catalogs.text(
+        "en", "start.confirm"
+    )
+
+
 async def test_language_is_detected_switched_and_remembered(
     conversation: Conversation, bot: ReferralBot
 ) -> None:
@@ -187,6 +206,25 @@ async def test_language_is_detected_switched_and_remembered(
     )
     assert await conversation.say("minsu", "COUNT") == bot.catalogs.text(
         "zh-Hant", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    )
+
+
+async def test_an_english_sentence_after_korean_is_answered_in_english_unless_korean_was_chosen(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("minsu", "내 링크")
+    assert await conversation.say("minsu", "LINK") == bot.catalogs.text(
+        "ko", "link.reply", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}",
+        code=await code_of(bot, "minsu"),
+    )
+    assert await conversation.say("minsu", "how many friends have I referred?") == (
+        f"You haven't referred anyone yet. Share your link: "
+        f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    )
+    await conversation.say("jisoo", "LANG ko")
+    reply = await conversation.say("jisoo", "how many friends have I referred?")
+    assert reply == bot.catalogs.text(
+        "ko", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'jisoo')}"
     )
 
 
