@@ -4,9 +4,11 @@ other, one outbox row per event per endpoint, signed per the Standard Webhooks s
 
 Failures are the dispatcher's to retry: a receiver that is down, slow, or answers 5xx (or any
 4xx but 410) is a transient failure, retried with the dispatcher's backoff, never before the
-Retry-After it sent (seconds or an HTTP date); a 429 waits its Retry-After with the attempt
-refunded; `410 Gone` is the receiver's "stop sending here", a permanent `blocked`, which
-marks the endpoint stopped (see store/webhook_endpoints.py) so nothing more is queued for it.
+Retry-After it sent (seconds or an HTTP date), and its own: one dead receiver does not pause
+the others (the channel's circuit breaker is for a provider's outage); a 429 waits its
+Retry-After with the attempt refunded; `410 Gone` is the receiver's "stop sending here", a
+permanent `blocked`, which marks the endpoint stopped (see store/webhook_endpoints.py) so
+nothing more is queued for it.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class Webhooks:
                 url, content=body, headers=self.headers(message_id, body)
             )
         except httpx.TransportError as exc:  # refused, reset, timed out: the receiver is down
-            raise DeliveryFailed("transient", permanent=False, detail=f"{url}: {exc!r}") from exc
+            raise DeliveryFailed(
+                "transient", permanent=False, detail=f"{url}: {exc!r}", own_server=True
+            ) from exc
 
     async def send(self, message: Outbound) -> str | None:
         url, body = message.to.id, message.text
@@ -96,7 +100,9 @@ class Webhooks:
         if status == 429:
             raise DeliveryFailed("rate_limited", permanent=False, detail=detail, retry_after=wait)
         # A 503 (or any error) that says when to come back is not tried again before then.
-        raise DeliveryFailed("transient", permanent=False, detail=detail, retry_after=wait)
+        raise DeliveryFailed(
+            "transient", permanent=False, detail=detail, retry_after=wait, own_server=True
+        )
 
     async def ping(self, url: str, *, at: datetime) -> Answer:
         """A signed `ping` event, sent now and outside the outbox, to test an endpoint."""

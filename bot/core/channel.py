@@ -64,6 +64,8 @@ class DeliveryFailed(Exception):
     the scope: the whole channel's (the Telegram bot, the SMS sender) when `wide`, else the
     address's. `uncertain`: the request was written and no answer came (a read timeout, a reset
     after sending), so the message may have arrived; transient means it surely did not.
+    `own_server`: the failure is the address's own server's (a business's webhook receiver),
+    not the provider's, so it does not pause the channel for every other address.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class DeliveryFailed(Exception):
         detail: str = "",
         retry_after: float | None = None,
         wide: bool = False,
+        own_server: bool = False,
     ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
@@ -81,6 +84,7 @@ class DeliveryFailed(Exception):
         self.detail = detail
         self.retry_after = retry_after
         self.wide = wide
+        self.own_server = own_server
 
 
 @runtime_checkable

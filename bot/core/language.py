@@ -16,7 +16,7 @@ LANGUAGE_NAMES = {"en": "English", "ko": "한국어", "zh-Hant": "繁體中文",
 SCRIPTS = {"en": "latin", "ko": "hangul", "zh-Hant": "han", "zh-Hans": "han"}
 
 _LATIN = re.compile("[0-9A-Za-z]")
-_LATIN_WORD = re.compile("[A-Za-z]{2,}")
+_LATIN_WORD = re.compile(r"(?<![\w/])[A-Za-z]{2,}(?!\w)")  # not a /command, not in a code
 ENGLISH_WORDS = 3  # "what's my link" is a sentence; "my link" could be anyone's keyword
 # Syllables, conjoining and compatibility jamo (NFKC turns the latter into conjoining ones).
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff]")

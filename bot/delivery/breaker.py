@@ -1,9 +1,11 @@
 """A circuit breaker per channel: an outage pauses the channel instead of burning every row's
 attempts. After `failures` transient failures in a row the channel opens (nothing is claimed
 for it) for `pause`, doubling after each failed probe up to `max_pause`; when the pause is
-over one row is let through (half-open) and a success closes the breaker, so the backlog
-drains at the provider's pace. Per process: each process learns of an outage on its own, and
-the rows it did not claim meanwhile cost no attempt.
+over one row is let through (half-open) and any answer from the provider closes the breaker
+(a success, and as much a 429, a refusal or a blocked user: the provider is up), so the
+backlog drains at the provider's pace; a probe that never reached the provider (another
+process took the row) lets the next row probe instead. Per process: each process learns of an
+outage on its own, and the rows it did not claim meanwhile cost no attempt.
 """
 
 from __future__ import annotations
@@ -50,8 +52,15 @@ class Breakers:
         state = self._states.get(channel)
         return None if state is None else state.until
 
-    def succeeded(self, channel: str) -> None:
+    def answered(self, channel: str) -> None:
+        """The provider answered, whatever it said: it is up."""
         self._states.pop(channel, None)
+
+    def released(self, channel: str) -> None:
+        """The probe went nowhere (its row was taken or put back): another row may probe."""
+        state = self._states.get(channel)
+        if state is not None:
+            state.probing = False
 
     def failed(self, channel: str, now: datetime) -> datetime | None:
         """A transient failure; returns until when the channel is now paused, if it opened."""

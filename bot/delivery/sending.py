@@ -89,44 +89,64 @@ class Sender:
 
     async def send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
         """Never raises: a database fault leaves the claim to run out and the row due again."""
+        reached = False
         try:
-            await self._send(row, pace, slot, token)
+            reached = await self._send(row, pace, slot, token)
         except Exception:
             log.exception("outbox row %s: dispatch failed; it is due again after its lease", row.id)
         finally:
+            if not reached:  # a probe that went nowhere must not hold the breaker half-open
+                self._breakers.released(row.to.channel)
             if slot is not None and self._pacer is not None:
                 self._pacer.cancel(pace, slot)  # a no-op once the send consumed the booking
                 self._next_turn(pace)
 
-    async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
+    async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> bool:
+        """Whether the send reached the provider (and its outcome told the breaker)."""
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
         if self._breakers.paused(row.to.channel, self._clock.now()):
             # The channel paused since this row was claimed: back, at no cost to the row.
             await self._put_back(row, row.due_at)
-            return
+            return False
         if not self._claims(pace) and not await self._take(row, token):
-            return  # (with shared pacing the claim's statement checks the row)
+            return False  # (with shared pacing the claim's statement checks the row)
         if not await self._until_slot(row, pace, slot, token):
-            return
+            return False
         sending = self._channels[row.to.channel].send(outbound(row))
         if self._pacer is not None:  # nothing is awaited from the ready check to the send
             self._start_now(pace, slot)
         try:
             provider_id = await sending
         except DeliveryFailed as failure:
+            self._tell_breaker(row.to.channel, failure)
             await self._failed(row, failure, pace)
-            return
+            return True
         except Exception as exc:  # an SDK bug or a network fault: retry like any transient error
             log.exception("send of outbox row %s failed", row.id)
             fault = DeliveryFailed("transient", permanent=False, detail=repr(exc))
+            self._tell_breaker(row.to.channel, fault)
             await self._failed(row, fault, pace)
-            return
-        self._breakers.succeeded(row.to.channel)
+            return True
+        self._breakers.answered(row.to.channel)
         self._observe(row.to.channel, "sent")
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
+        return True
+
+    def _tell_breaker(self, channel: str, failure: DeliveryFailed) -> None:
+        """An outage is a run of transient or unknown outcomes; any other answer (a 429, a
+        refusal, a blocked user) shows the provider up. A business's own receiver failing
+        is no outage of the channel: its rows back off on their own."""
+        if failure.own_server:
+            return
+        if failure.reason in ("transient", "uncertain") and not failure.permanent:
+            paused = self._breakers.failed(channel, self._clock.now())
+            if paused is not None:
+                log.warning("%s: %s; channel paused until %s", channel, failure, paused)
+        else:
+            self._breakers.answered(channel)
 
     async def settle(self) -> None:
         """On stop: wait for a recording already under way, then record what is left (a store
@@ -348,9 +368,6 @@ class Sender:
             elif failure.reason == "uncertain":
                 await self._uncertain(tx, row, now, failure)
             else:
-                paused = self._breakers.failed(channel, now)
-                if paused is not None:
-                    log.warning("%s: %s; channel paused until %s", channel, failure, paused)
                 wait = self._retry.backoff(row.attempts)
                 if failure.retry_after is not None:
                     wait = max(wait, timedelta(seconds=failure.retry_after))

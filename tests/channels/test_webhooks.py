@@ -159,6 +159,31 @@ async def test_410_gone_stops_that_endpoint_and_only_that_one(
     assert all("410 Gone: endpoint stopped" in (r.last_error or "") for r in rows)
 
 
+async def test_a_receiver_that_stays_down_does_not_hold_back_the_other_one(
+    hooked: tuple[ReferralBot, Conversation],
+    crm: FakeReceiver,
+    zapier: FakeReceiver,
+    clock: FakeClock,
+) -> None:
+    bot, chat = hooked
+    zapier.answers = [500] * 1000  # down all along
+    await chat.say("alice", "LINK")
+    code = await code_of(bot, "alice")
+    await chat.say("bob", f"/start {code}")
+    for _ in range(8):  # its retries fail again and again, with nothing else going meanwhile
+        clock.advance(timedelta(hours=1))
+        await bot.dispatcher.dispatch_due()
+    assert len(zapier.deliveries) >= 8 and {d.status for d in zapier.deliveries} == {500}
+    await chat.say("carol", f"/start {code}")
+    await bot.dispatcher.dispatch_due()
+    created = [e["data"] for e in crm.events if e["type"] == "referral.created"]
+    assert len(created) == 2  # carol's reached the CRM at once, not after zapier's outage
+    async with bot.store.transaction() as tx:
+        rows = [r for r in await tx.outbox.recent(limit=100) if r.kind == "webhook"]
+    assert {r.status for r in rows if r.to.id == crm.url} == {"sent"}
+    assert {r.status for r in rows if r.to.id == zapier.url} == {"scheduled"}
+
+
 async def test_stop_and_start_tell_the_crm(
     hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver
 ) -> None:

@@ -14,7 +14,7 @@ from bot.core.messages import Address, Outbound
 from bot.core.program import Delivery, Program
 from bot.core.store import Store
 from bot.delivery.breaker import Breakers
-from tests.core.dispatch_rig import make_rig
+from tests.core.dispatch_rig import Rig, make_rig
 
 S = timedelta(seconds=1)
 TG = Address("telegram", "42")
@@ -22,6 +22,13 @@ TG = Address("telegram", "42")
 
 def down(times: int) -> list[DeliveryFailed]:
     return [DeliveryFailed("transient", permanent=False, detail="503") for _ in range(times)]
+
+
+def with_breaker(rig: Rig) -> Breakers:
+    """The dispatcher's breaker, opening after 3 failures in a row for 30 s."""
+    rig.dispatcher._breakers = breakers = Breakers(failures=3, pause=30 * S)
+    rig.dispatcher._sender._breakers = breakers
+    return breakers
 
 
 async def test_transient_failures_are_retried_for_24_hours_then_the_row_is_dead(
@@ -43,8 +50,7 @@ async def test_an_outage_opens_the_breaker_and_the_backlog_drains_oldest_first_a
     store: Store, clock: FakeClock
 ) -> None:
     rig = make_rig(store, clock, max_attempts=None, paced=False)  # console: no provider limit
-    rig.dispatcher._breakers = breakers = Breakers(failures=3, pause=30 * S)
-    rig.dispatcher._sender._breakers = breakers
+    breakers = with_breaker(rig)
     rig.channels["console"].failures.extend(down(3))
     ids = [await rig.enqueue(Address("console", f"c{i}"), f"m{i}") for i in range(20)]
     await rig.dispatcher.dispatch_due()
@@ -57,6 +63,36 @@ async def test_an_outage_opens_the_breaker_and_the_backlog_drains_oldest_first_a
     assert texts[:17] == [f"m{i}" for i in range(3, 20)]
     assert sorted(texts[17:]) == ["m0", "m1", "m2"]  # in their jittered backoff's order
     assert {(await rig.row(i)).status for i in ids} == {"sent"}
+
+
+async def test_a_429_answering_the_probe_after_an_outage_closes_the_breaker(
+    store: Store, clock: FakeClock
+) -> None:
+    # The provider is back but busy: its 429 is an answer, so the channel is not left waiting
+    # on a probe that never reports (every message on the channel stuck until a restart).
+    rig = make_rig(store, clock, max_attempts=None, paced=False)
+    breakers = with_breaker(rig)
+    busy = DeliveryFailed("rate_limited", permanent=False, detail="429", retry_after=1)
+    rig.channels["console"].failures.extend([*down(3), busy])
+    ids = [await rig.enqueue(Address("console", f"c{i}"), f"m{i}") for i in range(10)]
+    await rig.drain(until=clock.now() + timedelta(minutes=5))
+    assert {(await rig.row(i)).status for i in ids} == {"sent"}
+    assert breakers.opens_at("console") is None
+
+
+async def test_one_businesss_receiver_failing_does_not_pause_the_channel_for_the_others(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, max_attempts=None, paced=False)
+    breakers = with_breaker(rig)
+    dead = DeliveryFailed("transient", permanent=False, detail="answered 500", own_server=True)
+    rig.channels["console"].failures.extend([dead] * 3)
+    failing = [await rig.enqueue(Address("console", "crm-down"), f"e{i}") for i in range(3)]
+    healthy = [await rig.enqueue(Address("console", "crm-up"), f"f{i}") for i in range(10)]
+    await rig.dispatcher.dispatch_due()
+    assert {(await rig.row(i)).status for i in healthy} == {"sent"}
+    assert {(await rig.row(i)).attempts for i in failing} == {1}
+    assert breakers.opens_at("console") is None
 
 
 async def test_a_message_past_its_point_is_recorded_as_expired_not_sent(

@@ -24,6 +24,7 @@ def test_languages() -> None:
         ("你好", None, "zh-Hans"),
         ("LINK", "ko", "ko"),  # a Latin keyword is not decisive
         ("JOIN K7Q2M9XA", "ko", "ko"),
+        ("/start XVHRG1Y4 ABCDE2FG", "ko", "ko"),  # a command and codes are no sentence
         ("my link", "zh-Hant", "zh-Hant"),
         ("how many friends have I referred?", "ko", "en"),  # an English sentence is
         ("what's my link", "zh-Hans", "en"),
