@@ -2,8 +2,10 @@
 
 Direct answers (kinds.DIRECT_KINDS) face opt-out, and replies the flood and loop guards: a
 reply queued while `burst_replies` older replies to the same person were still unsent (they
-wrote again and again without waiting for an answer; 60 texts in a second) is coalesced:
-skipped and recorded, so the flood gets a few answers and other people's replies wait seconds
+wrote again and again without waiting for an answer; 60 texts in a second) is coalesced,
+skipped and recorded, unless it answers the burst's last message, which is sent once nothing
+newer came for BURST_SETTLES; the same words twice in one burst go once. So the flood gets a
+few answers, the person's last question is answered, and other people's replies wait seconds
 behind it, not a minute. An auto-responder answering every reply trips
 `loop_replies_per_hour` and is not answered again until its hour's count falls.
 
@@ -29,6 +31,7 @@ from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
 HOUR = timedelta(hours=1)
+BURST_SETTLES = timedelta(seconds=2)  # no newer message this long: the burst's last one
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +143,25 @@ class DeliveryPolicy:
         return SEND
 
     async def _flood(self, tx: Tx, row: OutboxRow, now: datetime) -> Verdict:
-        """Replies to one address: a few queued at once, and an auto-responder muted."""
+        """Replies to one address: a burst answered at its start and at its end, the same
+        words never twice in it, and an auto-responder muted."""
         guards = self.guards
         if guards is None:
             return SEND
-        ahead, sent = await tx.outbox.reply_counts(row, since=now - HOUR)
-        if ahead >= guards.burst_replies:
-            return Verdict(skip=True, why=f"coalesced: {guards.burst_replies} earlier replies "
-                           "to this sender were still waiting")  # fmt: skip
-        if sent >= guards.loop_replies_per_hour:
-            return Verdict(skip=True, why=f"loop guard: {sent} replies in the last hour "
+        counts = await tx.outbox.reply_counts(row, since=now - HOUR)
+        if counts.same:
+            return Verdict(skip=True, why="coalesced: the same answer went to this sender "
+                           "moments ago")  # fmt: skip
+        if counts.ahead >= guards.burst_replies:
+            if counts.behind:
+                return Verdict(skip=True, why=f"coalesced: {guards.burst_replies} earlier "
+                               "replies were waiting and a later one answers the last "
+                               "message")  # fmt: skip
+            if now - row.created_at < BURST_SETTLES:
+                # The latest so far: the last message of a burst is what the person wants
+                # answered ("hi", "hello?", "what's my link?"), once the burst is over.
+                return Verdict(until=row.created_at + BURST_SETTLES, why="a burst settling")
+        if counts.sent >= guards.loop_replies_per_hour:
+            return Verdict(skip=True, why=f"loop guard: {counts.sent} replies in the last hour "
                            "(an auto-responder?)")  # fmt: skip
         return SEND

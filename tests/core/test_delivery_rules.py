@@ -155,12 +155,30 @@ async def test_a_flooding_sender_gets_a_few_replies_and_another_customer_waits_s
     asked = clock.now()
     await rig.enqueue(other, "Your link: https://ref.example/r/AB12")
     await rig.drain()
-    assert len(rig.referee.to(flooder.id)) == 3  # the other 57 coalesced
+    answered = rig.referee.to(flooder.id)
+    assert answered == [f"Sorry, I didn't get that ({i})" for i in (0, 1, 2, 59)]  # first, last
     [answer] = [s for s in rig.referee.sends if s.message.to == other]
     assert answer.at - asked <= 5 * S  # at 1 segment/s: behind three answers, not sixty
     async with store.transaction() as tx:
         coalesced = [r for r in await tx.outbox.for_address(flooder) if r.status == "skipped"]
-    assert len(coalesced) == 57 and "coalesced" in (coalesced[0].last_error or "")
+    assert len(coalesced) == 56 and "coalesced" in (coalesced[0].last_error or "")
+
+
+async def test_hello_hello_hello_then_a_question_gets_one_hello_and_the_answer(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, flood_guard=True)
+    person = Address("sms", "+14155550100")
+    hello = "Hi! I can send your referral link and tell you who joined."
+    start = clock.now()
+    for i, reply in enumerate([hello, hello, hello, hello, "Here's your personal link: ..."]):
+        clock.set(start + i * S / 10)  # "hi", "hello?", "you there?", "hey", "my link?"
+        await rig.enqueue(person, reply)
+    await rig.drain()
+    assert rig.referee.to(person.id) == [
+        hello,
+        "Here's your personal link: ...",
+    ]
 
 
 async def test_an_auto_responder_is_detected_and_not_answered_for_a_while(

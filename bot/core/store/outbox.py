@@ -15,6 +15,15 @@ from bot.core.store.database import Connection, Row
 from bot.core.store.records import OutboxRow
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyCounts:
+    """Replies to one address, seen from one of them (the flood guard's facts)."""
+
+    ahead: int  # older ones unsent when this one was queued, or coalesced themselves
+    behind: int  # newer ones still waiting: the person wrote again since
+    same: int  # older ones of that burst with the very same words
+    sent: int  # sent since the hour the loop guard looks at
+
 class _OutboxRow(NamedTuple):
     """An outbox row as the store reads it, by column name: SELECTs are written from these
     fields (with _EXPRESSIONS where a column is not read as it is), so a column added or moved
@@ -376,23 +385,30 @@ class Outbox:
         )
         return sorted(from_micros(int(r[0])) for r in rows)
 
-    async def reply_counts(self, row: OutboxRow, *, since: datetime) -> tuple[int, int]:
-        """Two counts of the replies to this row's address, in one statement: older ones still
-        unsent when this one was queued (or coalesced themselves: the person wrote again
-        without waiting for our answer), and those sent since `since`."""
+    async def reply_counts(self, row: OutboxRow, *, since: datetime) -> ReplyCounts:
+        """The replies to this row's address around it, in one statement (ReplyCounts)."""
         found = await self._conn.fetchone(
             "SELECT COUNT(CASE WHEN id < ? AND (status IN ('scheduled', 'sending') "
             "OR (status = 'sent' AND sent_at > ?) "
             "OR (status = 'skipped' AND last_error LIKE 'coalesced%')) THEN 1 END), "
+            "COUNT(CASE WHEN id > ? AND status IN ('scheduled', 'sending') THEN 1 END), "
+            "COUNT(CASE WHEN id < ? AND text = ? AND (status IN ('scheduled', 'sending') "
+            "OR (status = 'sent' AND sent_at > ?)) THEN 1 END), "
             "COUNT(CASE WHEN status = 'sent' AND sent_at > ? THEN 1 END) "
             "FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply'",
             row.id,
+            to_micros(row.created_at),
+            row.id,
+            row.id,
+            row.text,
             to_micros(row.created_at),
             to_micros(since),
             row.to.channel,
             row.to.id,
         )
-        return (0, 0) if found is None else (int(found[0] or 0), int(found[1] or 0))
+        if found is None:
+            return ReplyCounts(0, 0, 0, 0)
+        return ReplyCounts(*(int(n or 0) for n in found))
 
     async def next_due(self, *, reach: Reach) -> datetime | None:
         where, params = _reach_clause(reach)
