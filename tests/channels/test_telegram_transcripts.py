@@ -163,6 +163,25 @@ async def test_a_referrer_who_blocked_the_bot_is_thanked_once_then_left_alone(
     await tg.bot.dispatcher.dispatch_due()
     assert len(tg.fake.called("sendMessage")) == tries  # no more attempts at a blocked chat
     assert await counted(tg, MINA) == 2  # the referrals still count
+    # She unblocks the bot and writes: that is proof enough, member update or not.
+    tg.fake.blocked.discard("777")
+    await tg.driver.post(tg.driver.message("COUNT"))
+    await tg.bot.dispatcher.dispatch_due()
+    assert tg.fake.texts(777)[-1].startswith(tg.bot.catalogs.text("en", "count.total", count=2))
+
+
+async def test_start_after_stop_brings_a_telegram_user_back(tg: Wired) -> None:
+    await tg.driver.post(tg.driver.message("LINK"))
+    await tg.driver.post(tg.driver.message("/stop"))
+    await tg.driver.post(tg.driver.message("/start"))  # the Start button, after STOP
+    await tg.driver.post(tg.driver.message("/count"))
+    await tg.bot.dispatcher.dispatch_due()
+    assert tg.fake.texts(777)[1:] == [
+        "You're unsubscribed and won't get more messages here. Text START to come back.",
+        "Welcome back! You'll get messages here again. Text STOP any time to opt out.",
+        f"You haven't referred anyone yet. Share your link: https://ref.example/r/"
+        f"{await participant_code(tg, MINA)}",
+    ]
 
 
 async def test_the_app_lifespan_registers_the_webhook_and_shuts_the_bot_down(
@@ -419,18 +438,25 @@ async def test_recorded_updates_from_a_korean_friend_joining_to_blocking_the_bot
         "callback_query_id": "3337502993481275390",
     }
     await tg.bot.dispatcher.dispatch_due()
-    welcome, count, tapped = tg.fake.texts(777)  # nothing for the edit, group or channel post
+    # Nothing for the edit, group or channel post, and the tap's answer was the text's, word
+    # for word, while that was still waiting: it goes once.
+    welcome, count = tg.fake.texts(777)
     assert welcome.startswith(tg.bot.catalogs.text("ko", "join.welcome", referrer="Alice")[:10])
-    assert count == tapped
+    # Her app is in Korean and she wrote in English: she is answered in English from now on.
+    assert count.startswith("You haven't referred anyone yet. Share your link:")
     assert tg.console.sent[-1].text == tg.bot.catalogs.text(
         "en", "thanks.signup", count=1, friend="Mina"  # issue #12: a first name only
     )
     assert await counted(tg, ALICE) == 1
 
     await tg.driver.post(payload("my_chat_member_kicked"))
+    await tg.bot.dispatcher.dispatch_due()
+    await say_on_console(tg, "bob", f"JOIN {await participant_code(tg, MINA)}")
+    assert len(tg.fake.texts(777)) == 2  # blocked: her thank-you is skipped, not sent
+    # Nobody can write to a bot they blocked: a message from her means she unblocked it.
     await tg.driver.post(tg.driver.message("TOP"))
     await tg.bot.dispatcher.dispatch_due()
-    assert len(tg.fake.texts(777)) == 3  # blocked: the answer to TOP is skipped, not sent
+    assert len(tg.fake.texts(777)) == 3
 
 
 async def test_telegram_link_reply_has_a_share_button_and_a_qr_photo(tg: Wired) -> None:

@@ -63,12 +63,14 @@ _IDENTITY_WIDTH = len(IDENTITY_FIELDS)
 # subquery per column costs more than the second statement it saves).
 _ARRIVE = {
     "postgres": (
-        "WITH i AS (UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
+        "WITH i AS (UPDATE identities SET last_seen_at = ?, unreachable = 0 "
+        "WHERE channel = ? AND address = ? "
         f"RETURNING {', '.join(IDENTITY_FIELDS)}) "
         f"SELECT {_IDENTITY}, {_COLUMNS} FROM i JOIN participants p ON p.id = i.participant_id"
     ),
     "sqlite": (
-        "UPDATE identities SET last_seen_at = ? WHERE channel = ? AND address = ? "
+        "UPDATE identities SET last_seen_at = ?, unreachable = 0 "
+        "WHERE channel = ? AND address = ? "
         f"RETURNING {', '.join(IDENTITY_FIELDS)}, "
         f"(SELECT json_array({_COLUMNS}) FROM participants p WHERE p.id = participant_id)"
     ),
@@ -141,7 +143,9 @@ class Participants:
 
     async def arrive(self, address: Address, at: datetime) -> tuple[Participant, Identity] | None:
         """`by_address` for someone writing now: their identity is marked seen in the same
-        statement. None for an address we do not know (nothing is written then)."""
+        statement, and reachable (a person who blocked the bot and writes again has unblocked
+        it, whether or not Telegram's member update came first). None for an address we do
+        not know (nothing is written then)."""
         row = await self._conn.fetchone(
             _ARRIVE[self._conn.dialect], to_micros(at), address.channel, address.id
         )
