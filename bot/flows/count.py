@@ -42,11 +42,23 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
     if milestone:
         lines.append(milestone)
     keep = len(lines)
+    weights, unlisted = [0] * keep, 0
     if me.referral_count:
-        lines += await friend_lines(ctx, turn, frozenset(n.referral_id for n in notes))
+        friends, unlisted = await friend_lines(ctx, turn, frozenset(n.referral_id for n in notes))
+        lines += friends
+        weights += [1] * len(friends)
     if me.rejected_count or notes:
-        lines.extend(await _not_counted(cat, turn, notes))
-    shown = fit(lines, keep=keep, more=lambda n: cat.text(lang, "list.more", count=n))
+        why, more_why = await _not_counted(cat, turn, notes)
+        lines += why
+        weights += [0] + [1] * (len(why) - 1) if why else []  # the heading stands for nobody
+        unlisted += more_why
+    shown = fit(
+        lines,
+        keep=keep,
+        more=lambda n: cat.text(lang, "list.more", count=n),
+        weights=weights,
+        unlisted=unlisted,
+    )
     return Effects.say("\n".join(shown), *menu(cat, lang, "LINK", "TOP"))
 
 
@@ -65,8 +77,11 @@ async def _next_milestone(ctx: Context, turn: Turn) -> str | None:
     )
 
 
-async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> list[str]:
-    """Why a friend did not count, in plain words: the question every referrer asks."""
+async def _not_counted(
+    cat: Catalogs, turn: Turn, notes: list[NotCounted]
+) -> tuple[list[str], int]:
+    """Why a friend did not count, in plain words: the question every referrer asks; and how
+    many more there were than are shown."""
     why: list[tuple[datetime, str, str | None]] = [
         (line.created_at, line.friend_name, line.reason)
         for line in await turn.tx.referrals.lines(turn.participant.id, limit=50)
@@ -75,7 +90,7 @@ async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> li
     why += [(note.at, note.friend_name, note.reason) for note in notes]
     why.sort(key=lambda item: item[0], reverse=True)
     if not why:
-        return []
+        return [], 0
     out = [cat.text(turn.lang, "count.not_counted_header")]
     for _, name, reason in why[:SHOWN]:
         out.append(
@@ -86,4 +101,4 @@ async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> li
                 reason=reason_text(cat, turn.lang, reason),
             )
         )
-    return out
+    return out, max(0, len(why) - SHOWN)

@@ -1,6 +1,7 @@
 """Lists cut to fit a message: routine replies stay within two SMS segments.
 
-Lines come in order of importance; what does not fit is summed up as "...and 3 more".
+Lines come in order of importance; what does not fit is summed up as "...and 3 more", where 3
+is the friends (or rewards) left out, headings not counted.
 """
 
 from __future__ import annotations
@@ -19,17 +20,28 @@ def fit(
     more: Callable[[int], str],
     tail: Sequence[str] = (),
     segments: int = SEGMENTS,
+    weights: Sequence[int] | None = None,
+    unlisted: int = 0,
 ) -> list[str]:
-    """The leading lines that fit, the first `keep` always, then `tail`; `more(n)` says that n
-    lines were left out."""
+    """The leading lines that fit, the first `keep` always, then `tail`; `more(n)` says how
+    many were left out. `weights`: what each line stands for (a friend 1, a heading 0), so n
+    counts friends, not lines; `unlisted`: those left out before any line was written."""
+    weight = list(weights) if weights is not None else [1] * len(lines)
 
     def fits(candidate: Sequence[str]) -> bool:
         return sms_segments("\n".join([*candidate, *tail])) <= segments
 
-    if fits(lines):
-        return [*lines, *tail]
+    def cut(n: int) -> list[str]:
+        left = sum(weight[n:]) + unlisted
+        return [*lines[:n], more(left)] if left else list(lines[:n])
+
+    whole = cut(len(lines))
+    if fits(whole):
+        return [*whole, *tail]
     for n in range(len(lines) - 1, keep - 1, -1):
-        cut = [*lines[:n], more(len(lines) - n)]
-        if fits(cut):
-            return [*cut, *tail]
-    return [*lines[:keep], more(len(lines) - keep), *tail]
+        if n > keep and weight[n - 1] == 0:
+            continue  # never a heading with nothing under it
+        candidate = cut(n)
+        if fits(candidate):
+            return [*candidate, *tail]
+    return [*cut(keep), *tail]

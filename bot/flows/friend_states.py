@@ -12,21 +12,27 @@ from bot.core.store.records import COUNTED
 from bot.core.store.reward_record import Reward
 from bot.flows.names import mask_name
 
-SHOWN = 5  # the most recent friends; older ones are summed up as "...and 3 more"
+READ = 20  # the most recent friends; older ones are summed up as "...and 3 more"
 
 
-async def friend_lines(ctx: Context, turn: Turn, skip: frozenset[int]) -> list[str]:
-    """One line per counted friend, newest first; `skip`: referral ids listed elsewhere."""
+async def friend_lines(
+    ctx: Context, turn: Turn, skip: frozenset[int]
+) -> tuple[list[str], int]:
+    """One line per counted friend, newest first, and how many older ones were not read;
+    `skip`: referral ids listed elsewhere."""
     if not ctx.program.rewards:
-        return []  # nothing to tell apart: "joined" for everyone is the total already
+        return [], 0  # nothing to tell apart: "joined" for everyone is the total already
     cat, lang, me = ctx.catalogs, turn.lang, turn.participant
     mine: dict[int, Reward] = {}
     for earned in await turn.tx.rewards.of_participant(me.id):
         if earned.kind == "referral":
             mine.setdefault(earned.referral_id, earned)
     lines = []
-    for line in await turn.tx.referrals.lines(me.id, limit=20):
-        if line.status not in COUNTED or line.referral_id in skip:
+    read = await turn.tx.referrals.lines(me.id, limit=READ)
+    counted = [line for line in read if line.status in COUNTED]
+    older = me.referral_count - len(counted) if len(read) == READ else 0
+    for line in counted:
+        if line.referral_id in skip:
             continue
         name = mask_name(line.friend_name)
         reward = mine.get(line.referral_id)
@@ -45,4 +51,4 @@ async def friend_lines(ctx: Context, turn: Turn, skip: frozenset[int]) -> list[s
         else:
             key = "count.friend_issued" if reward.status == "issued" else "count.friend_approved"
             lines.append(cat.text(lang, key, name=name))
-    return lines
+    return lines, max(0, older)
