@@ -34,8 +34,10 @@ class Signup:
 
 
 def is_existing_customer(friend: Participant) -> bool:
-    """Someone who already bought, shared their own link or brought friends is no new friend."""
-    return friend.is_customer or friend.link_sent_at is not None or friend.referral_count > 0
+    """Someone who already bought or brought friends is no new friend. Having asked for a link
+    of one's own is not enough: a friend who texts "my link" before JOIN (meaning the link
+    they were sent) would lose what joining gets them."""
+    return friend.is_customer or friend.referral_count > 0 or friend.pending_count > 0
 
 
 def _refusal(

@@ -151,12 +151,19 @@ async def test_refusals_say_why(conversation: Conversation, bot: ReferralBot) ->
     assert await conversation.say("bob", f"JOIN {carol}") == bot.catalogs.text(
         "en", "join.already_referred"
     )
-    # carol asked for her own link: she is a customer already, not a new friend
+    # carol brought a friend of her own: she is a customer already, not a new friend
+    await conversation.say("erin", f"JOIN {carol}")
     assert await conversation.say("carol", f"JOIN {alice}") == bot.catalogs.text(
         "en", "join.already_customer"
     )
+    # frank only asked for his own link first (the link he was sent, he thought): he has
+    # bought nothing and brought nobody, so he still joins through his friend's
+    await conversation.say("frank", "what's my link?")
+    assert await conversation.say("frank", f"JOIN {alice}") == (
+        "Welcome! You joined through alice's invite."
+    )
     count = await conversation.say("alice", "COUNT")
-    assert count.startswith(bot.catalogs.text("en", "count.total", count=1))
+    assert count.startswith(bot.catalogs.text("en", "count.total", count=2))
     assert bot.catalogs.text("en", "reason.already_customer") in count
 
 
