@@ -155,7 +155,8 @@ class Grammar:
             return Reading("language", lang, {"lang": target}, 0.95)
         if target is not None:
             return Reading("unknown", lang, {}, 0.9, runner_up="language")
-        found = self._cued(folded, present, lang)
+        found = self._cued(self.speller.expand(folded) if "latin" in present else folded,
+                           present, lang)
         if found is not None:
             return found
         corrected = self.speller.correct(folded) if "latin" in present else None

@@ -67,6 +67,13 @@ class Speller:
         corrected = _WORD.sub(fix, folded)
         return corrected if changed else None
 
+    def expand(self, folded: str) -> str:
+        """Only the shorthand spelled out ("hw many ppl" -> "how many people"): no guessing,
+        so the grammar's first reading may already use it."""
+        if not self.shorthand:
+            return folded
+        return _WORD.sub(lambda m: self.shorthand.get(m[0], m[0]), folded)
+
     def _word(self, word: str) -> str:
         if word in self.vocabulary:
             return word

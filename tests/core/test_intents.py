@@ -261,6 +261,9 @@ def test_small_talk_reads_as_help_with_its_tone(
         ("🛑", "stop"),
         ("🔗", "link"),
         ("🏆", "leaderboard"),
+        ("hw many ppl signed up w my link", "count"),  # shorthand spelled out at first reading
+        ("친구가 받는 혜택은?", "offer"),  # what the friend gets is the offer
+        ("내가 받은 보상", "rewards"),
         ("the wifi code", "unknown"),
         ("link to your privacy policy", "unknown"),
         ("code review", "unknown"),
@@ -314,6 +317,12 @@ def test_a_code_in_two_halves_never_swallows_join(grammar: Grammar) -> None:
     assert grammar.read("JOIN b9wx b1a9").args == {"code": "B9WXB1A9"}
     assert grammar.read("join K7Q2 M9XA").args == {"code": "K7Q2M9XA"}
     assert grammar.read("code b9wx b1a9").args == {"code": "B9WXB1A9"}
+
+
+def test_a_code_read_out_one_character_at_a_time_is_a_code(grammar: Grammar) -> None:
+    reading = grammar.read("my friend's code is X V H R G 1 Y 4")
+    assert (reading.intent, reading.args) == ("join", {"code": "XVHRG1Y4"})
+    assert grammar.read("i am a b c d e f g h").intent == "unknown"  # letters alone are no code
 
 
 def test_cantonese_is_traditional(grammar: Grammar) -> None:
