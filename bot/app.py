@@ -208,12 +208,19 @@ async def build(
     deep_links: dict[str, DeepLink] = {
         channel.name: channel.deep_link for channel in channels if isinstance(channel, DeepLinking)
     }
+    from bot.channels.switches import SLACK, SMS, TELEGRAM
+
     context = Context(
         catalogs=catalogs,
         links=ShareLinks(settings.public_base_url, deep_links),
         program=program,
         staff=Staffing.parse(
             staff_users=settings.slack_staff_users, notify_channel=settings.slack_notify_channel
+        ),
+        off=frozenset(
+            switch.channel
+            for switch in (SMS, TELEGRAM, SLACK)
+            if switch.channel not in by_name and not switch.on(settings)
         ),
     )
     work = UnitOfWork(store=store, clock=clock, kick=dispatcher.kick)

@@ -33,6 +33,9 @@ class Context:
     links: Links
     program: Program
     staff: Staffing = field(default_factory=Staffing)  # reviewers and notify channel in Slack
+    # Provider channels this deployment does not run (no credentials): nothing queued for them
+    # would ever go, so a message unprompted goes to another chat of the person's, or not at all.
+    off: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,7 +19,7 @@ async def purchase_ask(ctx: Context, tx: Tx, buyer: Participant, *, now: datetim
     settings = ctx.program.reminders
     if buyer.segment == "b2b" and not settings.b2b_automatic:
         return Effects()
-    identity = await tx.participants.reachable_identity(buyer.id)
+    identity = await tx.participants.reachable_identity(buyer.id, off=ctx.off)
     if identity is None:
         return Effects()  # known only by email or a CRM id: there is no chat to ask in
     link = ctx.links.web(buyer.code)

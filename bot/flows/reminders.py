@@ -16,7 +16,7 @@ async def remind(
     ctx: Context, tx: Tx, participant_id: int, *, which: int, now: datetime
 ) -> Effects:
     participant = await tx.participants.get(participant_id)
-    identity = await tx.participants.reachable_identity(participant_id)
+    identity = await tx.participants.reachable_identity(participant_id, off=ctx.off)
     if participant is None or identity is None:
         return Effects()
     text = ctx.catalogs.text(participant.lang, _TEXTS[which], link=ctx.links.web(participant.code))

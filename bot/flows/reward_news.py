@@ -38,7 +38,7 @@ async def tell(ctx: Context, tx: Tx, news: RewardNews, *, now: datetime) -> Effe
         if note.to not in people:
             people[note.to] = await tx.participants.get(note.to)
         person = people[note.to]
-        identity = await tx.participants.reachable_identity(note.to)
+        identity = await tx.participants.reachable_identity(note.to, off=ctx.off)
         if person is None or identity is None:
             continue  # nobody to tell: the ledger and the `rewards` reply still say it
         scheduled.append(schedule(note, person, identity, now=now))

@@ -69,7 +69,13 @@ async def clients_text(
     for client in shown:
         last = lasts.get(client.id)
         ready = await assess(
-            tx, ctx.program, client, now=now, identities=identities[client.id], last=last
+            tx,
+            ctx.program,
+            client,
+            now=now,
+            identities=identities[client.id],
+            last=last,
+            off=ctx.off,
         )
         lines.append(_line(client, ready, last, show_manager=manager is None))
     if len(found) > LIMIT:

@@ -54,7 +54,7 @@ def _still(moved: StaffAsk | None) -> StaffAsk:
 
 async def send(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime) -> Effects:
     ask, client = await _open(tx, await tx.asks.get(click.target), user=click.user, role=role)
-    ready = await assess_one(tx, ctx.program, client, now=now)
+    ready = await assess_one(tx, ctx.program, client, now=now, off=ctx.off)
     if ready.blockers or ready.reach is None:
         raise Refused(f"Not sent: {label(client)}: {'; '.join(ready.blockers)}.")
     last = (await tx.staff.last_asks([client.id])).get(client.id)
@@ -80,7 +80,7 @@ async def send(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime)
 async def edit(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime) -> Effects:
     ask, client = await _open(tx, await tx.asks.get(click.target), user=click.user, role=role)
     editing = _still(await tx.asks.move(ask.id, to="editing", at=now))
-    ready = await assess_one(tx, ctx.program, client, now=now)
+    ready = await assess_one(tx, ctx.program, client, now=now, off=ctx.off)
     card, buttons = draft_card(editing, client, ready, editing=True)
     event = f"edit:{click.event_id}"
     return Effects(
@@ -91,7 +91,7 @@ async def edit(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime)
 async def cancel(ctx: Context, tx: Tx, click: Click, *, role: Role, now: datetime) -> Effects:
     ask, client = await _open(tx, await tx.asks.get(click.target), user=click.user, role=role)
     cancelled = _still(await tx.asks.move(ask.id, to="cancelled", at=now, by=click.user))
-    ready = await assess_one(tx, ctx.program, client, now=now)
+    ready = await assess_one(tx, ctx.program, client, now=now, off=ctx.off)
     card = cancelled_card(cancelled, client, ready, by=click.user, at=now)
     return Effects(
         scheduled=((card_change(cancelled, "cancelled", card, click.spot, at=now), None),)
@@ -110,7 +110,7 @@ async def reword(ctx: Context, tx: Tx, reply: ThreadReply, *, role: Role, now: d
     if len(text) > MAX_ASK:
         raise Refused(f"That's {len(text)} characters; keep the ask under {MAX_ASK}.")
     reworded = _still(await tx.asks.rewrite(ask.id, text, at=now))
-    ready = await assess_one(tx, ctx.program, client, now=now)
+    ready = await assess_one(tx, ctx.program, client, now=now, off=ctx.off)
     card, buttons = draft_card(reworded, client, ready)
     event = f"text:{reply.event_id}"
     return Effects(

@@ -63,7 +63,7 @@ async def draft(
         raise Refused("Whom should I draft an ask for? `/referrals nudge <company, name or phone>`")
     region = ctx.program.phone_region
     client = await find_client(tx, user=user, role=role, query=query, region=region)
-    ready = await assess_one(tx, ctx.program, client, now=now)
+    ready = await assess_one(tx, ctx.program, client, now=now, off=ctx.off)
     if ready.blockers:
         raise Refused(f"{label(client)} can't be asked: {'; '.join(ready.blockers)}.")
     name = client.display_name.strip() or (client.company or "").strip()

@@ -48,12 +48,19 @@ def _ago(then: datetime, now: datetime) -> str:
     return "today" if days < 1 else "yesterday" if days < 2 else f"{days} days ago"
 
 
-def reach_of(identities: Sequence[Identity]) -> tuple[Identity | None, str | None]:
-    """The chat an ask would go to (the one they used last), or why there is none."""
-    chats = [i for i in identities if i.address.channel in CHANNELS]
+def reach_of(
+    identities: Sequence[Identity], off: frozenset[str] = frozenset()
+) -> tuple[Identity | None, str | None]:
+    """The chat an ask would go to (the one they used last, on a channel this deployment
+    runs), or why there is none."""
+    known = [i for i in identities if i.address.channel in CHANNELS]
+    chats = [i for i in known if i.address.channel not in off]
     open_ = [i for i in chats if not i.opted_out and not i.unreachable]
     if open_:
         return open_[0], None
+    if known and not chats:
+        unrun = sorted({medium(i.address.channel) for i in known})
+        return None, f"only on {', '.join(unrun)}, which this deployment does not run"
     if not chats:
         return None, "no chat to ask in (known only by email or a CRM id)"
     stopped = [medium(i.address.channel) for i in chats if i.opted_out]
@@ -93,9 +100,10 @@ async def assess(
     now: datetime,
     identities: Sequence[Identity],
     last: LastAsk | None,
+    off: frozenset[str] = frozenset(),
 ) -> Readiness:
     default = ZoneInfo(program.default_time_zone)
-    reach, blocked = reach_of(identities)
+    reach, blocked = reach_of(identities, off)
     address = reach.address if reach is not None else identities[0].address if identities else None
     zone = recipient_zones(client.time_zone, address, default)[0] if address else default
     blockers = (blocked,) if blocked else ()
@@ -108,10 +116,17 @@ async def assess(
     return Readiness(reach, zone, blockers, advice, verdict.until, verdict.why or None)
 
 
-async def assess_one(tx: Tx, program: Program, client: Participant, *, now: datetime) -> Readiness:
+async def assess_one(
+    tx: Tx,
+    program: Program,
+    client: Participant,
+    *,
+    now: datetime,
+    off: frozenset[str] = frozenset(),
+) -> Readiness:
     identities = await tx.participants.identities_of(client.id)
     last = (await tx.staff.last_asks([client.id])).get(client.id)
-    return await assess(tx, program, client, now=now, identities=identities, last=last)
+    return await assess(tx, program, client, now=now, identities=identities, last=last, off=off)
 
 
 def _probe(client: Participant, reach: Identity, now: datetime) -> OutboxRow:

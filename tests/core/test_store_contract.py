@@ -296,3 +296,19 @@ async def test_a_snapshot_refuses_writes(store: Store) -> None:
             await view.participants.create(display_name="sneaky", lang="en", at=NOW)
     async with store.transaction() as tx:
         assert await tx.conn.fetchval("SELECT COUNT(*) FROM participants") == 0
+
+
+async def test_unprompted_messages_go_to_a_chat_on_a_channel_that_runs(store: Store) -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    async with store.transaction() as tx:
+        p = await tx.participants.create(display_name="Ann", lang="en", at=now)
+        await tx.participants.attach(Address("telegram", "41"), p.id, at=now)
+        await tx.participants.attach(Address("sms", "+14155550101"), p.id, at=now)
+        await tx.participants.seen(Address("sms", "+14155550101"), now + timedelta(hours=1))
+        last_used = await tx.participants.reachable_identity(p.id)
+        sms_off = await tx.participants.reachable_identity(p.id, off=frozenset({"sms"}))
+        none_on = frozenset({"sms", "telegram"})
+        both_off = await tx.participants.reachable_identity(p.id, off=none_on)
+    assert last_used is not None and last_used.address.channel == "sms"
+    assert sms_off is not None and sms_off.address == Address("telegram", "41")
+    assert both_off is None

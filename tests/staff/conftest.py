@@ -21,3 +21,13 @@ async def rig(
     opened = await Rig.open(store, clock, slack_api, tmp_path, staff=REVIEWER)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def rig_without_sms(
+    store: Store, clock: FakeClock, slack_api: FakeSlack, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    clock.set(NOW)
+    opened = await Rig.open(store, clock, slack_api, tmp_path, staff=REVIEWER, without=("sms",))
+    yield opened
+    await opened.close()

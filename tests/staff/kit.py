@@ -101,8 +101,16 @@ class Rig:
 
     @classmethod
     async def open(
-        cls, store: Store, clock: FakeClock, fake: FakeSlack, folder: Path, *, staff: str
+        cls,
+        store: Store,
+        clock: FakeClock,
+        fake: FakeSlack,
+        folder: Path,
+        *,
+        staff: str,
+        without: tuple[str, ...] = (),
     ) -> Rig:
+        """`without`: channels this deployment does not run (SMS with no Twilio account)."""
         program = program_file(folder, PROGRAM)
         settings = Settings(
             database_url=store.db.url,
@@ -121,7 +129,8 @@ class Rig:
             clock=clock,
         )
         sms, telegram = CollectingChannel("sms"), CollectingChannel("telegram")
-        bot = await build(settings, channels=[slack, sms, telegram], clock=clock, store=store)
+        running = [c for c in (slack, sms, telegram) if c.name not in without]
+        bot = await build(settings, channels=running, clock=clock, store=store)
         transport = httpx.ASGITransport(app=create_app(bot, run_background=False))
         http = httpx.AsyncClient(transport=transport, base_url="https://ref.example")
         return cls(bot, fake, clock, http, sms, telegram)

@@ -300,3 +300,26 @@ async def test_the_manager_hears_when_an_ask_could_not_be_delivered(rig: Rig) ->
     assert rig.thread(DM, draft["ts"])[-1] == (
         ":warning: Not delivered to *Acme Corp* (Ann Lee): invalid_address: 21211."
     )
+
+
+async def test_without_sms_the_ask_goes_to_the_clients_slack_or_is_refused(
+    rig_without_sms: Rig,
+) -> None:
+    rig = rig_without_sms  # no Twilio account: an ask queued on SMS would never go
+    both = await rig.client(ACME, name="Ann Lee", company="Acme Corp", zone="Europe/London")
+    async with rig.bot.store.transaction() as tx:
+        await tx.participants.attach(slack_id("U0ANN"), both.id, at=rig.clock.now())
+    draft = await card(rig, "Acme Corp")
+    assert text(draft).startswith(
+        ":memo: *Draft referral ask* for *Acme Corp* (Ann Lee) · Slack · English"
+    )
+    await rig.click(ASK_SEND, buttons(draft)[0][1], user=MANAGER, on=draft)
+    await rig.flush()
+    assert rig.thread(DM, draft["ts"])[0].startswith(
+        ":white_check_mark: Queued for *Acme Corp* (Ann Lee) on Slack"
+    )
+    await rig.client(Address("sms", "+14155550199"), name="Bo Kim", company="Beta Ltd")
+    response = await rig.command("nudge Beta Ltd", user=MANAGER)
+    assert response.text == (
+        "*Beta Ltd* (Bo Kim) can't be asked: only on SMS, which this deployment does not run."
+    )

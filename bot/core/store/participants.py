@@ -116,11 +116,11 @@ def identity_row(row: Row, offset: int = 0) -> Identity:
     )
 
 
-def reachable(identities: Iterable[Identity]) -> Identity | None:
+def reachable(identities: Iterable[Identity], off: frozenset[str] = frozenset()) -> Identity | None:
     """Where to reach someone unprompted, of their identities the one used last first: the
-    first that is a way to message them and still open."""
+    first that is a way to message them, on a channel that runs (not `off`), still open."""
     for identity in identities:
-        if identity.address.channel not in MESSAGING:
+        if identity.address.channel not in MESSAGING or identity.address.channel in off:
             continue  # an email or CRM id identifies a person; it is not a way to reach them
         if not identity.opted_out and not identity.unreachable:
             return identity
@@ -263,9 +263,12 @@ class Participants:
             address.id,
         )
 
-    async def reachable_identity(self, participant_id: int) -> Identity | None:
-        """Where to reach a participant unprompted: the identity they used last, if open."""
-        return reachable(await self.identities_of(participant_id))
+    async def reachable_identity(
+        self, participant_id: int, *, off: frozenset[str] = frozenset()
+    ) -> Identity | None:
+        """Where to reach a participant unprompted: the identity they used last, if open and
+        on a channel that runs."""
+        return reachable(await self.identities_of(participant_id), off)
 
     async def identity(self, address: Address) -> Identity | None:
         row = await self._conn.fetchone(
