@@ -48,10 +48,28 @@ async def shop(
         referral_api_token=TOKEN,
         referral_program=str(program),
     )
-    bot = await build(settings, channels=[channel], clock=clock, store=store)
+    # Telegram runs here (its friends are asked after a purchase); SMS and Slack are off.
+    telegram = CollectingChannel("telegram")
+    bot = await build(settings, channels=[channel, telegram], clock=clock, store=store)
     transport = httpx.ASGITransport(app=create_app(bot, run_background=False))
     async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
         yield bot, client
+
+
+async def test_a_buyer_known_only_on_a_channel_that_is_off_is_not_asked(
+    shop: tuple[ReferralBot, httpx.AsyncClient],
+) -> None:
+    bot, web = shop
+    bought = await web.post(
+        "/api/v1/events",
+        json={"type": "purchase", "idempotency_key": "p2", "amount": "30",
+              "friend": {"phone": "+14155550177", "name": "Dan"}},
+        headers=AUTH,
+    )  # fmt: skip
+    assert bought.status_code == 200
+    async with bot.store.transaction() as tx:
+        asks = [r for r in await tx.outbox.recent(limit=10) if r.kind == "ask"]
+    assert asks == []  # no Twilio account here: an ask by SMS would wait forever
 
 
 async def alice(bot: ReferralBot) -> str:

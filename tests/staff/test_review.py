@@ -76,11 +76,23 @@ async def test_approve_updates_the_card_and_the_ledger_and_tells_the_customer(ri
     assert referrer_line.startswith(
         f"• *Acme Corp* (Ann Lee), referrer: $20.00, :white_check_mark: approved by <@{REVIEWER}>"
     )
-    # The review cleared the referral: the friend's reward follows the (zero-day) hold.
-    assert text(now).splitlines()[2].startswith("• <@U0CAROL>, friend: $20.00, pending")
-    assert buttons(now) == []
+    # Each reward is decided on its own: the friend's still waits, with its own buttons.
+    assert text(now).splitlines()[2] == (
+        "• <@U0CAROL>, friend: $20.00, :hourglass: held for review (velocity)"
+    )
+    friend_reward = buttons(card)[2][1]
+    assert buttons(now) == [(REWARD_APPROVE, friend_reward), (REWARD_VOID, friend_reward)]
     approved = rig.bot.catalogs.text("en", "reward.approved", amount="$20.00")
     assert rig.sms.sent[-1].text == approved  # Ann is told, on her channel
+    # The friend is the referrer's second phone, the reviewer decides: void that side only.
+    await rig.click(REWARD_VOID, friend_reward, user=REVIEWER, on=card)
+    await rig.flush()
+    assert (await ledger(rig, int(friend_reward)))[-1] == ("voided", f"slack:{REVIEWER}")
+    now = rig.fake.messages[(NOTIFY, card["ts"])]
+    assert text(now).splitlines()[2].startswith(
+        f"• <@U0CAROL>, friend: $20.00, :x: voided by <@{REVIEWER}>"
+    )
+    assert buttons(now) == []
 
 
 async def test_a_second_click_changes_nothing_and_says_who_decided(rig: Rig) -> None:
@@ -141,7 +153,11 @@ async def test_a_decision_made_elsewhere_shows_on_the_card(rig: Rig) -> None:
     await rig.flush()
     lines = text(rig.fake.messages[(NOTIFY, card["ts"])]).splitlines()
     assert ":white_check_mark: approved by the CLI <!date^" in lines[1]
-    assert buttons(rig.fake.messages[(NOTIFY, card["ts"])]) == []
+    friend_reward = buttons(card)[2][1]  # the other side still waits for its own decision
+    assert buttons(rig.fake.messages[(NOTIFY, card["ts"])]) == [
+        (REWARD_APPROVE, friend_reward),
+        (REWARD_VOID, friend_reward),
+    ]
 
 
 async def test_two_approvals_at_the_same_moment_decide_once(rig: Rig) -> None:

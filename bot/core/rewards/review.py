@@ -46,11 +46,10 @@ async def approve_reward(
 
 
 async def _clear_review(tx: Tx, program: Program, reward: Reward, *, at: datetime) -> RewardNews:
-    """The reviewer vouched for the referral: it qualifies, its other rewards follow the hold."""
+    """The reviewer vouched for this reward: its referral qualifies. Its other held rewards
+    wait for their own decision (the card offers Approve and Void on each): a reviewer may
+    pay the referrer and void a friend who is the referrer's second phone."""
     await tx.rewards.flags.resolve(reward.referral_id, "approved", at=at)
-    for sibling in await tx.rewards.of_referral(reward.referral_id):
-        if sibling.held is not None and sibling.id != reward.id:
-            await tx.rewards.unhold(sibling.id, at=at)
     referral = await tx.referrals.get(reward.referral_id)
     assert referral is not None
     if referral.status != "signed_up":
