@@ -28,6 +28,9 @@ POSTGRES_URL = os.environ.get(
     "DATABASE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+# The catalogs and grammars beside these tests, also when the environment's editable install
+# maps `bot.locales` to another checkout (a git worktree sharing one venv).
+os.environ.setdefault("REFERRAL_LOCALES_DIR", str(Path(__file__).resolve().parents[1] / "locales"))
 
 
 def _postgres_reachable() -> bool:

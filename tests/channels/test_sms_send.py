@@ -113,7 +113,7 @@ def test_a_korean_reply_renders_its_labels_as_they_are() -> None:
 
 
 KOREAN_LINK = (
-    "친구는 US$20.00, 친구가 가입하면 나는 US$20.00을(를) 받아요.\n"
+    "친구가 가입하면 친구는 US$20.00, 회원님은 US$20.00 받아요.\n"
     "전용 추천 링크예요:\nhttps://ref.example/r/K7Q2M9XA\n"
     "친구가 이렇게 메시지를 보내도 가입할 수 있어요: JOIN K7Q2M9XA"
 )

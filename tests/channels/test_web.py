@@ -56,7 +56,7 @@ async def test_the_chat_page_speaks_the_visitors_language_and_sets_a_safe_cookie
     page = await browser.get("/chat?join=k7q2m9xa", headers={"accept-language": "ko-KR,ko"})
     assert '<html lang="ko">' in page.text and "채팅하기" in page.text
     assert 'value="JOIN K7Q2M9XA"' in page.text
-    assert "보내기를 누르면 코드 K7Q2M9XA(으)로 가입돼요." in page.text
+    assert "보내기를 누르면 K7Q2M9XA 코드로 가입돼요." in page.text
     cookie = page.headers["set-cookie"].lower()
     assert "rb_chat=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert "secure" in cookie

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,9 +33,16 @@ def catalogs() -> Catalogs:
     return Catalogs.load(LOCALES)
 
 
-def _po(lang: str) -> Catalog:
-    with (LOCALES / lang / "messages.po").open("rb") as po:
+def _po(lang: str, domain: str = "messages") -> Catalog:
+    with (LOCALES / lang / f"{domain}.po").open("rb") as po:
         return read_po(po)
+
+
+# Korean particles whose form follows the last sound of the word before them (을/를, 이/가,
+# 은/는, 과/와, 으로/로, 이에요/예요, 이나/나, 이랑/랑, 아/야): after a placeholder ("US$20.00",
+# "help@shop.example.com") that sound is unknown, so a text must not need one there.
+_PARTICLE_AFTER_VALUE = re.compile(r"\}(?:을|를|이|가|은|는|과|와|으로|로|예요|이에요|나|랑|아|야)")
+_BOTH_FORMS = re.compile(r"\((?:을|를|이|가|은|는|으|과|와|이에|아)\)")  # "을(를)", "(으)로"
 
 
 def _worst_case(catalogs: Catalogs, lang: str, name: str) -> dict[str, object]:
@@ -109,6 +117,71 @@ def test_plural_forms_follow_the_language_rule(lang: str) -> None:
         assert len(message.string) == NPLURALS[lang]
         for form in message.string:
             assert fields(form) == fields(expected), (key, form)
+
+
+@pytest.mark.parametrize("domain", ["messages", "pages"])
+def test_no_korean_text_leaves_a_particle_to_the_sound_of_a_value(domain: str) -> None:
+    found = {}
+    for message in _po("ko", domain):
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        for form in forms:
+            if message.id and (_PARTICLE_AFTER_VALUE.search(form) or _BOTH_FORMS.search(form)):
+                found[message.id] = form
+    assert found == {}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_askers_own_leaderboard_row_reads_like_the_others(
+    catalogs: Catalogs, lang: str
+) -> None:
+    """Same separator, same unit; only a marker after the name says it is theirs."""
+    row = catalogs.text(lang, "leaderboard.row", rank=2, name="N", count=3)
+    mine = catalogs.text(lang, "leaderboard.row_you", rank=2, name="N", count=3)
+    assert row.startswith("2. N ") and mine.startswith("2. N")
+    assert mine.endswith(row.removeprefix("2. N ")) and len(mine) > len(row)
+
+
+@pytest.mark.parametrize(
+    ("lang", "after"), [("zh-Hans", "后"), ("zh-Hant", "後")], ids=["zh-Hans", "zh-Hant"]
+)
+def test_chinese_events_end_in_after_with_a_space_on_both_sides_of_an_amount(
+    catalogs: Catalogs, lang: str, after: str
+) -> None:
+    """Templates put them before the rest of the sentence: "朋友{event}你可得 {reward}"."""
+    assert catalogs.text(lang, "event.signup").endswith(after)
+    assert catalogs.text(lang, "event.purchase").endswith(after)
+    minimum = catalogs.text(lang, "event.purchase_min", minimum="US$75.00")
+    assert minimum.endswith(f" US$75.00 {after}")
+
+
+KOREAN_TO_THE_CUSTOMER = {
+    "thanks.signup_held": (
+        {"friend": "joon", "count": 3},
+        "감사해요! joon님이 추천 링크로 가입했어요. 지금까지 3명을 추천했어요.",
+    ),
+    "thanks.signup_held_anonymous": (
+        {"count": 3},
+        "감사해요! 친구 한 명이 추천 링크로 가입했어요. 지금까지 3명을 추천했어요.",
+    ),
+    "count.friend_capped": (
+        {"name": "j***"},
+        "j***: 한도에 도달해 회원님 보상은 없지만 친구는 받았어요",
+    ),
+    "offer.referrer_none": ({}, "회원님께 드리는 보상은 없어요. 친구를 위한 선물이에요."),
+    "rewards.friends_only": (
+        {"friend": "US$20.00"},
+        "이 프로그램은 친구에게 보상을 줘요. 친구마다 US$20.00 받아요.",
+    ),
+    "share.qr": ({}, "추천 링크 QR 코드예요. 친구가 스캔하면 돼요."),
+}
+
+
+@pytest.mark.parametrize("key", sorted(KOREAN_TO_THE_CUSTOMER))
+def test_korean_texts_speak_to_the_customer(catalogs: Catalogs, key: str) -> None:
+    """The bot says "추천 링크" and "회원님", never the customer's own "내 링크", in a sentence
+    (a button or a heading may still say "내 링크", as Korean menus do)."""
+    values, reads = KOREAN_TO_THE_CUSTOMER[key]
+    assert catalogs.text("ko", key, **values) == reads
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -13,7 +13,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "how does it work?",
-            "You get $20.00 for each friend who joins with your link, when they sign up.\n"
+            "You get $20.00 for each friend you invite with your link, when they sign up.\n"
             "Your friend gets $20.00.\n"
             "Rewards are confirmed after a 14-day hold.\n"
             "Friends must join within 30 days of opening your link.",
@@ -89,15 +89,15 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "어떻게 하는 거예요?",
-            "내 링크로 가입한 친구가 가입하면 한 명마다 US$20.00을(를) 받아요.\n"
-            "친구는 US$20.00을(를) 받아요.\n"
+            "추천 링크로 초대한 친구가 가입하면 한 명마다 US$20.00 받아요.\n"
+            "친구는 US$20.00 받아요.\n"
             "보상은 14일 후에 확정돼요.\n"
             "친구는 링크를 연 뒤 30일 안에 가입해야 해요.",
         ),
         (
             "mina",
             "링크 주세요",
-            "친구는 US$20.00, 친구가 가입하면 나는 US$20.00을(를) 받아요.\n"
+            "친구가 가입하면 친구는 US$20.00, 회원님은 US$20.00 받아요.\n"
             "전용 추천 링크예요:\n"
             "{link}\n"
             "친구가 이렇게 메시지를 보내도 가입할 수 있어요: JOIN {code}",
@@ -120,7 +120,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "순위 보여줘",
-            "추천 순위:\n1. m*** (나) - 1\n현재 1위예요. 추천한 친구는 1명이에요.",
+            "추천 순위:\n1. m*** (나) — 1명\n현재 1위예요. 추천한 친구는 1명이에요.",
         ),
         (
             "mina",
@@ -154,7 +154,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "這個怎麼運作",
-            "用你的連結加入的朋友註冊後，每位可讓你得到 US$20.00。\n"
+            "你邀請的每位朋友註冊後，你都可得 US$20.00。\n"
             "朋友可得 US$20.00。\n"
             "獎勵在 14 天後確認。\n"
             "朋友須在打開連結後 30 天內加入。",
@@ -185,7 +185,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "推薦王是誰",
-            "推薦排行榜：\n1. m***（你）- 1\n你目前排名第 1，推薦了 1 位朋友。",
+            "推薦排行榜：\n1. m***（你）— 1 位\n你目前排名第 1，推薦了 1 位朋友。",
         ),
         (
             "mina",
@@ -219,7 +219,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "这个怎么运作",
-            "用你的链接加入的朋友注册后，每位可让你得到 US$20.00。\n"
+            "你邀请的每位朋友注册后，你都可得 US$20.00。\n"
             "朋友可得 US$20.00。\n"
             "奖励在 14 天后确认。\n"
             "朋友须在打开链接后 30 天内加入。",
@@ -250,7 +250,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         (
             "mina",
             "推荐王是谁",
-            "推荐排行榜：\n1. m***（你）- 1\n你目前排名第 1，推荐了 1 位朋友。",
+            "推荐排行榜：\n1. m***（你）— 1 位\n你目前排名第 1，推荐了 1 位朋友。",
         ),
         (
             "mina",

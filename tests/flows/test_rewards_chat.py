@@ -105,7 +105,7 @@ async def test_on_new_years_eve_in_california_the_bot_promises_what_a_friend_joi
         "Your friend gets $20.00, you get $20.00 when they sign up.\n"
     )
     assert (await chat.say("alice", "what do I get?")).startswith(
-        "You get $20.00 for each friend who joins with your link, when they sign up.\n"
+        "You get $20.00 for each friend you invite with your link, when they sign up.\n"
         "Your friend gets $20.00.\n"
     )
     code = await code_of(bot, "alice")

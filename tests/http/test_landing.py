@@ -51,9 +51,10 @@ async def test_a_korean_friend_reads_the_invite_in_korean(
     assert page.status_code == 200 and '<html lang="ko">' in page.text
     assert "Alice 님이 초대했어요" in page.text and "Kim" not in page.text  # first name only
     assert "받는 혜택: US$20.00" in page.text
-    assert f"코드 {code}(으)로 가입하세요" in page.text
+    assert "Alice 님도 감사 선물로 US$20.00 받아요." in page.text  # no 을(를) to guess
+    assert f"아래 방법 중 편한 곳에서 {code} 코드로 가입하세요." in page.text
     assert f'href="sms:+14155550199?&amp;body=JOIN%20{code}"' in page.text
-    assert f"+14155550199(으)로 JOIN {code} 문자 보내기" in page.text
+    assert f"+14155550199 번호로 JOIN {code} 문자 보내기" in page.text
     assert f'href="/chat?join={code}&amp;lang=ko"' in page.text
     assert "<svg" in page.text and f"{BASE}/r/{code}" in page.text  # the QR code and its link
     english = await client.get(f"/welcome?ref={code}&lang=en")
