@@ -1,4 +1,4 @@
-"""`referral-bot admin add EMAIL [--role owner|viewer]`: who may sign in to /admin.
+"""`referral-bot admin add|remove|list`: who may sign in to /admin.
 
 The password is asked twice at a terminal, or read as the first line of standard input when it
 is not one (`echo "$PW" | referral-bot admin add a@b.c`), never taken as an argument, which
@@ -10,24 +10,28 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console as RichConsole
+from rich.markup import escape
 
+from bot.cli.tables import show
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
-from bot.core.store import open_store
+from bot.core.store import Tx, open_store
 from bot.core.store.staff_users import ROLES
 from bot.http.admin.passwords import WeakPassword, hash_password
 
 admin_app = typer.Typer(help="Who may sign in to the dashboard (/admin).", no_args_is_help=True)
 _err = RichConsole(stderr=True)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+T = TypeVar("T")
 
 
 def _fail(message: str) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}")
+    _err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -41,12 +45,28 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def _in_store(work: Callable[[Tx], Awaitable[T]]) -> T:
+    """One transaction on the database DATABASE_URL names."""
+
+    async def run() -> T:
+        store = await open_store(Settings().database_url)
+        try:
+            async with store.transaction() as tx:
+                return await work(tx)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 @admin_app.command("add")
 def admin_add(
     email: Annotated[str, typer.Argument(metavar="EMAIL")],
     role: Annotated[str, typer.Option(help="owner (may decide) or viewer (may look)")] = "owner",
 ) -> None:
     """Add a dashboard user, or set a known one's password and role.
+
+    A new password signs them out everywhere.
 
     \b
     Examples:
@@ -63,15 +83,46 @@ def admin_add(
     except WeakPassword as exc:
         raise _fail(str(exc)) from exc
 
-    async def run() -> bool:
-        store = await open_store(Settings().database_url)
-        try:
-            async with store.transaction() as tx:
-                return await tx.staff_users.save(
-                    email=address, password_hash=hashed, role=role, at=SystemClock().now()
-                )
-        finally:
-            await store.close()
+    new = _in_store(
+        lambda tx: tx.staff_users.save(
+            email=address, password_hash=hashed, role=role, at=SystemClock().now()
+        )
+    )
+    if new:
+        typer.echo(f"added {address} ({role}); sign in at /admin")
+    else:
+        typer.echo(f"updated {address} ({role}); signed out everywhere, sign in again at /admin")
 
-    new = asyncio.run(run())
-    typer.echo(f"{'added' if new else 'updated'} {address} ({role}); sign in at /admin")
+
+@admin_app.command("remove")
+def admin_remove(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> None:
+    """Remove a dashboard user; their sessions end at once.
+
+    \b
+    Example:
+      referral-bot admin remove colleague@shop.example
+    """
+    address = email.strip().lower()
+    if not _in_store(lambda tx: tx.staff_users.remove(address)):
+        raise _fail(f"there is no dashboard user {address}; see referral-bot admin list")
+    typer.echo(f"removed {address}; signed out everywhere")
+
+
+@admin_app.command("list")
+def admin_list() -> None:
+    """Who may sign in, with their role and last sign-in (UTC).
+
+    \b
+    Example:
+      referral-bot admin list
+    """
+    users = _in_store(lambda tx: tx.staff_users.listing())
+    if not users:
+        typer.echo("Nobody may sign in yet: referral-bot admin add you@example.com")
+        return
+    rows = [
+        [u.email, u.role, u.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at
+         else "never"]
+        for u in users
+    ]
+    show(["email", "role", "last sign-in"], rows)

@@ -163,7 +163,8 @@ def rewards_void(
     Example:
       referral-bot rewards void 12 --reason "duplicate account"
     """
-
+    if not reason.strip():
+        raise fail("say why: --reason is what the customer is told")
     told = _decide(reward_id, "void", reason)
     typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
 

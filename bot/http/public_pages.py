@@ -16,9 +16,8 @@ from bot.core.i18n import Catalogs
 from bot.core.program import Program
 from bot.core.signing import Signer
 from bot.core.store import Store
-from bot.http.admin import Desk, Sessions, admin_routes
+from bot.http.admin import Desk, Sessions, SignInLimit, admin_routes
 from bot.http.landing import Claims, Landing, landing_routes
-from bot.http.ratelimit import RateLimit
 from bot.http.templating import Pages, asset_mount
 from bot.services.unit_of_work import UnitOfWork
 
@@ -76,8 +75,6 @@ def page_routes(site: Site) -> list[BaseRoute]:
         store=site.store,
         secure=site.public_base_url.startswith("https://"),
     )
-    # Five tries at once, then one every 30 s, per network and per e-mail: guessing is slow.
-    sign_in = RateLimit(clock=site.clock, rate=1 / 30, burst=5)
 
     async def home(request: Request) -> Response:
         """A newcomer's first look: the bot in the browser (or the dashboard without it)."""
@@ -91,6 +88,6 @@ def page_routes(site: Site) -> list[BaseRoute]:
         Route("/", home, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
         *landing_routes(landing),
-        *admin_routes(desk, sessions, allow_sign_in=sign_in.allow),
+        *admin_routes(desk, sessions, sign_in_limit=SignInLimit(clock=site.clock)),
         asset_mount(),
     ]

@@ -179,3 +179,52 @@ async def test_a_forged_form_post_is_refused(live: Live, browser: Browser) -> No
     async with live.bot.store.transaction() as tx:
         still = await tx.rewards.get(reward)
     assert still is not None and still.status == "pending"
+
+
+async def test_the_owner_marks_one_reward_issued_from_its_row(
+    live: Live, browser: Browser
+) -> None:
+    await held_reward(live)
+    async with live.bot.store.transaction() as tx:
+        approved = [r.id for r in await tx.rewards.listing(status="approved")]
+        pending = [r.id for r in await tx.rewards.listing(status="pending")]
+    assert approved and pending
+    page = await sign_in(browser, live, *OWNER)
+    await page.goto(f"{live.base}/admin/rewards")
+    row = page.locator(f"#reward-{approved[0]}")
+    await row.get_by_role("button", name="Mark issued").click()  # no reference yet: the
+    await expect(page.locator(".notice")).to_have_count(0)  # browser asks for one, sends nothing
+    await row.get_by_placeholder("payout reference").fill("PAYPAL-7G21")
+    await row.get_by_role("button", name="Mark issued").click()
+    await expect(page.locator(".notice")).to_contain_text(f"Reward {approved[0]} marked issued")
+    await expect(page.locator(f"#reward-{approved[0]}")).to_contain_text("payout PAYPAL-7G21")
+    await page.screenshot(path=live.shot("admin-rewards-row-issued"), full_page=True)
+    # Enter in the reason field decides nothing: no row's Approve is the form's default button.
+    await page.locator(f"#reward-{pending[0]} input[type=checkbox]").check()
+    await page.fill("input[name=reason]", "duplicate account")
+    await page.press("input[name=reason]", "Enter")
+    await page.locator("button[name=action][value=void]").click()
+    await expect(page.locator(".notice")).to_contain_text(f"Reward {pending[0]} voided")
+    async with live.bot.store.transaction() as tx:
+        statuses = {r.id: r.status for r in await tx.rewards.listing()}
+    assert statuses[approved[0]] == "issued" and statuses[pending[0]] == "voided"
+    assert all(statuses[other] == "pending" for other in pending[1:])
+
+
+async def test_the_owner_checks_no_file_then_signs_out_for_good(
+    live: Live, browser: Browser
+) -> None:
+    page = await sign_in(browser, live, *OWNER)
+    await page.goto(f"{live.base}/admin/program")
+    await page.click("form[enctype] button")
+    await expect(page.locator("main .problem")).to_have_text(
+        "No file was chosen: choose a program file (.toml) to check."
+    )
+    await expect(page.locator("main")).not_to_contain_text("is valid")
+    kept = await page.context.storage_state()  # the session cookie, copied before signing out
+    await page.click("text=Sign out")
+    await expect(page.locator("h1")).to_have_text("Sign in")
+    assert await page.title() == "Sign in · referral-bot"
+    copied = await (await browser.new_context(storage_state=kept)).new_page()
+    await copied.goto(f"{live.base}/admin/rewards")
+    await expect(copied.locator("h1")).to_have_text("Sign in")

@@ -34,7 +34,8 @@ def test_the_commands_are_all_here() -> None:
     assert {
         "chat", "parse", "serve", "worker", "doctor", "import", "export", "db upgrade",
         "outbox list", "outbox retry", "rewards list", "rewards approve", "program check",
-        "program example", "slack manifest", "telegram setup", "twilio setup",
+        "program example", "slack manifest", "telegram setup", "twilio setup", "admin add",
+        "admin remove", "admin list",
     } <= names  # fmt: skip
 
 

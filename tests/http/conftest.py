@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
@@ -14,7 +15,7 @@ from bot.core.config import Settings
 from bot.core.store import Store
 from bot.web import create_app
 from tests.fakes import CollectingChannel
-from tests.http.dashboard_kit import OWNER, dashboard_bot, sign_in
+from tests.http.dashboard_kit import OWNER, dashboard_bot, on_network, sign_in
 
 TOKEN = "s3cret-token"
 
@@ -43,10 +44,15 @@ async def admin_bot(store: Store, clock: FakeClock, tmp_path: Path) -> ReferralB
 
 
 @pytest.fixture
-async def browser(admin_bot: ReferralBot) -> AsyncIterator[httpx.AsyncClient]:
+def admin_app(admin_bot: ReferralBot) -> ASGIApp:
+    """The web app over `admin_bot`: one app, so every browser on it meets one sign-in limit."""
+    return create_app(admin_bot, run_background=False)
+
+
+@pytest.fixture
+async def browser(admin_app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """A browser on the bot's site, not signed in."""
-    transport = httpx.ASGITransport(app=create_app(admin_bot, run_background=False))
-    async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
+    async with on_network(admin_app, "127.0.0.1") as client:
         yield client
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import httpx
+from starlette.types import ASGIApp
 
 from bot.app import ReferralBot, build
 from bot.core.clock import Clock
@@ -87,6 +88,35 @@ async def refer(bot: ReferralBot, referrer: str, *friends: str) -> None:
     code = await code_of(bot, who)
     for n, friend in enumerate(friends, start=1):
         await say(bot, Address("web", f"{n:032x}"), f"JOIN {code}", f"e{n}", name=friend)
+
+
+async def held_reward(bot: ReferralBot) -> int:
+    """Two friends of Alice's in one hour: the second one's rewards wait for a reviewer."""
+    alice = Address("web", "a" * 32)
+    await say(bot, alice, "LINK", "e1", name="Alice Kim")
+    code = await code_of(bot, alice)
+    await say(bot, Address("web", "b" * 32), f"JOIN {code}", "e2", name="Bo")
+    await say(bot, Address("web", "c" * 32), f"JOIN {code}", "e3", name="Cy")
+    async with bot.store.transaction() as tx:
+        rows = await tx.rewards.listing(status="pending")
+    held = [r.id for r in rows if r.held is not None]
+    assert held
+    return held[0]
+
+
+async def queue_as(
+    browser: httpx.AsyncClient, bot: ReferralBot, who: tuple[str, str]
+) -> tuple[int, httpx.Response]:
+    """A held reward, and the review queue showing it to `who` (signed in)."""
+    reward = await held_reward(bot)
+    await sign_in(browser, *who)
+    return reward, await browser.get("/admin/rewards")
+
+
+def on_network(app: ASGIApp, host: str) -> httpx.AsyncClient:
+    """A browser on the bot's site from the network at `host`, as the server sees it."""
+    transport = httpx.ASGITransport(app=app, client=(host, 50_000))
+    return httpx.AsyncClient(transport=transport, base_url="https://ref.example")
 
 
 def csrf_of(page: httpx.Response) -> str:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.app import ReferralBot
 from bot.core.clock import FakeClock
 from bot.core.messages import Address, Outbound
-from tests.http.dashboard_kit import OWNER, VIEWER, code_of, csrf_of, say, sign_in
+from tests.http.dashboard_kit import OWNER, VIEWER, csrf_of, held_reward, queue_as, sign_in
 
 BASE = "https://ref.example"
 
@@ -21,7 +21,8 @@ async def test_the_dashboard_asks_a_stranger_to_sign_in(browser: httpx.AsyncClie
     assert response.status_code == 303
     assert response.headers["location"] == "/admin/sign-in?next=/admin/rewards"
     page = await browser.get("/admin/sign-in")
-    assert "Sign in" in page.text and "referral-bot admin add" in page.text
+    assert "<title>Sign in · referral-bot</title>" in page.text
+    assert "referral-bot admin add" in page.text
 
 
 async def test_the_right_password_opens_a_session_in_a_safe_cookie(
@@ -85,29 +86,6 @@ async def test_a_session_ends_after_twelve_hours(
     assert (await browser.get("/admin")).status_code == 200
     clock.advance(timedelta(minutes=2))
     assert (await browser.get("/admin")).status_code == 303
-
-
-async def held_reward(bot: ReferralBot) -> int:
-    """Two friends of Alice's in one hour: the second one's rewards wait for a reviewer."""
-    alice = Address("web", "a" * 32)
-    await say(bot, alice, "LINK", "e1", name="Alice Kim")
-    code = await code_of(bot, alice)
-    await say(bot, Address("web", "b" * 32), f"JOIN {code}", "e2", name="Bo")
-    await say(bot, Address("web", "c" * 32), f"JOIN {code}", "e3", name="Cy")
-    async with bot.store.transaction() as tx:
-        rows = await tx.rewards.listing(status="pending")
-    held = [r.id for r in rows if r.held is not None]
-    assert held
-    return held[0]
-
-
-async def queue_as(
-    browser: httpx.AsyncClient, bot: ReferralBot, who: tuple[str, str]
-) -> tuple[int, httpx.Response]:
-    """A held reward, and the review queue showing it to `who` (signed in)."""
-    reward = await held_reward(bot)
-    await sign_in(browser, *who)
-    return reward, await browser.get("/admin/rewards")
 
 
 async def test_a_form_post_without_the_csrf_token_changes_nothing(

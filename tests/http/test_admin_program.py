@@ -56,3 +56,28 @@ async def test_a_file_with_two_mistakes_lists_both(owner: httpx.AsyncClient) -> 
     checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
     assert "two.toml has 2 problem(s)" in checked.text
     assert "did you mean hold_days?" in checked.text and "attribution_days" in checked.text
+
+
+async def test_a_check_with_no_file_chosen_says_so(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/program")
+    # What a browser sends when no file is chosen: the field, with an empty file name.
+    body = (
+        f'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(page)}\r\n'
+        '--b\r\nContent-Disposition: form-data; name="program"; filename=""\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n\r\n--b--\r\n"
+    )
+    checked = await owner.post(
+        "/admin/program",
+        content=body.encode(),
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert "No file was chosen: choose a program file (.toml) to check." in checked.text
+    assert "is valid" not in checked.text and "problem(s)" not in checked.text
+
+
+async def test_an_empty_file_is_not_a_valid_program(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/program")
+    files = {"program": ("empty.toml", b"\n", "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "empty.toml has 1 problem(s); the program in force is unchanged." in checked.text
+    assert "empty.toml is empty." in checked.text and "is valid" not in checked.text

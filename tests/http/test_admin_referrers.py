@@ -41,3 +41,13 @@ async def test_an_underscore_is_an_underscore_not_any_letter(owner: httpx.AsyncC
 
 async def test_a_percent_sign_is_a_percent_sign_not_everyone(owner: httpx.AsyncClient) -> None:
     assert await names_found(owner, "%") == ["Ann 100%"]
+
+
+async def test_an_unknown_referrer_is_a_dashboard_page_with_a_title(
+    owner: httpx.AsyncClient,
+) -> None:
+    page = await owner.get("/admin/referrers/9999")
+    assert page.status_code == 404
+    assert "<title>No such referrer · referral-bot</title>" in page.text
+    assert "There is no referrer 9999." in page.text
+    assert '<a href="/admin/referrers">All referrers</a>' in page.text

@@ -83,7 +83,7 @@ async def void_reward(
 ) -> RewardNews:
     reason = reason.strip()
     if not reason:
-        raise ReviewError("say why: --reason is what the customer is told")
+        raise ReviewError("say why: the reason is what the customer is told")
     reward = await _reward(tx, reward_id)
     if reward.status not in ("pending", "approved"):
         hint = "it was paid out already" if reward.status == "issued" else "it is void already"

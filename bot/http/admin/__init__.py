@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from starlette.routing import BaseRoute
 
 from bot.http.admin.desk import Desk
@@ -15,19 +13,18 @@ from bot.http.admin.referrals import referral_routes
 from bot.http.admin.rewards import reward_routes
 from bot.http.admin.session import Sessions
 from bot.http.admin.sign_in import sign_in_routes
+from bot.http.admin.sign_in_limit import SignInLimit
 
-__all__ = ["Desk", "Sessions", "admin_routes"]
+__all__ = ["Desk", "Sessions", "SignInLimit", "admin_routes"]
 
 
-def admin_routes(
-    desk: Desk, sessions: Sessions, *, allow_sign_in: Callable[[str], bool]
-) -> list[BaseRoute]:
+def admin_routes(desk: Desk, sessions: Sessions, *, sign_in_limit: SignInLimit) -> list[BaseRoute]:
     routes = sign_in_routes(
         sessions=sessions,
         store=desk.store,
         pages=desk.pages,
         clock=desk.clock,
-        allow=allow_sign_in,
+        limit=sign_in_limit,
     )
     for part in (overview_routes, people_routes, referral_routes, reward_routes,
                  message_routes, program_routes):

@@ -18,9 +18,8 @@ __all__ = ["ReviewError", "decide_from_dashboard"]
 async def decide_from_dashboard(
     desk: Desk, reward_id: int, decision: Decision, *, actor: str, reason: str, payout: str
 ) -> int:
-    """Returns how many messages were queued; raises ReviewError with what is wrong."""
-    if decision == "issue" and not payout.strip():
-        raise ReviewError("give the payout reference (a transfer or voucher id)")
+    """Returns how many messages were queued; raises ReviewError with what is wrong (the page
+    has made sure a void has its reason and an issue its payout reference)."""
 
     async def work(tx: Tx, now: datetime) -> Done[None]:
         effects = await decide(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.store.admin_views import SORTS, AdminViews, ReferralFilter
@@ -46,7 +46,11 @@ def people_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         async with desk.store.transaction() as tx:
             found: Participant | None = await tx.participants.get(raw)
             if found is None:
-                return PlainTextResponse(f"There is no referrer {raw}.", status_code=404)
+                return desk.page(
+                    visit, "not_found.html", here="/admin/referrers", title="No such referrer",
+                    status=404, message=f"There is no referrer {raw}.",
+                    back=("/admin/referrers", "All referrers"),
+                )
             views = AdminViews(tx.conn)
             identities = await tx.participants.identities_of(found.id)
             referrals = await views.referrals(ReferralFilter(), referrer_id=found.id)

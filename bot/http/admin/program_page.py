@@ -22,6 +22,7 @@ from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
 
 MAX_FILE = 256_000  # bytes; a program file is a page of TOML
+NO_FILE = "No file was chosen: choose a program file (.toml) to check."
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
     def show(
         visit: Visit,
         *,
+        missing: str = "",
         errors: list[str] | None = None,
         candidate: list[RuleLine] | None = None,
         candidate_name: str = "",
@@ -75,6 +77,7 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             milestones=[(m.count, m.text("en")) for m in program.milestones],
             landing=program.landing_url or BUILT_IN_LANDING,
             support=program.support or NO_SUPPORT,
+            missing=missing,
             errors=errors or [],
             candidate=candidate,
             candidate_name=candidate_name,
@@ -87,10 +90,13 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
     async def check(visit: Visit) -> Response:
         form = await visit.request.form()
         upload = form.get("program")
-        if not isinstance(upload, UploadFile):
-            return show(visit, errors=["Choose a program file (.toml) to check."])
+        # With no file chosen a browser still sends the field: no name, no bytes.
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return show(visit, missing=NO_FILE)
         raw = await upload.read(MAX_FILE + 1)
-        name = (upload.filename or "program.toml")[:100]
+        name = upload.filename[:100]
+        if not raw.strip():  # every setting has a default, but nobody means an empty program
+            return show(visit, errors=[f"{name} is empty."], file_name=name)
         if len(raw) > MAX_FILE:
             return show(visit, errors=[f"{name} is over {MAX_FILE // 1000} KB."], file_name=name)
         try:

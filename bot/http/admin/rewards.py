@@ -15,6 +15,10 @@ from bot.services.reward_decisions import Decision
 
 ACTIONS = {"approve": "approved", "void": "voided", "issue": "marked issued"}
 ACTIONS_BY_NAME: dict[str, Decision] = {"approve": "approve", "void": "void", "issue": "issue"}
+NEEDS = {  # the field an action cannot go without, and what the page says when it is empty
+    "void": ("reason", "Say why: the reason is what the customer is told."),
+    "issue": ("payout", "Give the payout reference (a transfer or voucher id)."),
+}
 
 
 def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
@@ -42,6 +46,9 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         ids = [int(one)] if one.isdigit() else [] if one else picked
         if action not in ACTIONS or not ids:
             return desk.back("/admin/rewards", problem="Choose one or more rewards and an action.")
+        field, missing = NEEDS.get(action, ("", ""))
+        if field and not str(form.get(field, "")).strip():
+            return desk.back("/admin/rewards", problem=missing)
         reason = str(form.get("reason", ""))[:200]
         payout = str(form.get("payout", ""))[:120]
         done, told, problems = [], 0, []

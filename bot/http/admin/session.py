@@ -1,15 +1,16 @@
 """Who is signed in to the dashboard, and proof that a form came from our own page.
 
 The session is a signed cookie (HttpOnly, SameSite=Lax, Secure on https) holding the user id
-and a random nonce. Every form carries a CSRF token: the nonce signed with another salt, so a
-page elsewhere, which can neither read our cookie nor our pages, cannot make one. Signing in
-makes a new nonce, so a cookie planted before sign-in is worth nothing after it.
+and a random nonce, and a row in the database under that nonce: a cookie whose row is gone
+(signed out, a new password, a removed user) is no session, however well it is signed. Every
+form carries a CSRF token: the nonce signed with another salt, so a page elsewhere, which can
+neither read our cookie nor our pages, cannot make one. Signing in makes a new nonce, so a
+cookie planted before sign-in is worth nothing after it.
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -19,10 +20,11 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from bot.core.clock import Clock
 from bot.core.signing import Signer
 from bot.core.store import Store
+from bot.core.store.staff_sessions import LIFETIME
 from bot.core.store.staff_users import StaffUser
 
 COOKIE = "rb_admin"
-MAX_AGE = 12 * 3600  # a working day; then sign in again
+MAX_AGE = int(LIFETIME.total_seconds())  # a working day; then sign in again
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +56,6 @@ class Sessions:
         user = value.get("u")
         return Session(user if isinstance(user, int) else None, value["n"])
 
-    def start(self, response: Response, user_id: int | None) -> Session:
-        session = Session(user_id, secrets.token_urlsafe(16))
-        self.attach(response, session)
-        return session
-
     def attach(self, response: Response, session: Session) -> None:
         response.set_cookie(
             COOKIE,
@@ -70,7 +67,10 @@ class Sessions:
             path="/admin",
         )
 
-    def end(self, response: Response) -> None:
+    async def end(self, response: Response, session: Session) -> None:
+        """Signed out here: the session's row goes, so a copy of the cookie is worth nothing."""
+        async with self._store.transaction() as tx:
+            await tx.staff_users.sessions.end(session.nonce)
         response.delete_cookie(COOKIE, path="/admin")
 
     def token(self, session: Session) -> str:
@@ -84,7 +84,7 @@ class Sessions:
         if session is None or session.user_id is None:
             return None
         async with self._store.transaction() as tx:
-            return await tx.staff_users.get(session.user_id)
+            return await tx.staff_users.in_session(session.user_id, session.nonce)
 
 
 Handler = Callable[[Visit], Awaitable[Response]]

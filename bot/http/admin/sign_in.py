@@ -1,10 +1,10 @@
-"""`/admin/sign-in` and `/admin/sign-out`: e-mail and password, rate-limited, CSRF-checked."""
+"""`/admin/sign-in` and `/admin/sign-out`: e-mail and password, wrong ones rate-limited
+(`sign_in_limit.py`), CSRF-checked; signing out ends the session on the server."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,6 +14,7 @@ from bot.core.clock import Clock
 from bot.core.store import Store
 from bot.http.admin.passwords import rehashed, verify_password
 from bot.http.admin.session import Session, Sessions
+from bot.http.admin.sign_in_limit import SignInLimit
 from bot.http.templating import Pages
 
 _NEXT = re.compile(r"/admin(/[A-Za-z0-9/_-]*)?")
@@ -30,7 +31,7 @@ def sign_in_routes(
     store: Store,
     pages: Pages,
     clock: Clock,
-    allow: Callable[[str], bool],
+    limit: SignInLimit,
 ) -> list[BaseRoute]:
     def form(request: Request, *, error: str = "", email: str = "", status: int = 200) -> Response:
         session = sessions.read(request)
@@ -40,6 +41,7 @@ def sign_in_routes(
         response = pages.render(
             "admin/sign_in.html",
             status=status,
+            title="Sign in",
             error=error,
             email=email,
             next=safe_next(request.query_params.get("next")),
@@ -60,7 +62,7 @@ def sign_in_routes(
         if session is None or not sessions.token_ok(session, data.get("csrf")):
             return form(request, error="The form expired. Please try again.", status=403)
         network = request.client.host if request.client else "unknown"
-        if not (allow(f"ip:{network}") and allow(f"email:{email}")):
+        if not limit.admit(email, network):
             return form(
                 request,
                 error="Too many attempts. Wait a minute, then try again.",
@@ -74,11 +76,16 @@ def sign_in_routes(
                 return form(
                     request, error="That e-mail or password is wrong.", email=email, status=401
                 )
+            limit.passed(email, network)
+            now = clock.now()
             await tx.staff_users.signed_in(
-                user.id, at=clock.now(), password_hash=rehashed(user.password_hash, password)
+                user.id, at=now, password_hash=rehashed(user.password_hash, password)
             )
+            if session.user_id is not None:  # signing in again, maybe as someone else
+                await tx.staff_users.sessions.end(session.nonce)
+            started = Session(user.id, await tx.staff_users.sessions.start(user.id, at=now))
         response = RedirectResponse(safe_next(data.get("next")), status_code=303)
-        sessions.start(response, user.id)
+        sessions.attach(response, started)
         return response
 
     async def sign_out(request: Request) -> Response:
@@ -87,7 +94,7 @@ def sign_in_routes(
         if session is None or not sessions.token_ok(session, data.get("csrf")):
             return RedirectResponse("/admin", status_code=303)
         response = RedirectResponse("/admin/sign-in", status_code=303)
-        sessions.end(response)
+        await sessions.end(response, session)
         return response
 
     return [

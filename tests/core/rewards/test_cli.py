@@ -72,6 +72,8 @@ def test_the_ledger_from_the_command_line(tmp_path: Path) -> None:
     assert cli("issue", "1") == (0, "reward 1 issued\n")
     code, out = cli("issue", "1")
     assert code == 2 and "it was issued already" in out
+    code, out = cli("void", "3", "--reason", " ")
+    assert code == 2 and "say why: --reason is what the customer is told" in out
     assert cli("void", "3", "--reason", "duplicate account")[0] == 0
     assert _outbox(url, "alice")[-1] == "Your reward of $20.00 was cancelled: duplicate account."
     code, out = cli("issue", "3")
