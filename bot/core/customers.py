@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.language import LANGUAGES, language_of_tag
 from bot.core.messages import Address
+from bot.core.normalize import WHITE_SPACE
 from bot.core.phones import phone_address
 
 COLUMNS = (
     "name", "phone", "email", "telegram_id", "slack_id", "segment", "company",
     "account_manager", "customer_since", "language", "time_zone",
 )  # fmt: skip
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # one @, a dot after it, no spaces: a typo check
+# one @, a dot after it, no spaces: a typo check
+EMAIL_PATTERN = rf"^[^@{WHITE_SPACE}]+@[^@{WHITE_SPACE}]+\.[^@{WHITE_SPACE}]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _SLACK_ID = re.compile(r"^[A-Z0-9]+:[UW][A-Z0-9]{2,20}$")

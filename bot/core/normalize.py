@@ -18,6 +18,9 @@ _INVISIBLE = re.compile(
     "\U000e0000-\U000e007f]+"
 )
 _SPACE = re.compile(r"\s+")
+# Unicode's White_Space, what pydantic strips, spelled out for patterns that other engines read
+# too (JSON Schema's): `\s` is one set in Python, another in Rust and a third in ECMAScript.
+WHITE_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Phones' "smart punctuation" turns what's into what’s; NFKC leaves curly quotes alone.
 _SINGLE_QUOTES = re.compile("[\u2018\u2019\u201b\u2032\u02bc]")
 _DOUBLE_QUOTES = re.compile("[\u201c\u201d\u201e]")

@@ -2,7 +2,8 @@
 
 Events in (`events.py`); participants, referrals, rewards and reports out (`reads.py`); reward
 decisions (`decisions.py`); dead messages sent again (`outbox.py`); the OpenAPI document
-(`openapi.py`). Every answer is JSON, errors included (`guard.py`).
+(`openapi.py`), whose bounds on amounts, dates and blank text are the ones checked
+(`values.py`). Every answer is JSON, errors included (`guard.py`).
 """
 
 from __future__ import annotations

@@ -5,9 +5,8 @@ JSON validated with pydantic (422 names the field), idempotent by key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Literal
+from datetime import UTC, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.requests import Request
@@ -17,10 +16,12 @@ from bot.core.customers import EMAIL_PATTERN
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
 from bot.http.api.guard import Refusal, parse, read_json
-from bot.http.api.shapes import Written
+from bot.http.api.values import NOT_BLANK, Amount, Moment
 from bot.services.conversions import Conversion, Friend, Intake, KeyReused
 
 IDENTIFIERS = ("phone", "email", "external_id", "telegram_id", "slack_id")
+# Clocks disagree a little; a purchase more than a day ahead of ours has not happened.
+AHEAD = timedelta(days=1)
 
 
 class FriendIn(BaseModel):
@@ -30,7 +31,7 @@ class FriendIn(BaseModel):
         str_strip_whitespace=True,
         json_schema_extra={
             "anyOf": [
-                {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+                {"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK}}}
                 for name in IDENTIFIERS
             ]
         },
@@ -39,11 +40,11 @@ class FriendIn(BaseModel):
     phone: str | None = Field(
         default=None,
         max_length=32,
-        pattern=r"^\+[0-9][0-9 ().-]{1,30}$",
+        pattern=r"^\+[0-9][0-9 ().-]{0,29}[0-9().-]$",  # no space at the end to strip away
         description="E.164, e.g. +14155550100",
     )
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
-    external_id: str | None = Field(default=None, min_length=1, max_length=128)
+    external_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=NOT_BLANK)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
     slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]+:[A-Z0-9]+$")
     name: str | None = Field(default=None, max_length=120)
@@ -86,7 +87,7 @@ class EventIn(BaseModel):
                 {"properties": {"type": {"enum": ["purchase", "refund"]}}},
                 {
                     "required": ["code"],
-                    "properties": {"code": {"type": "string", "pattern": r"\S"}},
+                    "properties": {"code": {"type": "string", "pattern": NOT_BLANK}},
                 },
                 {"required": ["referred"], "properties": {"referred": {"const": False}}},
             ]
@@ -94,11 +95,13 @@ class EventIn(BaseModel):
     )
 
     type: Literal["signup", "purchase", "refund"]
-    idempotency_key: str = Field(min_length=1, max_length=200)
+    idempotency_key: str = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
     friend: FriendIn
     code: str | None = Field(default=None, max_length=64)
-    occurred_at: Annotated[datetime | None, Written] = None
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=4)
+    occurred_at: Moment | None = Field(
+        default=None, description="RFC 3339 (UTC without an offset); a day ahead of now at most"
+    )
+    amount: Amount | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     origin: OriginIn | None = None
     referred: bool = Field(
@@ -132,6 +135,9 @@ class Events:
         occurred = event.occurred_at or now
         if occurred.tzinfo is None:
             occurred = occurred.replace(tzinfo=UTC)
+        if occurred > now + AHEAD:
+            late = f"in the future: no later than a day after now ({now:%Y-%m-%dT%H:%M:%SZ})"
+            raise Refusal(422, "invalid event", [("occurred_at", late)])
         conversion = Conversion(
             type=event.type,
             idempotency_key=event.idempotency_key,

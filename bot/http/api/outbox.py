@@ -9,8 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 
-from bot.http.api.guard import Refusal, parse, read_json
-from bot.http.api.shapes import MAX_ID
+from bot.http.api.guard import MAX_ID, Refusal, parse, read_json
 from bot.services.outbox_retry import NotRetryable, retry_outbox
 from bot.services.unit_of_work import UnitOfWork
 
@@ -21,7 +20,21 @@ OutboxChannel = Literal["sms", "telegram", "slack", "web", "console", "webhook"]
 class RetryIn(BaseModel):
     """One row by `id`, or every row with `status` (and `channel`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # The schema says what the check below does: an id goes alone (a null is as good as absent).
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "not": {
+                "required": ["id"],
+                "properties": {"id": {"type": "integer"}},
+                "anyOf": [
+                    {"required": [name], "properties": {name: {"type": "string"}}}
+                    for name in ("status", "channel")
+                ],
+            }
+        },
+    )
 
     id: int | None = Field(default=None, ge=1, le=MAX_ID, description="one row (outbox list)")
     status: Literal["dead", "skipped"] | None = Field(

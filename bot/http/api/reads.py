@@ -1,5 +1,6 @@
 """`GET /api/v1/participants`, `/referrals`, `/rewards` and `/reports/funnel`: the business's
-program as data, newest first, a page at a time (a cursor that stays put while rows are added)."""
+program as data, newest first, a page at a time (a cursor, of its own list, that stays put while
+rows are added)."""
 
 from __future__ import annotations
 
@@ -21,16 +22,11 @@ from bot.http.api.shapes import (
     ReferralsQuery,
     RewardPage,
     RewardsQuery,
-    cursor_after,
 )
 from bot.services.report_json import report_json
 from bot.services.reports import Period, report
 
 PEOPLE_REWARDS = 100  # a participant's most recent rewards; the rewards list has them all
-
-
-def _next(ids: list[int], limit: int) -> str | None:
-    return cursor_after(ids[-1]) if len(ids) == limit else None
 
 
 class Reads:
@@ -54,7 +50,7 @@ class Reads:
         async with self._store.transaction() as tx:
             found = await tx.participants.page(query=q.query, before=q.before(), limit=q.limit)
             items = [await self._person(tx, p, reveal=reveal) for p in found]
-        page = ParticipantPage(items=items, next_cursor=_next([p.id for p in found], q.limit))
+        page = ParticipantPage(items=items, next_cursor=q.next_cursor([p.id for p in found]))
         return page.model_dump(mode="json")
 
     async def participant(self, request: Request) -> dict[str, Any]:
@@ -79,7 +75,7 @@ class Reads:
             )
             rewards = await tx.rewards.of_referrals([r.id for r in found])
         items = [referral_out(r, rewards[r.id]) for r in found]
-        page = ReferralPage(items=items, next_cursor=_next([r.id for r in found], q.limit))
+        page = ReferralPage(items=items, next_cursor=q.next_cursor([r.id for r in found]))
         return page.model_dump(mode="json")
 
     async def rewards(self, request: Request) -> dict[str, Any]:
@@ -87,7 +83,7 @@ class Reads:
         async with self._store.transaction() as tx:
             found = await tx.rewards.listing(status=q.status, limit=q.limit, before=q.before())
         items = [reward_out(r) for r in found]
-        page = RewardPage(items=items, next_cursor=_next([r.id for r in found], q.limit))
+        page = RewardPage(items=items, next_cursor=q.next_cursor([r.id for r in found]))
         return page.model_dump(mode="json")
 
     async def funnel(self, request: Request) -> dict[str, Any]:

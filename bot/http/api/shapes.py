@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.resources import ParticipantOut, ReferralOut, RewardOut, RewardStatus
 from bot.core.resources import ReferralStatus as ReferralStatus
-from bot.http.api.guard import Refusal
+from bot.http.api.guard import MAX_ID
+from bot.http.api.values import NOT_BLANK, Day, Written
 
-MAX_ID = 2**63 - 1
 Channel = Literal["sms", "telegram", "slack", "console", "web", "api"]
-
-
-DAY_FIRST = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def written_date(value: object) -> object:
-    """A date or time as RFC 3339 text; pydantic alone would also read `0` as 1970-01-01."""
-    if value is not None and not (isinstance(value, str) and DAY_FIRST.match(value)):
-        raise ValueError("a date as YYYY-MM-DD, or a time as RFC 3339 (2026-11-30T09:00:00Z)")
-    return value
-
-
-Written = BeforeValidator(written_date)
 
 
 class Query(BaseModel):
@@ -36,35 +21,53 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
-class PageQuery(Query):
-    limit: int = Field(default=50, ge=1, le=100)
-    cursor: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9_-]{1,24}$", description="next_cursor of a page"
+def cursor_pattern(listing: str) -> str:
+    return rf"^{listing}\.[1-9][0-9]{{0,18}}$"
+
+
+def cursor_of(listing: str) -> Any:
+    return Field(
+        default=None,
+        pattern=cursor_pattern(listing),
+        description=f"next_cursor of a page of {listing}",
     )
 
+
+class PageQuery(Query):
+    # A cursor names its list and the last id seen ("referrals.41"): any cursor of the pattern is
+    # a place in that list, and another list's cursor is refused rather than read as one of ours.
+    LISTING: ClassVar[str]
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = None
+
+    @field_validator("cursor", mode="before")
+    @classmethod
+    def _of_this_list(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(cursor_pattern(cls.LISTING), value):
+            raise ValueError(f"not a cursor of {cls.LISTING}: pass next_cursor of the last page")
+        return value
+
     def before(self) -> int | None:
-        """The id the page starts below; the cursor is opaque to clients."""
+        """The id the page starts below; None for the first page."""
         if self.cursor is None:
             return None
-        try:
-            text = base64.urlsafe_b64decode(self.cursor + "=" * (-len(self.cursor) % 4)).decode()
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            text = ""
-        if not text.startswith("id:") or not text[3:].isdigit() or len(text) > 22:
-            raise Refusal(422, "invalid query", [("query.cursor", "not a cursor this API gave")])
-        return int(text[3:])
+        last = int(self.cursor.partition(".")[2])
+        return last if last <= MAX_ID else None  # past every id: the first page
 
-
-def cursor_after(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    def next_cursor(self, ids: list[int]) -> str | None:
+        return f"{self.LISTING}.{ids[-1]}" if len(ids) == self.limit else None
 
 
 class ParticipantsQuery(PageQuery):
+    LISTING = "participants"
+    cursor: str | None = cursor_of(LISTING)
     query: str | None = Field(default=None, max_length=200, description="name, code or address")
     reveal: bool = Field(default=False, description="show phone numbers unmasked")
 
 
 class ReferralsQuery(PageQuery):
+    LISTING = "referrals"
+    cursor: str | None = cursor_of(LISTING)
     status: ReferralStatus | None = None
     referrer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     since: Annotated[datetime | None, Written] = Field(
@@ -79,6 +82,8 @@ class ReferralsQuery(PageQuery):
 
 
 class RewardsQuery(PageQuery):
+    LISTING = "rewards"
+    cursor: str | None = cursor_of(LISTING)
     status: RewardStatus | None = None
 
 
@@ -89,24 +94,28 @@ class DetailQuery(Query):
 class FunnelQuery(Query):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    from_: Annotated[date | None, Written] = Field(
-        default=None, alias="from", description="first day (UTC)"
-    )
-    to: Annotated[date | None, Written] = Field(default=None, description="last day, included")
+    from_: Day | None = Field(default=None, alias="from", description="first day (UTC)")
+    to: Day | None = Field(default=None, description="last day, included")
     channel: Channel | None = None
 
 
 class VoidIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
-    reason: str = Field(min_length=1, max_length=200, description="what the customer is told")
+    reason: str = Field(
+        min_length=1, max_length=200, pattern=NOT_BLANK, description="what the customer is told"
+    )
 
 
 class IssueIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
     reference: str | None = Field(
-        default=None, min_length=1, max_length=200, description="the business's payout id"
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=NOT_BLANK,
+        description="the business's payout id",
     )
 
 
