@@ -20,7 +20,7 @@ from bot.core.store import Store, open_store
 
 if TYPE_CHECKING:
     from bot.app import ReferralBot
-    from tests.channels.fake_slack import FakeSlack
+    from tests.channels.fake_slack import FakeSlack, SlackHarness
     from tests.channels.fake_telegram import FakeTelegram
     from tests.fakes import CollectingChannel, Conversation
 
@@ -147,6 +147,19 @@ async def slack_api() -> AsyncIterator[FakeSlack]:
 
     async with running_fake() as fake:
         yield fake
+
+
+@pytest.fixture
+async def slack(
+    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
+) -> AsyncIterator[SlackHarness]:
+    """The bot on Slack as app.py wires it, started (auth.test answered), on slack_api."""
+    from tests.channels.fake_slack import SlackHarness
+
+    harness = await SlackHarness.open(sqlite_url, clock, slack_api)
+    await harness.slack.start()
+    yield harness
+    await harness.close()
 
 
 @pytest.fixture

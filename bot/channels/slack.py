@@ -29,6 +29,7 @@ from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
 from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
+from bot.channels.slack_people import SlackPeople
 from bot.channels.switches import SLACK
 from bot.core.channel import Inbox
 from bot.core.clock import Clock, SystemClock
@@ -98,6 +99,7 @@ class Slack:
             retry_handlers=[],
         )
         self.identity = BotIdentity()
+        self.people = SlackPeople(self.client, self._clock)
 
     def reach(self) -> frozenset[str] | None:
         return None
@@ -112,7 +114,7 @@ class Slack:
         self._handovers.append(handover)
         for register in self._staff:
             register(bolt)
-        listen(bolt, handover=handover, bot=self.identity, clock=self._clock)
+        listen(bolt, handover=handover, bot=self.identity, clock=self._clock, people=self.people)
 
         async def events(request: Request) -> Response:
             body = await request.body()

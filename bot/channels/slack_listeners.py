@@ -30,6 +30,7 @@ from bot.channels.slack_inbound import (
     from_command,
     from_event,
 )
+from bot.channels.slack_people import SlackPeople
 from bot.core.channel import Inbox
 from bot.core.clock import Clock
 from bot.core.messages import Inbound
@@ -78,12 +79,15 @@ def _log_failure(task: asyncio.Future[object]) -> None:
         log.error("slack message failed after the ack", exc_info=task.exception())
 
 
-def listen(bolt: AsyncApp, *, handover: Handover, bot: BotIdentity, clock: Clock) -> None:
-    """Register the customer listeners: DMs and mentions, `/referrals`, our buttons."""
+def listen(
+    bolt: AsyncApp, *, handover: Handover, bot: BotIdentity, clock: Clock, people: SlackPeople
+) -> None:
+    """Register the customer listeners: DMs and mentions, `/referrals`, our buttons; each
+    message carries who sent it, as far as Slack tells (`people`)."""
 
     async def on_message(ack: AsyncAck, body: dict[str, Any]) -> BoltResponse | None:
         inbound = from_event(body, bot=bot, now=clock.now())
-        if inbound is not None and not await handover(inbound):
+        if inbound is not None and not await handover(await people.complete(inbound)):
             # Bolt answers with a listener's own response when it returns one instead of acking.
             return BoltResponse(status=RETRY_LATER, body={"error": "not recorded yet; retry"})
         await ack()
@@ -92,13 +96,13 @@ def listen(bolt: AsyncApp, *, handover: Handover, bot: BotIdentity, clock: Clock
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = from_command(body, now=clock.now())
         if inbound is not None:
-            await handover(inbound)
+            await handover(await people.complete(inbound))
         await ack()  # empty: the answer arrives as a DM from the bot, through the outbox
 
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = from_action(body, now=clock.now())
         if inbound is not None:
-            await handover(inbound)
+            await handover(await people.complete(inbound))
         await ack()
 
     async def on_other_event(ack: AsyncAck) -> None:

@@ -24,6 +24,7 @@ BOT_SCOPES = (
     "im:history",  # message.im: what people write to the bot in its DM
     "im:read",
     "im:write",  # open the DM a thank-you goes to
+    "users:read",  # users.info: the name, time zone and locale of whoever writes (slack_people)
 )
 BOT_EVENTS = ("app_mention", "message.im")
 

@@ -92,11 +92,12 @@ def number_profile(e164: str) -> Profile:
     zones = number_timezone.time_zones_for_number(number)
     return Profile(
         lang=LANGUAGE_BY_COUNTRY.get(number.country_code or 0, "en"),
-        time_zone=zones[0] if len(zones) == 1 and _known_zone(zones[0]) else None,
+        time_zone=zones[0] if len(zones) == 1 and known_zone(zones[0]) else None,
     )
 
 
-def _known_zone(name: str) -> bool:
+def known_zone(name: str) -> bool:
+    """An IANA zone this machine's tz database knows (a number's or a provider's guess)."""
     if name == "Etc/Unknown":  # the library's "no idea"
         return False
     try:

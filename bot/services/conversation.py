@@ -8,7 +8,7 @@ provider's retry of the same event changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -115,9 +115,14 @@ class Engine:
         self, tx: Tx, inbound: Inbound, now: datetime
     ) -> tuple[Participant, Identity, bool]:
         found = await tx.participants.arrive(inbound.sender, now)  # read and marked seen
-        if found is not None:
-            return found[0], found[1], False
         profile = inbound.profile
+        if found is not None:
+            existing, name = found[0], clean(profile.name)[:80]
+            if name and not existing.display_name:
+                # The channel could not tell the name at first (a Slack lookup that failed).
+                await tx.participants.set_name(existing.id, name)
+                existing = replace(existing, display_name=name)
+            return existing, found[1], False
         known = profile.lang if profile.lang in LANGUAGES else None
         participant = await tx.participants.create(
             display_name=clean(profile.name)[:80],  # no NULs or bidi tricks in a name

@@ -1,10 +1,11 @@
 """A loopback Slack: the Web API as slack_sdk speaks to it, and requests signed as Slack signs them.
 
 `FakeSlack` serves `auth.test`, `chat.postMessage`, `chat.postEphemeral`, `conversations.open`,
-`chat.update` and files upload v2 (`files.getUploadURLExternal`, the upload URL,
-`files.completeUploadExternal`) on 127.0.0.1, records every call (JSON or form bodies, as
-slack_sdk sends them), and answers with Slack's own refusals when told to:
-`{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx; or slowly (`delay`).
+`chat.update`, `users.info` (a GET, for the users put in `people`) and files upload v2
+(`files.getUploadURLExternal`, the upload URL, `files.completeUploadExternal`) on 127.0.0.1,
+records every call (JSON or form bodies, as slack_sdk sends them), and answers with Slack's own
+refusals when told to: `{"ok": false, "error": ...}`, 429 with `Retry-After`, or a 5xx; or
+slowly (`delay`).
 `SlackHarness` wires the real bot, the Slack channel and the ASGI app to it, and posts requests
 signed with `SignatureVerifier.generate_signature`.
 """
@@ -74,10 +75,12 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}  # file id -> the bytes sent to its upload URL
         self.shared_files: list[dict[str, Any]] = []  # completeUploadExternal bodies
         self.delay = 0.0  # seconds chat.postMessage sits on a request (it is posted all the same)
+        self.people: dict[str, dict[str, Any]] = {}  # user id -> users.info's `user`
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # users.info is a GET
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -143,6 +146,12 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _users_info(self, body: dict[str, Any]) -> dict[str, Any]:
+        person = self.people.get(str(body.get("user")))
+        if person is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": person}
 
     def _dm(self, channel: str) -> str:
         # A user id as channel posts in the app's DM with that user.

@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from bot.core.clock import FakeClock
 from tests.channels.fake_slack import (
     BOT_ID,
     BOT_USER,
@@ -35,14 +33,9 @@ from tests.channels.fake_slack import (
 
 
 @pytest.fixture
-async def slack(
-    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
-) -> AsyncIterator[SlackHarness]:
-    harness = await SlackHarness.open(sqlite_url, clock, slack_api)
-    await harness.slack.start()
+def slack(slack: SlackHarness, slack_api: FakeSlack) -> SlackHarness:
     slack_api.calls.clear()  # auth.test at start is expected; every test below counts from zero
-    yield harness
-    await harness.close()
+    return slack
 
 
 def raw_sign(body: bytes, timestamp: int, secret: str = SECRET) -> dict[str, str]:

@@ -4,11 +4,9 @@ receives the reply."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from bot.core.qr import qr_png
 from tests.channels.fake_slack import (
@@ -17,7 +15,6 @@ from tests.channels.fake_slack import (
     TEAM,
     TOKEN,
     USER,
-    FakeSlack,
     SlackHarness,
     button_values,
     dm,
@@ -25,16 +22,6 @@ from tests.channels.fake_slack import (
     payload,
     section_text,
 )
-
-
-@pytest.fixture
-async def slack(
-    sqlite_url: str, clock: FakeClock, slack_api: FakeSlack
-) -> AsyncIterator[SlackHarness]:
-    harness = await SlackHarness.open(sqlite_url, clock, slack_api)
-    await harness.slack.start()
-    yield harness
-    await harness.close()
 
 
 async def link_of(slack: SlackHarness, user: str = USER) -> str:
