@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -55,12 +56,13 @@ class Handover:
         self._budget = budget
         self._pending: set[asyncio.Future[object]] = set()
 
-    async def __call__(self, inbound: Inbound) -> bool:
-        """True once the core recorded it; False when it is still at it after the budget."""
+    async def __call__(self, inbound: Inbound, *, spent: float = 0.0) -> bool:
+        """True once the core recorded it; False when it is still at it after the budget, less
+        the seconds already `spent` on the request (asking Slack who wrote)."""
         task: asyncio.Future[object] = asyncio.ensure_future(self._inbox.message(inbound))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-        await asyncio.wait({task}, timeout=self._budget)
+        await asyncio.wait({task}, timeout=max(0.0, self._budget - spent))
         if task.done():
             task.result()  # a failure answers 500, and Slack retries the event
             return True
@@ -85,9 +87,14 @@ def listen(
     """Register the customer listeners: DMs and mentions, `/referrals`, our buttons; each
     message carries who sent it, as far as Slack tells (`people`)."""
 
+    async def hand_over(inbound: Inbound) -> bool:
+        started = time.monotonic()
+        known = await people.complete(inbound)
+        return await handover(known, spent=time.monotonic() - started)
+
     async def on_message(ack: AsyncAck, body: dict[str, Any]) -> BoltResponse | None:
         inbound = from_event(body, bot=bot, now=clock.now())
-        if inbound is not None and not await handover(await people.complete(inbound)):
+        if inbound is not None and not await hand_over(inbound):
             # Bolt answers with a listener's own response when it returns one instead of acking.
             return BoltResponse(status=RETRY_LATER, body={"error": "not recorded yet; retry"})
         await ack()
@@ -96,13 +103,13 @@ def listen(
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = from_command(body, now=clock.now())
         if inbound is not None:
-            await handover(await people.complete(inbound))
+            await hand_over(inbound)
         await ack()  # empty: the answer arrives as a DM from the bot, through the outbox
 
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         inbound = from_action(body, now=clock.now())
         if inbound is not None:
-            await handover(await people.complete(inbound))
+            await hand_over(inbound)
         await ack()
 
     async def on_other_event(ack: AsyncAck) -> None:

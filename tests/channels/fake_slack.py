@@ -76,6 +76,7 @@ class FakeSlack:
         self.shared_files: list[dict[str, Any]] = []  # completeUploadExternal bodies
         self.delay = 0.0  # seconds chat.postMessage sits on a request (it is posted all the same)
         self.people: dict[str, dict[str, Any]] = {}  # user id -> users.info's `user`
+        self.stalls: dict[str, float] = {}  # method -> seconds before it is answered at all
 
     async def start(self) -> None:
         app = web.Application()
@@ -109,6 +110,8 @@ class FakeSlack:
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        if method in self.stalls:
+            await asyncio.sleep(self.stalls[method])
         body: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             body.update(await request.json())

@@ -80,6 +80,18 @@ async def test_a_name_slack_could_not_give_at_first_is_kept_when_it_can(
     assert (await person(slack, BOB)).display_name == "Bobby"
 
 
+async def test_a_dm_is_answered_unnamed_while_slack_is_slow_to_say_who_wrote(
+    slack: SlackHarness,
+) -> None:
+    slack.fake.people[BOB] = bob_as_slack_knows_him()
+    slack.fake.stalls["users.info"] = 1.5  # past the second the lookup may take
+    response = await slack.event(dm("LINK", user=BOB, channel="D0BOB"))
+    assert response.status_code == 200  # recorded and acknowledged, not 503
+    [reply] = await slack.replies()
+    assert section_text(reply).startswith("Here's your personal link: https://ref.example/r/")
+    assert (await person(slack, BOB)).display_name == ""
+
+
 async def test_each_person_is_asked_about_once(slack: SlackHarness) -> None:
     slack.fake.people[BOB] = bob_as_slack_knows_him()
     for i, text in enumerate(["hi", "LINK", "how many friends have I referred?"]):
