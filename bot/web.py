@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.app import ReferralBot
 from bot.core.store.health import check_writes
 from bot.http.api import api_routes
+from bot.http.api.guard import bearer_is
 from bot.http.links import link_routes
 from bot.http.page_headers import PageHeaders
 from bot.http.public_pages import Site, page_routes
@@ -102,6 +103,14 @@ def create_app(
     async def metrics(request: Request) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # at the first scrape
 
+        token = bot.settings.metrics_token
+        if token and not bearer_is(request, token):
+            return Response(
+                "metrics need the METRICS_TOKEN bearer token\n",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+                media_type="text/plain",
+            )
         await bot.business.refresh()
         return Response(generate_latest(bot.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     port: int = 8000
     referral_program: str | None = None
     referral_api_token: str | None = None
+    # When set, /metrics wants it as a bearer token (Prometheus' `authorization` setting):
+    # each scrape counts the program's rows in the database, so an open one is a lever.
+    metrics_token: str | None = None
     # Signs dashboard sessions and web-chat cookies; one is made and kept in the database if unset.
     session_secret: str | None = None
     webhook_url: str | None = None  # comma-separated endpoints for the business's webhooks

@@ -7,9 +7,13 @@ from datetime import timedelta
 
 import httpx
 
-from bot.app import ReferralBot
+from bot.app import ReferralBot, build
 from bot.core.clock import FakeClock
+from bot.core.config import Settings
 from bot.core.messages import Address, Inbound
+from bot.core.store import Store
+from bot.web import create_app
+from tests.fakes import CollectingChannel
 from tests.services.test_reports import november
 
 
@@ -67,3 +71,22 @@ async def test_the_first_scrape_lists_every_series_before_anything_happened(
     ):  # fmt: skip
         assert f"# TYPE {name} " in text
     assert sample(text, "referral_handle_seconds_count") == 0
+
+
+async def test_with_a_metrics_token_a_scrape_without_it_is_refused(
+    store: Store, clock: FakeClock, channel: CollectingChannel
+) -> None:
+    settings = Settings(
+        database_url=store.db.url, public_base_url="https://ref.example", metrics_token="s3cret"
+    )
+    bot = await build(settings, channels=[channel], clock=clock, store=store)
+    transport = httpx.ASGITransport(app=create_app(bot, run_background=False))
+    async with httpx.AsyncClient(transport=transport, base_url="https://ref.example") as client:
+        bare = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        right = await client.get("/metrics", headers={"Authorization": "Bearer s3cret"})
+    assert (bare.status_code, bare.headers["www-authenticate"]) == (401, "Bearer")
+    assert bare.text == "metrics need the METRICS_TOKEN bearer token\n"
+    assert wrong.status_code == 401
+    assert right.status_code == 200
+    assert sample(right.text, "referral_signups_total") == 0

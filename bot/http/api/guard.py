@@ -53,13 +53,18 @@ def bearer(token: str | None) -> Callable[[Request], None]:
     def check(request: Request) -> None:
         if token is None:
             raise Refusal(401, "the API is off: set REFERRAL_API_TOKEN")
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            value.strip().encode(), token.encode()
-        ):
+        if not bearer_is(request, token):
             raise Refusal(401, "bearer token required")
 
     return check
+
+
+def bearer_is(request: Request, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )
 
 
 def _number(text: str) -> object:
