@@ -49,16 +49,23 @@ class Conversation:
     _events: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def say(
-        self, who: str, text: str, lang: str | None = None, *, name: str | None = None
+        self,
+        who: str,
+        text: str,
+        lang: str | None = None,
+        *,
+        name: str | None = None,
+        time_zone: str | None = None,
     ) -> str:
-        """`name`: the display name the sender's profile carries (their address by default)."""
+        """`name`: the display name the sender's profile carries (their address by default);
+        `time_zone`: the zone the channel tells of the sender (an SMS number's country)."""
         before = len(self.channel.sent)
         inbound = Inbound(
             sender=Address(self.channel.name, who),
             text=text,
             event_id=f"evt-{next(self._events)}",
             received_at=self.clock.now(),
-            profile=Profile(name=who if name is None else name, lang=lang),
+            profile=Profile(name=who if name is None else name, lang=lang, time_zone=time_zone),
         )
         await self.bot.engine.handle(inbound)
         await self.bot.dispatcher.dispatch_due()

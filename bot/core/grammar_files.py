@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.normalize import clean
-from bot.core.reading import Intent
+from bot.core.reading import TOPICS, Intent
 from bot.core.shipped import locales_folder
 
 # Equal cues go to the earlier intent: an opt-out must never lose to anything else.
@@ -53,6 +53,9 @@ def load_grammar_file(path: Path) -> dict[str, Any]:
     for name, levels in intents.items():
         if set(levels) - {*LEVELS, "negated"}:
             raise ValueError(f"{path}: {name} levels must be among {LEVELS} or negated")
+    for name in table.get("topics", {}):
+        if name not in TOPICS:
+            raise ValueError(f"{path}: unknown topic {name!r} (topics are {', '.join(TOPICS)})")
     return table
 
 

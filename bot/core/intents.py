@@ -13,7 +13,8 @@ A cue can be negated: "don't unsubscribe me" switches stop off and reads as star
 wants the messages); "the wifi code" switches link off. When nothing matches, the speller
 (bot/core/spelling.py) corrects shorthand and typos and the text is read once more, less
 confidently. Two weak cues of different intents ("link count") make a `clarify` reading: the
-flow asks which one was meant rather than guessing.
+flow asks which one was meant rather than guessing. A `rewards` or `offer` reading also says its
+topic when the grammar's `[topics]` cues name one ("when do I get paid?", "is there a cap?").
 
 Choices the flows rely on:
 - A join keyword followed by something that is not a valid code ("JOIN ABC", "/start ref=1")
@@ -43,7 +44,7 @@ from bot.core.grammar_files import (
 )
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean
-from bot.core.reading import INTENTS, Intent, Reading
+from bot.core.reading import INTENTS, TOPICS, Intent, Reading, Topic
 from bot.core.smalltalk import Smalltalk
 from bot.core.spelling import Speller
 
@@ -53,6 +54,7 @@ _CONFIDENCE = {"strong": 0.9, "medium": 0.6}
 # "don't unsubscribe me": the person wants the messages to keep coming
 _NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
+_TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 _COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
 _NON_WORD = re.compile(r"[\W_]+")
@@ -68,6 +70,13 @@ class _Cue:
     level: str = "strong"
 
 
+@dataclass(frozen=True, slots=True)
+class _TopicCue:
+    topic: Topic
+    script: str
+    pattern: re.Pattern[str]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grammar:
     """The four languages' grammars, compiled together: `read` is on every message's path."""
@@ -75,6 +84,7 @@ class Grammar:
     exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
     negations: tuple[_Cue, ...]  # a match switches that intent's cues off
+    topics: tuple[_TopicCue, ...]  # in TOPICS order: the first match names the topic
     codes: CodeFinder
     switch: LanguageSwitch
     smalltalk: Smalltalk
@@ -111,10 +121,17 @@ class Grammar:
             w for t in by_script["latin"] for ws in t.get("exact", {}).values() for w in ws
         ]
         speller = Speller.build((t.get("spelling", {}) for t in tables), latin_words)
+        topics = [
+            _TopicCue(topic, script, compile_patterns(group))
+            for topic in TOPICS
+            for script, same in by_script.items()
+            for group in grouped([p for t in same for p in t.get("topics", {}).get(topic, [])])
+        ]
         return cls(
             exact=exact,
             cues=tuple(c for level in LEVELS for c in cues_of(level)),
             negations=tuple(cues_of("negated")),
+            topics=tuple(topics),
             codes=CodeFinder.build(
                 keywords,
                 (w for t in tables for w in t.get("join", {}).get("not_codes", [])),
@@ -194,13 +211,20 @@ class Grammar:
             return None
         (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
         sure = _CONFIDENCE[level] * doubt
+        topic = self._topic(folded, present) if best in _TOPICAL else None
         if rival is None:
-            return Reading(best, lang, {}, sure)
+            return Reading(best, lang, {}, sure, topic=topic)
         if rival[1] == level:
             sure -= 0.15  # a close call
         if level == rival[1] == "medium" and {best, rival[0]} <= _ASKABLE:
             return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
-        return Reading(best, lang, {}, sure, rival[0])
+        return Reading(best, lang, {}, sure, rival[0], topic=topic)
+
+    def _topic(self, folded: str, present: frozenset[str]) -> Topic | None:
+        return next(
+            (t.topic for t in self.topics if t.script in present and t.pattern.search(folded)),
+            None,
+        )
 
 
 def _key(folded: str) -> str:

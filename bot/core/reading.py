@@ -24,6 +24,10 @@ Intent = Literal[
     "media",  # a photo or sticker with no words, as the channel said
 ]
 INTENTS: frozenset[str] = frozenset(get_args(Intent))
+# What a question about rewards or the offer is after, when it says: "when do I get paid?" is
+# still `rewards` (the same reading as before), answered with the days rewards come.
+Topic = Literal["when", "cap"]
+TOPICS: tuple[Topic, ...] = get_args(Topic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +35,8 @@ class Reading:
     """`confidence` (0..1) and `runner_up` explain a reading; they do not change what it is.
 
     `tone` is how a `help` message was put when it was small talk (see bot/core/smalltalk.py):
-    the answer is the same menu, greeted differently.
+    the answer is the same menu, greeted differently. `topic` is what a `rewards` or `offer`
+    question asks about (`when` rewards come, the `cap`); the flow answers that part.
     """
 
     intent: Intent
@@ -40,9 +45,12 @@ class Reading:
     confidence: float = field(default=1.0, compare=False)
     runner_up: Intent | None = field(default=None, compare=False)
     tone: str | None = field(default=None, compare=False)
+    topic: Topic | None = field(default=None, compare=False)
 
     def to_json(self, *, explain: bool = False) -> str:
         body: dict[str, object] = {"intent": self.intent, "lang": self.lang, "args": self.args}
+        if self.topic:
+            body["topic"] = self.topic
         if explain:
             body |= {"confidence": round(self.confidence, 2), "runner_up": self.runner_up}
             if self.tone:

@@ -5,6 +5,8 @@ Numbers, currencies, units and dates are formatted by Babel for the reader's lan
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -62,6 +64,22 @@ def reward_text(catalogs: Catalogs, lang: str, reward: Reward) -> str:
         label=reward.label,
         amount=reward.amount,
     )
+
+
+def summed(catalogs: Catalogs, lang: str, rewards: Iterable[Reward]) -> list[str]:
+    """Rewards in words, amounts of one kind added up (three $20.00 read $60.00), then each
+    perk by name, in the order given."""
+    sums: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
+    perks: list[Reward] = []
+    for r in rewards:
+        if r.unit == "perk":
+            perks.append(r)
+        else:
+            sums[(r.unit, r.measure, r.label)] += r.amount
+    return [
+        describe(catalogs, lang, unit=unit, measure=measure, label=label, amount=total)
+        for (unit, measure, label), total in sums.items()
+    ] + [reward_text(catalogs, lang, r) for r in perks]
 
 
 def local_day(when: datetime, person: Participant, default_zone: str) -> date:

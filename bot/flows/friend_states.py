@@ -10,9 +10,10 @@ from bot.core.context import Context, Turn
 from bot.core.reward_text import local_day
 from bot.core.store.records import COUNTED
 from bot.core.store.reward_record import Reward
-from bot.flows.names import mask_name
+from bot.flows.names import first_name, mask_name
 
 READ = 20  # the most recent friends; older ones are summed up as "...and 3 more"
+NAMED_YET_TO_BUY = 3  # "Signed up but not bought yet: carol, bob and ann."
 
 
 async def friend_lines(
@@ -52,3 +53,22 @@ async def friend_lines(
             key = "count.friend_issued" if reward.status == "issued" else "count.friend_approved"
             lines.append(cat.text(lang, key, name=name))
     return lines, max(0, older)
+
+
+async def yet_to_buy(
+    ctx: Context, turn: Turn, bought: frozenset[int] = frozenset()
+) -> str | None:
+    """The friends who signed up and have yet to buy, newest first, by first name: in a
+    purchase program the referrer's rewards wait for them. `bought`: referral ids that earned
+    a reward already (one held for review stays `signed_up`)."""
+    cat, lang = ctx.catalogs, turn.lang
+    names = [
+        name
+        for line in await turn.tx.referrals.lines(turn.participant.id, limit=READ)
+        if line.status == "signed_up"
+        and line.referral_id not in bought
+        and (name := first_name(line.friend_name))
+    ][:NAMED_YET_TO_BUY]
+    if not names:
+        return None
+    return cat.text(lang, "rewards.waiting_purchase", names=cat.format_list(lang, names))

@@ -3,7 +3,7 @@
 The story itself (sign-up, fraud rules, rewards, the referrer's thanks, staff told) is
 `services/friend_joined.py`; this module decides the words: how to join when no code came
 ("how do I join?", "my friend invited me"), a bad or unknown code, a refusal, and the welcome,
-which says what the friend got.
+which says what the friend got, or that it is checked first when the signup is held for review.
 """
 
 from __future__ import annotations
@@ -83,20 +83,25 @@ def refused(ctx: Context, turn: Turn, reason: str | None) -> Effects:
     return Effects.say(cat.text(lang, key), *menu(cat, lang, "LINK"))
 
 
-def welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> Effects:
+def welcome(
+    ctx: Context, turn: Turn, referrer: Participant, news: RewardNews, *, held: bool = False
+) -> Effects:
+    """`held`: the signup waits for a reviewer (fraud limits); the friend is told their reward
+    is checked first, and hears again when it is approved (flows/reward_news.py)."""
     cat, lang = ctx.catalogs, turn.lang
-    text = _welcome(ctx, turn, referrer, news)
+    lines = [_welcome(ctx, turn, referrer, news)]
+    mine = news.granted_to(turn.participant.id)
     later = side_text(ctx, lang, "friend", ctx.program.day_of(turn.now))
-    if (
-        later
-        and ctx.program.qualifying_event == "purchase"
-        and not news.granted_to(turn.participant.id)
-    ):
+    if later and ctx.program.qualifying_event == "purchase" and not mine:
         # What to do next: the friend's reward comes with a purchase, not with this message.
-        text += "\n" + cat.text(
-            lang, "join.next_purchase", reward=later, event=event_text(ctx, lang)
-        )
-    return Effects.say(text, *menu(cat, lang, "LINK", "HELP"))
+        event = event_text(ctx, lang)
+        lines.append(cat.text(lang, "join.next_purchase", reward=later, event=event))
+        if held:
+            lines.append(cat.text(lang, "join.held"))
+    checked = [reward_text(cat, lang, r) for r in mine if r.held and r.status != "voided"]
+    if checked:
+        lines.append(cat.text(lang, "reward.held", amount=cat.format_list(lang, checked)))
+    return Effects.say("\n".join(lines), *menu(cat, lang, "LINK", "HELP"))
 
 
 def _welcome(ctx: Context, turn: Turn, referrer: Participant, news: RewardNews) -> str:

@@ -55,8 +55,12 @@ def schedule(
 def notes(ctx: Context, news: RewardNews) -> list[Note]:
     out: list[Note] = []
     for r in news.granted:
+        if r.held is not None and r.side == "friend" and r.status == "pending":
+            # The friend expects a reward now: it is checked first, and they hear when approved.
+            out.append(Note(r.participant_id, _key(r, "held"), _held(ctx, r)))
+            continue
         if r.held is not None or r.status == "voided":
-            continue  # a review is no news to the customer; a capped grant is told as the cap
+            continue  # the referrer's review shows in REWARDS; a capped grant is told as the cap
         if r.side == "friend":
             out.append(Note(r.participant_id, _key(r, "granted"), _friend_got(ctx, r)))
         elif r.status == "approved":
@@ -82,6 +86,11 @@ def _key(reward: Reward, event: str) -> str:
 def _friend_got(ctx: Context, r: Reward) -> Callable[[Participant], str]:
     cat = ctx.catalogs
     return lambda p: cat.text(p.lang, "reward.friend_got", reward=reward_text(cat, p.lang, r))
+
+
+def _held(ctx: Context, r: Reward) -> Callable[[Participant], str]:
+    cat = ctx.catalogs
+    return lambda p: cat.text(p.lang, "reward.held", amount=reward_text(cat, p.lang, r))
 
 
 def _approved(ctx: Context, r: Reward) -> Callable[[Participant], str]:

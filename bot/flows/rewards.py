@@ -7,17 +7,14 @@ SMS segments is summed up as "...and 3 more".
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 from bot.core.context import Context, Turn
 from bot.core.effects import Effects
-from bot.core.reward_text import describe, local_day, reason_text, reward_text
+from bot.core.reward_text import describe, local_day, reason_text, reward_text, summed
 from bot.core.store.records import Participant
 from bot.core.store.rewards import Reward
 from bot.flows.fit import fit
+from bot.flows.friend_states import yet_to_buy
 from bot.flows.menu import menu
-from bot.flows.names import first_name
 from bot.flows.offer import event_text, side_text
 
 SHOWN_VOIDED = 2
@@ -62,33 +59,14 @@ async def _nothing_yet(ctx: Context, turn: Turn) -> str:
     if ctx.program.qualifying_event == "signup":
         return cat.text(lang, "rewards.empty_signup", reward=mine)
     lines = [cat.text(lang, "rewards.empty_purchase", reward=mine, event=event_text(ctx, lang))]
-    waiting = [
-        name
-        for line in await turn.tx.referrals.lines(turn.participant.id, limit=20)
-        if line.status == "signed_up" and (name := first_name(line.friend_name))
-    ][:3]
-    if waiting:
-        lines.append(
-            cat.text(lang, "rewards.waiting_purchase", names=cat.format_list(lang, waiting))
-        )
-    return "\n".join(lines)
+    waiting = await yet_to_buy(ctx, turn)
+    return "\n".join(lines if waiting is None else [*lines, waiting])
 
 
 def _settled(ctx: Context, lang: str, rewards: list[Reward], status: str, key: str) -> list[str]:
     """One line per kind of reward: sums for amounts, each perk by name."""
-    sums: dict[tuple[str, str | None, str | None], Decimal] = defaultdict(Decimal)
-    perks: list[Reward] = []
-    for r in reversed(rewards):  # oldest first
-        if r.status != status:
-            continue
-        if r.unit == "perk":
-            perks.append(r)
-        else:
-            sums[(r.unit, r.measure, r.label)] += r.amount
-    texts = [
-        describe(ctx.catalogs, lang, unit=unit, measure=measure, label=label, amount=total)
-        for (unit, measure, label), total in sums.items()
-    ] + [reward_text(ctx.catalogs, lang, r) for r in perks]
+    oldest_first = [r for r in reversed(rewards) if r.status == status]
+    texts = summed(ctx.catalogs, lang, oldest_first)
     return [ctx.catalogs.text(lang, key, amount=text) for text in texts]
 
 

@@ -1,7 +1,9 @@
 """Which flow answers which intent: one table, read top to bottom.
 
 A friend's join is a story of its own (sign-up, fraud, rewards, thank-you, staff told) told by
-a service, so `app.py` hands it in; every other intent is answered by a flow here.
+a service, so `app.py` hands it in; every other intent is answered by a flow here. A rewards or
+offer question with a topic ("when do I get paid?", "is there a limit?") gets that topic's
+flow, whichever of the two intents read it.
 """
 
 from __future__ import annotations
@@ -9,9 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.core.context import Flow
+from bot.core.context import Context, Flow, Turn
+from bot.core.effects import Effects
 from bot.core.intents import Intent
-from bot.flows import count, help, language, leaderboard, link, offer, optout, rewards
+from bot.core.reading import Topic
+from bot.flows import (
+    count,
+    help,
+    language,
+    leaderboard,
+    limits,
+    link,
+    offer,
+    optout,
+    payout,
+    rewards,
+)
+
+TOPICS: Mapping[Topic, Flow] = MappingProxyType({"when": payout.when_paid, "cap": limits.the_limit})
+
+
+def by_topic(plain: Flow) -> Flow:
+    """`plain` answers the intent; a topic the reader found is answered by its own flow."""
+
+    async def answer(ctx: Context, turn: Turn) -> Effects:
+        topic = turn.reading.topic
+        return await (plain if topic is None else TOPICS[topic])(ctx, turn)
+
+    return answer
 
 
 def routes(*, join: Flow) -> Mapping[Intent, Flow]:
@@ -19,8 +46,8 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "link": link.my_link,
         "count": count.my_count,
         "leaderboard": leaderboard.leaderboard,
-        "rewards": rewards.my_rewards,
-        "offer": offer.explain_offer,
+        "rewards": by_topic(rewards.my_rewards),
+        "offer": by_topic(offer.explain_offer),
         "help": help.show_help,
         "human": help.put_in_touch,
         "clarify": help.clarify,

@@ -93,4 +93,5 @@ async def from_chat(ctx: Context, turn: Turn) -> Effects:
     )
     if joined.signup.referral is None:
         return join.refused(ctx, turn, joined.signup.reason)
-    return join.welcome(ctx, turn, found.referrer, joined.signup.news) + joined.effects
+    held = bool(joined.signup.held)
+    return join.welcome(ctx, turn, found.referrer, joined.signup.news, held=held) + joined.effects

@@ -12,16 +12,21 @@ from bot.core.intents import Grammar, Reading, default_locales_dir
 DATA = Path(__file__).resolve().parent / "data"
 # The shared examples live beside the repository (<repo>/../shared); CI has the copy in DATA.
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "utterances.tsv"
-Row = tuple[str, str, str, dict[str, str]]
+# lang, text, intent, args and, in a fifth column when there is one, the topic (when, cap)
+Row = tuple[str, str, str, dict[str, str], str | None]
 
 
 def _rows(path: Path) -> list[Row]:
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            lang, text, intent, args = line.split("\t")
-            rows.append((lang, text, intent, json.loads(args)))
+            lang, text, intent, args, *topic = line.split("\t")
+            rows.append((lang, text, intent, json.loads(args), topic[0] if topic else None))
     return rows
+
+
+def _as_read(reading: Reading) -> tuple[str, str, dict[str, str], str | None]:
+    return (reading.intent, reading.lang, reading.args, reading.topic)
 
 
 def _id(row: Row) -> str:
@@ -34,8 +39,8 @@ def grammar() -> Grammar:
 
 
 def _check(grammar: Grammar, row: Row) -> None:
-    lang, text, intent, args = row
-    assert grammar.read(text, known_lang=lang) == Reading(intent=intent, lang=lang, args=args)
+    lang, text, intent, args, topic = row
+    assert _as_read(grammar.read(text, known_lang=lang)) == (intent, lang, args, topic)
 
 
 @pytest.mark.parametrize("row", _rows(DATA / "utterances.tsv"), ids=_id)
@@ -47,22 +52,24 @@ _SHARED_ROWS = _rows(SHARED) if SHARED.exists() else []
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason=f"{SHARED} is absent (a clean clone)")
-@pytest.mark.parametrize("row", _SHARED_ROWS or [("en", "", "unknown", {})], ids=_id)
+@pytest.mark.parametrize("row", _SHARED_ROWS or [("en", "", "unknown", {}, None)], ids=_id)
 def test_shared_examples(grammar: Grammar, row: Row) -> None:
-    _check(grammar, row)
+    """The shared file predates topics: its readings are checked, not what they are about."""
+    lang, text, intent, args, _ = row
+    assert grammar.read(text, known_lang=lang) == Reading(intent=intent, lang=lang, args=args)
 
 
 def test_held_out_phrasings(grammar: Grammar) -> None:
     total: Counter[str] = Counter()
     right: Counter[str] = Counter()
     misses = []
-    for lang, text, intent, args in _rows(DATA / "phrasings.tsv"):
+    for lang, text, intent, args, topic in _rows(DATA / "phrasings.tsv"):
         reading = grammar.read(text, known_lang=lang)
         total[lang] += 1
-        if (reading.intent, reading.lang, reading.args) == (intent, lang, args):
+        if _as_read(reading) == (intent, lang, args, topic):
             right[lang] += 1
         else:
-            misses.append(f"{lang}\t{text}\twant {intent} {args}, read {reading.to_json()}")
+            misses.append(f"{lang}\t{text}\twant {intent} {args} {topic}, read {reading.to_json()}")
     print("\n".join(["misses:", *misses]))
     for lang in total:
         print(f"{lang}: {right[lang]}/{total[lang]}")
@@ -156,14 +163,23 @@ def test_default_locales_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     assert default_locales_dir() == tmp_path
 
 
-def test_a_typo_in_the_data_fails_at_load(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("lang", "written", "typo", "named"),
+    [
+        ("en", "[intents.count]", "[intents.cuont]", "cuont"),
+        ("ko", "\ncap = [", "\ncaps = [", "caps"),
+    ],
+    ids=["intent", "topic"],
+)
+def test_a_typo_in_the_data_fails_at_load(
+    tmp_path: Path, lang: str, written: str, typo: str, named: str
+) -> None:
     shutil.copytree(default_locales_dir(), tmp_path, dirs_exist_ok=True)
-    grammar_file = tmp_path / "en" / "grammar.toml"
-    grammar_file.write_text(
-        grammar_file.read_text(encoding="utf-8").replace("[intents.count]", "[intents.cuont]"),
-        encoding="utf-8",
-    )
-    with pytest.raises(ValueError, match="cuont"):
+    grammar_file = tmp_path / lang / "grammar.toml"
+    text = grammar_file.read_text(encoding="utf-8")
+    assert written in text
+    grammar_file.write_text(text.replace(written, typo), encoding="utf-8")
+    with pytest.raises(ValueError, match=named):
         Grammar.load(tmp_path)
 
 
@@ -192,10 +208,10 @@ def test_fresh_rounds(grammar: Grammar, path: Path) -> None:
     every opt-out read as one while no negated opt-out is."""
     total: Counter[str] = Counter()
     right: Counter[str] = Counter()
-    for lang, text, intent, args in _rows(path):
+    for lang, text, intent, args, topic in _rows(path):
         reading = grammar.read(text, known_lang=lang)
         total[lang] += 1
-        right[lang] += (reading.intent, reading.lang, reading.args) == (intent, lang, args)
+        right[lang] += _as_read(reading) == (intent, lang, args, topic)
         if intent == "stop" or reading.intent == "stop":
             assert reading.intent == intent, f"{text!r}: want {intent}, read {reading.intent}"
     for lang in total:
@@ -350,3 +366,40 @@ def test_explained_json_shows_confidence_and_runner_up(grammar: Grammar) -> None
     body = json.loads(grammar.read("my link count").to_json(explain=True))
     assert set(body) >= {"intent", "lang", "args", "confidence", "runner_up"}
     assert body["runner_up"] is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "topic"),
+    [
+        ("When do I get paid?", "rewards", "when"),
+        ("when will my $20 arrive", "rewards", "when"),
+        ("why is my reward still pending?", "rewards", "when"),
+        ("보상 아직 안 들어왔어요", "rewards", "when"),
+        ("獎勵幾時發", "rewards", "when"),
+        ("奖励什么时候到账", "rewards", "when"),
+        ("is there a limit?", "offer", "cap"),
+        ("최대 얼마까지 받을 수 있어요?", "offer", "cap"),
+        ("最多能赚多少", "rewards", "cap"),
+        # the deal's other times are no payday: the program's end, a link's life, a condition
+        ("when does the program end", "offer", None),
+        ("how long does my link last", "offer", None),
+        ("what do I get when my friend signs up", "offer", None),
+        ("이벤트 언제까지예요?", "offer", None),
+        ("活動什麼時候結束", "offer", None),
+        ("推荐码多久过期", "offer", None),
+        ("REWARDS", "rewards", None),  # the keyword asks for the whole list
+        ("when will I get my link", "link", None),  # only rewards and offer have topics
+    ],
+)
+def test_a_rewards_or_offer_question_names_its_topic(
+    grammar: Grammar, text: str, intent: str, topic: str | None
+) -> None:
+    reading = grammar.read(text)
+    assert (reading.intent, reading.topic) == (intent, topic)
+
+
+def test_the_topic_shows_in_json_and_leaves_the_reading_equal(grammar: Grammar) -> None:
+    reading = grammar.read("when do I get my reward")
+    assert reading == Reading("rewards", "en", {})  # read as before: the shared examples hold
+    assert json.loads(reading.to_json())["topic"] == "when"
+    assert "topic" not in json.loads(grammar.read("REWARDS").to_json())

@@ -159,7 +159,10 @@ async def test_count_says_who_is_held_for_review(
     code = await code_of(bot, "alice")
     await chat.say("bob", f"JOIN {code}")
     held_welcome = await chat.say("carol", f"JOIN {code}")
-    assert held_welcome == bot.catalogs.text("en", "join.welcome", referrer="alice")
+    assert held_welcome == (
+        "Welcome! You joined through alice's invite.\n"
+        "Your reward of $20.00 is in a routine check; we'll message you as soon as it's approved."
+    )
     assert await chat.say("alice", "COUNT") == (
         # issue #12: each friend who counted is listed with their state
         "You've referred 2 friends.\nb**: reward pending until Dec 7, 2026\n"
