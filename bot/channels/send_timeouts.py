@@ -21,8 +21,9 @@ None of the three APIs takes an idempotency key for sending a message (Bot API s
 Twilio Messages create, whose I-Twilio-Idempotency-Token header is on webhooks Twilio sends us,
 not on requests we make; Slack chat.postMessage), so a send that failed after its request was
 written is reported as `uncertain` and the dispatcher retries it at most once, late
-(bot/delivery/retry_policy.py). A failure before the request left (refused or timed-out
-connect) is plain `transient`.
+(bot/delivery/retry_policy.py); Twilio's is first looked up in its list of messages
+(sms_lookup.py), and recorded, not sent again, when Twilio took it. A failure before the
+request left (refused or timed-out connect) is plain `transient`.
 """
 
 from __future__ import annotations

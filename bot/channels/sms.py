@@ -9,11 +9,14 @@ characters rather than refused.
 Twilio's errors become `DeliveryFailed`: 21610 (the person texted STOP) is an opt-out that is
 never retried; a bad number and bad credentials are permanent; 429/20429, 5xx, network errors
 and 4xx codes we don't know are retried with backoff, and dead after the dispatcher's limit.
+A send that timed out after its request left is looked up in Twilio's list of messages before
+it goes again (`find_sent`, sms_lookup.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import aiohttp
 from starlette.routing import BaseRoute
@@ -22,9 +25,10 @@ from twilio.rest import Client
 
 from bot.channels.send_timeouts import TWILIO_IN_FLIGHT, SendTimeouts, aiohttp_failure
 from bot.channels.sms_http import DEFAULT_RETRY_AFTER, RetryAfter, SdkHttp
+from bot.channels.sms_lookup import find_sent
 from bot.channels.sms_webhook import STATUS_PATH, webhook_routes
 from bot.channels.switches import SMS
-from bot.core.channel import DeliveryFailed, Inbox
+from bot.core.channel import DeliveryFailed, Inbox, Sent
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.messages import Outbound, typed
@@ -186,6 +190,18 @@ class TwilioSms:
             raise failure(exc) from exc
         sid = created.sid
         return sid if isinstance(sid, str) else None
+
+    async def find_sent(self, message: Outbound, *, since: datetime) -> Sent | None:
+        """Whether Twilio took this message since `since` (a send that timed out): see
+        sms_lookup.py."""
+        return await find_sent(
+            self._client.messages,
+            to=message.to.id,
+            body=render(message),
+            since=since,
+            from_number=self._from,
+            service=self._service,
+        )
 
 
 def from_settings(settings: Settings, *, clock: Clock | None = None) -> TwilioSms | None:

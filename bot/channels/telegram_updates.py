@@ -29,6 +29,8 @@ CHANNEL = "telegram"
 
 # Update types we ask Telegram for (setWebhook / getUpdates `allowed_updates`).
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+# A message that opens with a command addressed to a bot by name: `/start@ref_bot ...`.
+_ADDRESSED_COMMAND = re.compile(r"\s*/\w+@(\w+)(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +125,16 @@ def _message(uid: int, message: Json, bot_username: str | None, now: datetime) -
         raise NotAnUpdate("a message's text is not a string")
     if not text and not any(message.get(kind) for kind in _ATTACHMENTS):
         return None  # a service message (pinned, payment, ...), not something typed
+    ours = _addressed(text, bot_username)
+    if ours is None:
+        return None  # `/start@other_bot CODE`: another bot's command
     profile = replace(_profile(user, chat), media_only=not text)
     # update_id alone could repeat: after a quiet week Telegram restarts it at a random number
     # (https://core.telegram.org/bots/api#update); the chat's message id never repeats.
     event_id = f"{uid}:{chat['id']}:{message['message_id']}"
     return Inbound(
         sender=Address(CHANNEL, str(user["id"])),
-        text=_strip_mention(text, bot_username),
+        text=ours,
         event_id=event_id,
         received_at=now,
         profile=profile,
@@ -183,8 +188,19 @@ def _profile(user: Json, chat: Json | None) -> Profile:
     )
 
 
-def _strip_mention(text: str, bot_username: str | None) -> str:
-    """`/start@our_bot CODE` -> `/start CODE`: the grammar reads commands without the mention."""
+def _addressed(text: str, bot_username: str | None) -> str | None:
+    """The text as the grammar reads it, or None when it is a command for another bot.
+
+    `/start@our_bot CODE` -> `/start CODE`: the grammar reads bare commands only. A message
+    that opens with `/start@other_bot` or `/link@other_bot` is that bot's, in a group or in our
+    private chat alike (PTB's CommandHandler ignores it too), so it is none of ours; so is any
+    such command while getMe has not told us our own @username (usernames are
+    case-insensitive)."""
+    command = _ADDRESSED_COMMAND.match(text)
+    if command is not None and (
+        bot_username is None or command[1].casefold() != bot_username.casefold()
+    ):
+        return None
     if not bot_username:
         return text
     mention = re.compile(rf"(?<!\S)(/\w+)@{re.escape(bot_username)}(?!\w)", re.IGNORECASE)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
@@ -109,3 +111,23 @@ class DeepLinking(Protocol):
     """A channel whose app can open a referral directly (Telegram's `?start=<code>`)."""
 
     def deep_link(self, code: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message the provider has on record: its id, and how far its delivery had got."""
+
+    provider_id: str
+    status: str | None = None
+
+
+@runtime_checkable
+class Traceable(Protocol):
+    """A channel that can read back what the provider took (Twilio's list of messages): before
+    an `uncertain` send goes again, the dispatcher asks, so a message whose answer was lost is
+    recorded as sent instead of reaching the person twice."""
+
+    async def find_sent(self, message: Outbound, *, since: datetime) -> Sent | None:
+        """This very message, if the provider took it at or after `since`; None if it did not.
+        Raises DeliveryFailed (never `uncertain`) when the provider cannot say."""
+        ...

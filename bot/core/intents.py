@@ -56,10 +56,12 @@ _NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
-_COMMAND = re.compile(r"/(\w+)(?:@\w+)?")  # Telegram appends @BotName in groups
+# Bare commands: the Telegram channel drops our @BotName from `/start@BotName` and ignores
+# commands for other bots (channels/telegram_updates.py), so no mention reaches the grammar.
+_COMMAND = re.compile(r"/(\w+)")
 _NON_WORD = re.compile(r"[\W_]+")
 _SIGN_NOISE = re.compile(r"[\s\ufe0f\u200d.!,]+")  # spaces, emoji presentation and joiners
-_DEEP_LINK = re.compile(r"/start(?:@\w+)?\s+(\S.*)", re.DOTALL)
+_DEEP_LINK = re.compile(r"/start\s+(\S.*)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)

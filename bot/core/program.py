@@ -239,16 +239,23 @@ def load_program(path: str | None) -> Program:
 
 
 def read_program_file(file: Path, *, source: str) -> str:
-    """The file's text, or an error that says why it cannot be read."""
+    """The file's text, or an error that says why it cannot be read, or is no program (an
+    empty file: the dashboard's Program check refuses one too)."""
     if file.is_dir():
         raise ProgramError(f"{source}: is a folder; name the program file (a .toml) inside it")
     if not file.exists():
         raise ProgramError(f"{source}: no such file")
     try:
-        return file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except PermissionError as exc:
         raise ProgramError(f"{source}: cannot be read (permission denied)") from exc
     except UnicodeDecodeError as exc:
         raise ProgramError(f"{source}: is not UTF-8 text (save it as UTF-8)") from exc
     except OSError as exc:
         raise ProgramError(f"{source}: cannot be read ({exc.strerror})") from exc
+    if not text.strip():  # every setting has a default, but nobody means an empty program
+        raise ProgramError(
+            f"{source}: is empty; write the program in it "
+            "(`referral-bot program example` prints one to start from)"
+        )
+    return text

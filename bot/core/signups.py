@@ -17,7 +17,6 @@ from bot.core.program import Program
 from bot.core.rewards import RewardNews, qualify
 from bot.core.store import Tx
 from bot.core.store.flags import Facts
-from bot.core.store.participants import reachable
 from bot.core.store.records import Identity, Participant, Referral
 
 
@@ -28,9 +27,10 @@ class Signup:
     news: RewardNews = field(default_factory=RewardNews)  # rewards the signup earned
     held: tuple[str, ...] = ()  # fraud flags: counted, but its rewards wait for a reviewer
     # When it counts: the referrer as it leaves them (their count includes this friend), and
-    # where to reach them; read with the rules' facts, so the thanks need not read them again.
+    # their identities, read with the rules' facts, so the thanks need not read them again
+    # (which of them to write to is the thanks' decision: `participants.reachable`).
     referrer: Participant | None = None
-    reach: Identity | None = None
+    identities: tuple[Identity, ...] = ()
 
 
 def is_existing_customer(friend: Participant) -> bool:
@@ -108,8 +108,8 @@ async def sign_up(
             news = RewardNews()
             if program.qualifying_event == "signup":
                 news = await qualify(tx, program, referral, at=at, flags=held)
-            reach = reachable(facts.identities.get(referrer.id, ()))
-            return Signup(referral, None, news, tuple(held), _counted(referrer, referral), reach)
+            theirs = tuple(facts.identities.get(referrer.id, ()))
+            return Signup(referral, None, news, tuple(held), _counted(referrer, referral), theirs)
         reason = "already_referred"  # a concurrent join won the race; the constraint decided
     await tx.referrals.create(
         referrer_id=referrer.id,

@@ -10,7 +10,8 @@ and the row waits without losing an attempt; opted-out and blocked mark the addr
 the row; other permanent failures (invalid number, channel not found, auth) make the row dead
 at once; transient ones back off exponentially with jitter for the retry window (24 h by
 default, retry_policy.py) and count against the channel's circuit breaker; an unknown outcome
-is retried once, late, at most.
+is retried once, late, at most, and first looked up where the provider can say what it took
+(`Traceable`: Twilio's list of messages), so that a send whose answer was lost is not repeated.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.core.channel import Channel, DeliveryFailed
+from bot.core.channel import Channel, DeliveryFailed, Traceable
 from bot.core.clock import Clock, from_micros, to_micros
 from bot.core.store import Store, Tx
 from bot.core.store.outbox import Reachable
@@ -103,6 +104,8 @@ class Sender:
 
     async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> bool:
         """Whether the send reached the provider (and its outcome told the breaker)."""
+        if row.uncertain and await self._traced(row, pace, token):
+            return True
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
         if self._breakers.paused(row.to.channel, self._clock.now()):
@@ -133,6 +136,39 @@ class Sender:
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.get_running_loop().create_task(self.flush())
+        return True
+
+    async def _traced(self, row: OutboxRow, pace: Pace, token: int) -> bool:
+        """Before a send whose outcome was unknown goes again, ask the provider (a channel
+        that can say): True when that settled the row, found sent, or left to try later because
+        the provider could not say. Asked before the slot, which a lookup does not use."""
+        channel = self._channels[row.to.channel]
+        if not isinstance(channel, Traceable):
+            return False
+        async with self._store.autocommit() as tx:
+            history = await tx.outbox.history(row.id)
+        tried = [at for at, event, _ in history if event == "uncertain"]
+        # A send starts at most one lease before its failure is recorded.
+        since = min(tried) - self._lease if tried else row.created_at
+        try:
+            found = await channel.find_sent(outbound(row), since=since)
+        except DeliveryFailed as failure:
+            self._tell_breaker(row.to.channel, failure)
+            await self._failed(row, failure, pace)
+            return True
+        if found is None:
+            return False
+        self._breakers.answered(row.to.channel)
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            if await tx.outbox.still_ours(row.id, lease=token) is None:
+                return True
+            await tx.outbox.mark_sent(row.id, provider_id=found.provider_id, at=now)
+            if found.status is not None:
+                await tx.outbox.record_delivery(found.provider_id, found.status)
+            detail = f"the provider took the send that timed out: {found.provider_id}"
+            await tx.outbox.note(row.id, "found", at=now, detail=detail)
+        self._observe(row.to.channel, "sent")
         return True
 
     def _tell_breaker(self, channel: str, failure: DeliveryFailed) -> None:

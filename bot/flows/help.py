@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from bot.core.context import Context, Turn
 from bot.core.effects import Effects
 from bot.core.messages import Button
@@ -18,15 +16,15 @@ _KEYWORDS = {
     "rewards": "REWARDS",
     "offer": "OFFER",
 }
-_START_BUTTON = re.compile(r"/start(?:@\w+)?")
 _LEAVING = ("bye", "no")  # no menu of everything to someone saying goodbye or no thanks
 
 
 async def show_help(ctx: Context, turn: Turn) -> Effects:
     """The full help; small talk (hi, thanks, ok, bye, no thanks) gets one friendly line
     above the menu, and a goodbye or a no only the link's button."""
-    if turn.identity.opted_out and _START_BUTTON.fullmatch(turn.inbound.text.strip().casefold()):
+    if turn.identity.opted_out and turn.inbound.text.strip().casefold() == "/start":
         # Telegram's Start (or Restart) button after STOP: the way back there, as START is
+        # (`/start@our_bot` arrives as `/start`; another bot's never arrives: telegram_updates)
         return await optout.start(ctx, turn)
     tone = turn.reading.tone
     if tone in _LEAVING:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.context import Context
 from bot.core.effects import Effects
-from bot.core.i18n import Catalogs
 from bot.core.messages import Outbound, Scheduled
 from bot.core.sms_text import sms_segments
 from bot.core.store import Tx
+from bot.core.store.participants import reachable
 from bot.core.store.records import Identity, Participant, Referral
 from bot.flows.fit import SEGMENTS
 from bot.flows.names import first_name
@@ -22,24 +23,26 @@ from bot.flows.reward_news import Note, schedule
 
 
 async def thank_referrer(
-    catalogs: Catalogs,
+    ctx: Context,
     tx: Tx,
     *,
     referral: Referral,
     friend: Participant,
     now: datetime,
     also: Sequence[Note] = (),
-    known: tuple[Participant, Identity | None] | None = None,
+    known: tuple[Participant, Sequence[Identity]] | None = None,
 ) -> Effects:
     """`also`: notes for the referrer to add below the thanks, in the same message.
-    `known`: the referrer as this transaction left them and where to reach them, when the
-    caller has read them already (the signup has); else they are read here."""
+    `known`: the referrer as this transaction left them and their identities, when the caller
+    has read them already (the signup has); else they are read here. Either way the thanks
+    goes where every unprompted message goes: their last chat on a channel that runs."""
     referrer: Participant | None
     if known is not None:
-        referrer, identity = known
+        referrer, identities = known
+        identity = reachable(identities, ctx.off)
     else:
         referrer = await tx.participants.get(referral.referrer_id)
-        identity = await tx.participants.reachable_identity(referral.referrer_id)
+        identity = await tx.participants.reachable_identity(referral.referrer_id, off=ctx.off)
     if referrer is None or identity is None:
         return Effects()
     # referral_count is kept with every status change in this transaction (the store contract
@@ -47,9 +50,9 @@ async def thank_referrer(
     count = referrer.referral_count
     name = first_name(friend.display_name)  # never a URL, a phone or "Reply STOP" from a profile
     if name:
-        text = catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)
+        text = ctx.catalogs.text(referrer.lang, "thanks.signup", count=count, friend=name)
     else:
-        text = catalogs.text(referrer.lang, "thanks.signup_anonymous", count=count)
+        text = ctx.catalogs.text(referrer.lang, "thanks.signup_anonymous", count=count)
     folded = "\n".join([text, *(note.write(referrer) for note in also)])
     apart: Sequence[Note] = also
     if sms_segments(folded) <= SEGMENTS:  # else each goes on its own, rather than a long text

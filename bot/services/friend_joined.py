@@ -65,9 +65,9 @@ async def friend_joined(
         return Joined(signup)
     news = signup.news.without_grants_to(friend.id) if friend_is_told else signup.news
     mine = notes(ctx, RewardNews(granted=news.granted_to(referral.referrer_id)))
-    known = None if signup.referrer is None else (signup.referrer, signup.reach)
+    known = None if signup.referrer is None else (signup.referrer, signup.identities)
     thanks = await thank_referrer(
-        ctx.catalogs, tx, referral=referral, friend=friend, now=now, also=mine, known=known
+        ctx, tx, referral=referral, friend=friend, now=now, also=mine, known=known
     )
     told = await announce(ctx, tx, news.without_grants_to(referral.referrer_id), now=now)
     staff = await referral_made(

@@ -3,7 +3,10 @@ and a driver that posts really signed webhooks (RequestValidator.compute_signatu
 app at its public URL, the way Twilio's servers would.
 
 The fake records every request and can answer with Twilio's errors: a blocklist (21610, the
-person texted STOP), an invalid To (21211), 429/20429 with Retry-After, 500s, and slowness.
+person texted STOP), an invalid To (21211), 429/20429 with Retry-After, 500s, and slowness,
+before Twilio takes a message (`delay`) or after (`answer_delay`). It serves the list of
+messages too (GET Messages.json: To, From, DateSent filters, newest first, paged as Twilio
+pages, with `next_page_uri`), where every message it took is listed as sent.
 Payload templates in tests/payloads/twilio/ follow Twilio's documented webhook examples.
 """
 
@@ -13,11 +16,11 @@ import asyncio
 import base64
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -81,8 +84,15 @@ def _error(status: int, code: int, message: str) -> web.Response:
 class FakeTwilio:
     """POST /2010-04-01/Accounts/{sid}/Messages.json, with Twilio's checks and errors."""
 
-    def __init__(self, *, account_sid: str = ACCOUNT_SID, auth_token: str = AUTH_TOKEN) -> None:
+    def __init__(
+        self,
+        *,
+        account_sid: str = ACCOUNT_SID,
+        auth_token: str = AUTH_TOKEN,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.account_sid = account_sid
+        self.clock = clock  # Twilio's time: date_created, and what DateSent filters on
         self.auth_token = auth_token
         self.requests: list[Received] = []
         self.messages: list[dict[str, Any]] = []  # the messages Twilio accepted, as answered
@@ -90,7 +100,12 @@ class FakeTwilio:
         self.throttle = 0  # answer the next N requests with 429/20429
         self.retry_after: str | None = None  # the Retry-After header sent with a 429
         self.server_errors = 0  # answer the next N requests with 500
-        self.delay = 0.0  # seconds to sit on each request before answering
+        # Seconds to sit on each create before taking it: a client gone by then (it timed out)
+        # never reached Twilio, so nothing is sent.
+        self.delay = 0.0
+        self.answer_delay = 0.0  # seconds between taking a message and answering
+        self.list_errors = 0  # answer the next N reads of the message list with 500
+        self.list_delay = 0.0  # seconds to sit on each read of the message list
         self.url = ""
         self._runner: web.AppRunner | None = None
         # The account's numbers (by E.164) and Messaging Services (by MG sid), as Twilio
@@ -123,6 +138,7 @@ class FakeTwilio:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list_messages)
         app.router.add_get("/2010-04-01/Accounts/{sid}.json", self._account)
         numbers = "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers"
         app.router.add_get(numbers + ".json", self._list_numbers)
@@ -150,9 +166,64 @@ class FakeTwilio:
         self.requests.append(received)
         if self.delay:
             await asyncio.sleep(self.delay)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody is listening; nothing was taken
         response = self._answer(request, received)
         received.status = response.status
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return response
+
+    def posts(self) -> list[Received]:
+        """The requests that tried to send a message (lookups and setup calls left out)."""
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("Messages.json")]
+
+    def add_message(self, to: str, body: str, sender: str = FROM_NUMBER) -> dict[str, Any]:
+        """A message Twilio took from this account some other way (another send, earlier)."""
+        return self._message(to, body, sender, None)
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        """GET Messages.json as Twilio answers it: filtered, newest first, one page."""
+        await self._record(request)
+        if self.list_delay:
+            await asyncio.sleep(self.list_delay)
+        if not self._authorised(request):
+            return _error(401, 20003, "Authenticate")
+        if self.list_errors > 0:
+            self.list_errors -= 1
+            return _error(500, 20500, "Internal Server Error")
+        query = request.query
+        listed = [
+            sent for sent in map(self._as_sent, reversed(self.messages)) if _listed(sent, query)
+        ]
+        size = min(int(query.get("PageSize", "50")), 1000)
+        page = int(query.get("Page", "0"))
+        start = page * size
+        token = query.get("PageToken")
+        if token is not None:  # "PA" + the last sid of the page before
+            start = next((i + 1 for i, m in enumerate(listed) if "PA" + m["sid"] == token), start)
+        shown = listed[start : start + size]
+        filters = [(k, v) for k, v in query.items() if k not in ("PageSize", "Page", "PageToken")]
+        path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+
+        def uri(number: int, after: str | None = None) -> str:
+            paging = [("PageSize", str(size)), ("Page", str(number))]
+            paging += [("PageToken", after)] if after else []
+            return path + "?" + urlencode(filters + paging)
+
+        more = start + size < len(listed)
+        return web.json_response({
+            "end": start + max(0, len(shown) - 1), "first_page_uri": uri(0),
+            "messages": shown,
+            "next_page_uri": uri(page + 1, "PA" + shown[-1]["sid"]) if more and shown else None,
+            "page": page, "page_size": size,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+            "start": start, "uri": request.path_qs,
+        })  # fmt: skip
+
+    def _as_sent(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A message as the list shows it later: Twilio sent it from its queue at once."""
+        return {**message, "status": "sent", "date_sent": message["date_created"]}
 
     async def _record(self, request: web.Request) -> Received:
         form = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
@@ -267,7 +338,7 @@ class FakeTwilio:
         self, to: str, body: str, sender: str | None, service: str | None
     ) -> dict[str, Any]:
         sid = new_sid()
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+        now = format_datetime(self.clock().astimezone(UTC), usegmt=True)
         message = {
             "sid": sid,
             "account_sid": self.account_sid,
@@ -294,6 +365,30 @@ class FakeTwilio:
         }
         self.messages.append(message)
         return message
+
+
+def _listed(message: dict[str, Any], query: Mapping[str, str]) -> bool:
+    """Twilio's list filters: To, From, and DateSent on a day (`DateSent>=` and `DateSent<=`
+    arrive as the keys `DateSent>` and `DateSent<`); a message not sent yet has no DateSent."""
+    if "To" in query and message["to"] != query["To"]:
+        return False
+    if "From" in query and message["from"] != query["From"]:
+        return False
+    days = {
+        key: date.fromisoformat(query[key][:10])
+        for key in ("DateSent", "DateSent>", "DateSent<")
+        if key in query
+    }
+    if not days:
+        return True
+    if not message["date_sent"]:
+        return False
+    sent = parsedate_to_datetime(message["date_sent"]).date()
+    return (
+        days.get("DateSent", sent) == sent
+        and days.get("DateSent>", sent) <= sent
+        and days.get("DateSent<", sent) >= sent
+    )
 
 
 def sign(auth_token: str, url: str, pairs: Iterable[tuple[str, str]]) -> str:
@@ -405,7 +500,7 @@ class TwilioWorld:
 async def twilio_world(
     database_url: str, clock: FakeClock, **settings: Any
 ) -> AsyncIterator[TwilioWorld]:
-    fake = FakeTwilio()
+    fake = FakeTwilio(clock=clock.now)
     await fake.start()
     values: dict[str, Any] = {
         "database_url": database_url,

@@ -113,6 +113,19 @@ async def test_start_with_our_bots_mention_joins_too(tg: Wired) -> None:
     assert await counted(tg, ALICE) == 1
 
 
+async def test_start_or_link_for_another_bot_is_not_ours_to_answer(tg: Wired) -> None:
+    await say_on_console(tg, "alice", "LINK")
+    code = await participant_code(tg, ALICE)
+    for text in (f"/start@other_bot {code}", "/link@other_bot", f"/START@Other_Bot {code}"):
+        assert (await tg.driver.post(tg.driver.message(text))).status_code == 200
+    await tg.bot.dispatcher.dispatch_due()
+    assert await counted(tg, ALICE) == 0  # Mina did not join through Alice
+    assert tg.fake.sent(777) == []  # and heard nothing from us
+    await tg.driver.post(tg.driver.message(f"/start@{USERNAME} {code}"))
+    await tg.bot.dispatcher.dispatch_due()
+    assert await counted(tg, ALICE) == 1  # our own bot's name, or none, is ours
+
+
 async def test_start_alone_gets_help(tg: Wired) -> None:
     await tg.driver.post(tg.driver.message("/start"))
     await tg.bot.dispatcher.dispatch_due()

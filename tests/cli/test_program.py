@@ -82,6 +82,21 @@ def test_a_folder_a_missing_file_and_a_binary_file_each_say_what_they_are(
     assert wrong.stderr == f"error: {binary}: is not UTF-8 text (save it as UTF-8)\n"
 
 
+def test_an_empty_program_file_is_refused_not_read_as_the_default_program(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "program.toml"
+    for blank in ("", "  \n\t\n"):
+        file.write_text(blank, encoding="utf-8")
+        result = runner.invoke(app, ["program", "check", str(file)])
+        assert result.exit_code == 2
+        assert result.stdout == ""  # no program printed, no "OK"
+        assert result.stderr == (
+            f"error: {file}: is empty; write the program in it "
+            "(`referral-bot program example` prints one to start from)\n"
+        )
+
+
 def test_examples_are_listed_and_printed_from_the_installed_package(tmp_path: Path) -> None:
     listed = runner.invoke(app, ["program", "example"])
     assert "two_sided_cash     Two-sided cash, PayPal-style" in listed.stdout.splitlines()

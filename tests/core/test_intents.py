@@ -111,8 +111,6 @@ def test_to_json() -> None:
         ("join abcdefgo", "join", {"code": "ABCDEFG0"}),  # any valid shape after a keyword
         ("code please", "link", {}),  # a filler word is not a code attempt
         ("/start", "help", {}),
-        ("/start@ReferralBot", "help", {}),
-        ("/start@ReferralBot K7Q2M9XA", "join", {"code": "K7Q2M9XA"}),
         ("/link", "link", {}),
         ("/top", "leaderboard", {}),
         ("JOIN", "join", {}),  # no code: the join flow says how to join

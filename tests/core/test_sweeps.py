@@ -39,7 +39,9 @@ async def test_a_quiet_sharer_gets_two_reminders_then_no_more(
 async def test_someone_whose_link_was_clicked_is_not_reminded(
     store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
 ) -> None:
-    bot, chat = await running(program_file(tmp_path, ""), store=store, clock=clock, channel=channel)
+    bot, chat = await running(
+        program_file(tmp_path, "[program]\n"), store=store, clock=clock, channel=channel
+    )
     await chat.say("alice", "LINK")
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_code(chat.inbox("alice")[0].split("/r/")[1][:8])
