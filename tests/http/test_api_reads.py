@@ -50,6 +50,10 @@ async def test_participants_show_masked_phones_unless_revealed(
     assert [p["name"] for p in found["items"]] == ["Alice"]
     by_phone = await get(web, "/api/v1/participants", query="+14155550106")
     assert [p["name"] for p in by_phone["items"]] == ["Gus"]
+    inside = await get(web, "/api/v1/participants", query="LIC")  # part of "Alice"
+    assert [p["name"] for p in inside["items"]] == ["Alice"]
+    undialled = await get(web, "/api/v1/participants", query="14155550106")
+    assert [p["name"] for p in undialled["items"]] == ["Gus"]
 
 
 async def test_unknown_and_malformed_ids_are_json_errors_naming_the_field(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
-from bot.core.store.database import Connection
+from bot.core.store.database import Connection, containing
 from bot.core.store.records import COUNTED
 from bot.core.store.reward_record import COLUMNS as REWARD_COLUMNS
 from bot.core.store.reward_record import Reward, reward_of
@@ -86,9 +86,7 @@ class AdminViews:
     ) -> list[ReferrerLine]:
         where, params = "", []
         if search.strip():
-            # What was typed, literally: % and _ are characters here, not wildcards.
-            typed = search.strip().lower().replace("\\", "\\\\")
-            like = "%" + typed.replace("%", "\\%").replace("_", "\\_") + "%"
+            like = containing(search.strip())
             where = (
                 "WHERE LOWER(p.display_name) LIKE ? ESCAPE '\\' "
                 "OR LOWER(p.code) LIKE ? ESCAPE '\\' OR EXISTS "

@@ -103,3 +103,10 @@ def shown(url: str) -> str:
     if not at or not sep or ":" not in credentials:
         return url
     return f"{scheme}://{credentials.split(':')[0]}:***@{tail}"
+
+
+def containing(text: str) -> str:
+    """A LIKE pattern (with ESCAPE '\\') for text containing `text` as typed, any ASCII case:
+    % and _ are characters there, not wildcards."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

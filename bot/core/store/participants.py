@@ -11,7 +11,7 @@ from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
-from bot.core.store.database import Connection, Row
+from bot.core.store.database import Connection, Row, containing
 from bot.core.store.records import Identity, Participant
 from bot.core.store.webhook_endpoints import WebhookEndpoints
 from bot.core.store.webhook_events import CHANNEL as WEBHOOK
@@ -178,7 +178,8 @@ class Participants:
 
     async def page(self, *, query: str | None, before: int | None, limit: int) -> list[Participant]:
         """Newest first, `id < before`: pages stay put while participants are added.
-        `query` matches a name (prefix, any case), a code, or an identity's address."""
+        `query` matches part of a name (any ASCII case), a code, or an identity's address (a
+        phone number with or without its +)."""
         where: list[str] = ["1 = 1"]
         params: list[object] = []
         if before is not None:
@@ -187,10 +188,11 @@ class Participants:
         if query:
             where.append(
                 "(LOWER(p.display_name) LIKE ? ESCAPE '\\' OR p.code = ? OR p.id IN "
-                "(SELECT participant_id FROM identities WHERE address = ?))"
+                "(SELECT participant_id FROM identities WHERE address IN (?, ?)))"
             )
-            escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params += [f"{escaped}%", query.upper(), query]
+            bare = query.strip()
+            dialled = "+" + bare if bare.isdigit() else bare  # 16505550001 is +16505550001
+            params += [containing(bare), bare.upper(), bare, dialled]
         rows = await self._conn.fetchall(
             f"SELECT {_COLUMNS} FROM participants p WHERE {' AND '.join(where)} "
             "ORDER BY p.id DESC LIMIT ?",

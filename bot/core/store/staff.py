@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
-from bot.core.store.database import Connection
+from bot.core.store.database import Connection, containing
 from bot.core.store.participants import _COLUMNS as PARTICIPANT  # one row shape, one reader
 from bot.core.store.participants import _IDENTITY, _participant, identity_row
 from bot.core.store.records import Identity, Participant
@@ -46,11 +46,6 @@ class DayNumbers:
     failed: Counter[str] = field(default_factory=Counter)  # channel -> dead messages
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 class StaffViews:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -74,7 +69,7 @@ class StaffViews:
                 "(lower(COALESCE(p.company, '')) LIKE ? ESCAPE '\\' "
                 "OR lower(p.display_name) LIKE ? ESCAPE '\\')"
             )
-            params += [_like(search), _like(search)]
+            params += [containing(search), containing(search)]
         rows = await self._conn.fetchall(
             f"SELECT {PARTICIPANT} FROM participants p WHERE {' AND '.join(where)} "
             "ORDER BY lower(COALESCE(p.company, p.display_name)), p.id LIMIT ?",

@@ -61,7 +61,9 @@ class PageQuery(Query):
 class ParticipantsQuery(PageQuery):
     LISTING = "participants"
     cursor: str | None = cursor_of(LISTING)
-    query: str | None = Field(default=None, max_length=200, description="name, code or address")
+    query: str | None = Field(
+        default=None, max_length=200, description="part of a name, a code, or an address"
+    )
     reveal: bool = Field(default=False, description="show phone numbers unmasked")
 
 
