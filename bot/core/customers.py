@@ -105,7 +105,9 @@ def _since(value: str, today: date) -> datetime | None:
     except ValueError as exc:
         raise Rejected(f"customer_since {value!r} is not a date like 2024-03-31") from exc
     if day > today:  # a typo of the year, most likely; it would also hold back B2B asks
-        raise Rejected(f"customer_since {value!r} is in the future (today is {today})")
+        raise Rejected(
+            f"customer_since {value!r} is in the future (it is {today} at the latest, anywhere)"
+        )
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
