@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.phones import sms_address
+
 WEBHOOK_SECRET_FORM = (
     "must be whsec_ followed by base64, as Standard Webhooks secrets are "
     "(a receiver's library makes one)"
@@ -62,6 +64,21 @@ class Settings(BaseSettings):
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.
     provider_timeout_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("twilio_from_number")
+    @classmethod
+    def _e164_sender(cls, value: str | None) -> str | None:
+        """"+1 (415) 555-0199" is +14155550199, as Twilio lists the account's numbers; a number
+        without its +country code cannot be told apart from another country's."""
+        if not value or not value.strip():
+            return None
+        address = sms_address(value.strip())
+        if address is None:
+            raise ValueError(
+                "not a phone number with its country code: "
+                "write it as Twilio lists it, like +14155550199"
+            )
+        return address.id
 
     @field_validator("webhook_secret")
     @classmethod

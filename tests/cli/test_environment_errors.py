@@ -48,3 +48,19 @@ def test_two_mistakes_are_two_lines(tmp_path: Path) -> None:
         "error: PORT: Input should be a valid integer, unable to parse string as an integer",
         "error: SHARED_PACING: Input should be 'auto', 'on' or 'off'",
     ]
+
+
+def test_a_twilio_number_without_its_country_code_is_named(tmp_path: Path) -> None:
+    result = run(tmp_path, {"TWILIO_FROM_NUMBER": "(415) 555-0199"}, "doctor")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: TWILIO_FROM_NUMBER: not a phone number with its country code: write it as "
+        "Twilio lists it, like +14155550199"
+    ]
+
+
+def test_a_twilio_number_written_with_spacing_is_the_number_twilio_lists() -> None:
+    from bot.core.config import Settings
+
+    assert Settings(twilio_from_number="+1 (415) 555-0199").twilio_from_number == "+14155550199"
+    assert Settings(twilio_from_number="  ").twilio_from_number is None
