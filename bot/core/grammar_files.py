@@ -30,6 +30,8 @@ PRIORITY: tuple[Intent, ...] = (
     "help",
 )
 LEVELS = ("strong", "medium")
+# Cues that switch an intent off: "don't unsubscribe me" (negated), "what does STOP mean?" (asked)
+SWITCHES = ("negated", "asked")
 
 
 def default_locales_dir() -> Path:
@@ -51,8 +53,8 @@ def load_grammar_file(path: Path) -> dict[str, Any]:
         if name not in PRIORITY:
             raise ValueError(f"{path}: unknown intent {name!r}")
     for name, levels in intents.items():
-        if set(levels) - {*LEVELS, "negated"}:
-            raise ValueError(f"{path}: {name} levels must be among {LEVELS} or negated")
+        if set(levels) - {*LEVELS, *SWITCHES}:
+            raise ValueError(f"{path}: {name} levels must be among {LEVELS + SWITCHES}")
     for name in table.get("topics", {}):
         if name not in TOPICS:
             raise ValueError(f"{path}: unknown topic {name!r} (topics are {', '.join(TOPICS)})")

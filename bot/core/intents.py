@@ -10,8 +10,10 @@ a request to switch language, then cues: the intent with the strongest cue wins,
 cues go to the more specific intent ("how many used my link" is a count).
 
 A cue can be negated: "don't unsubscribe me" switches stop off and reads as start (the person
-wants the messages); "the wifi code" switches link off. When nothing matches, the speller
-(bot/core/spelling.py) corrects shorthand and typos and the text is read once more, less
+wants the messages); "the wifi code" switches link off. A keyword can be asked about: "STOP是
+什么意思?" switches stop off and reads as help, whose menu says what STOP does. Latin cues read
+Latin words glued to Han or Hangul as words ("STOP唔該", "send我link"). When nothing matches, the
+speller (bot/core/spelling.py) corrects shorthand and typos and the text is read once more, less
 confidently. Two weak cues of different intents ("link count") make a `clarify` reading: the
 flow asks which one was meant rather than guessing. A `rewards` or `offer` reading also says its
 topic when the grammar's `[topics]` cues name one ("when do I get paid?", "is there a cap?").
@@ -36,6 +38,7 @@ from bot.core.codes import normalize_code
 from bot.core.grammar_files import (
     LEVELS,
     PRIORITY,
+    SWITCHES,
     compile_patterns,
     default_locales_dir,
     fold,
@@ -43,7 +46,7 @@ from bot.core.grammar_files import (
     load_grammar_file,
 )
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
-from bot.core.normalize import clean
+from bot.core.normalize import clean, split_scripts
 from bot.core.reading import INTENTS, TOPICS, Intent, Reading, Topic
 from bot.core.smalltalk import Smalltalk
 from bot.core.spelling import Speller
@@ -51,8 +54,12 @@ from bot.core.spelling import Speller
 __all__ = ["INTENTS", "Grammar", "Intent", "Reading", "default_locales_dir"]
 
 _CONFIDENCE = {"strong": 0.9, "medium": 0.6}
-# "don't unsubscribe me": the person wants the messages to keep coming
-_NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
+# "don't unsubscribe me": the person wants the messages to keep coming; "what happens if I send
+# STOP?" wants to know what the keyword does, and the help menu says.
+_SWITCH_MEANS: dict[tuple[str, str], Intent] = {
+    ("stop", "negated"): "start",
+    ("stop", "asked"): "help",
+}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
@@ -85,7 +92,7 @@ class Grammar:
 
     exact: dict[str, Intent]
     cues: tuple[_Cue, ...]  # strongest first, then by priority: the first match wins
-    negations: tuple[_Cue, ...]  # a match switches that intent's cues off
+    negations: tuple[_Cue, ...]  # negated, then asked: a match switches that intent's cues off
     topics: tuple[_TopicCue, ...]  # in TOPICS order: the first match names the topic
     codes: CodeFinder
     switch: LanguageSwitch
@@ -132,7 +139,7 @@ class Grammar:
         return cls(
             exact=exact,
             cues=tuple(c for level in LEVELS for c in cues_of(level)),
-            negations=tuple(cues_of("negated")),
+            negations=tuple(c for level in SWITCHES for c in cues_of(level)),
             topics=tuple(topics),
             codes=CodeFinder.build(
                 keywords,
@@ -198,22 +205,28 @@ class Grammar:
         self, folded: str, present: frozenset[str], lang: str, doubt: float = 1.0
     ) -> Reading | None:
         """The best cue's intent, and the runner-up's; two weak rivals make a question."""
-        off = {c.intent for c in self.negations if c.script in present and c.pattern.search(folded)}
+        text = _by_script(folded, present)
+        switched = [
+            (c.intent, c.level)
+            for c in self.negations
+            if c.script in text and c.pattern.search(text[c.script])
+        ]
+        off = {intent for intent, _ in switched}
         hits: list[tuple[Intent, str]] = [
-            (_NEGATION_MEANS[i], "strong") for i in off if i in _NEGATION_MEANS
+            (_SWITCH_MEANS[s], "strong") for s in dict.fromkeys(switched) if s in _SWITCH_MEANS
         ]
         for cue in self.cues:
             if len(hits) >= 2:
                 break
             if cue.intent in off or any(cue.intent == seen for seen, _ in hits):
                 continue
-            if cue.script in present and cue.pattern.search(folded):
+            if cue.script in text and cue.pattern.search(text[cue.script]):
                 hits.append((cue.intent, cue.level))
         if not hits:
             return None
         (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
         sure = _CONFIDENCE[level] * doubt
-        topic = self._topic(folded, present) if best in _TOPICAL else None
+        topic = self._topic(text) if best in _TOPICAL else None
         if rival is None:
             return Reading(best, lang, {}, sure, topic=topic)
         if rival[1] == level:
@@ -222,11 +235,20 @@ class Grammar:
             return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
         return Reading(best, lang, {}, sure, rival[0], topic=topic)
 
-    def _topic(self, folded: str, present: frozenset[str]) -> Topic | None:
+    def _topic(self, text: dict[str, str]) -> Topic | None:
         return next(
-            (t.topic for t in self.topics if t.script in present and t.pattern.search(folded)),
+            (t.topic for t in self.topics if t.script in text and t.pattern.search(text[t.script])),
             None,
         )
+
+
+def _by_script(folded: str, present: frozenset[str]) -> dict[str, str]:
+    """The text each present script's cues read: Latin cues see Latin words glued to Han or
+    Hangul as words ("STOP唔該", "send我link"); Korean and Chinese cues read it as typed."""
+    text = dict.fromkeys(present, folded)
+    if "latin" in text and len(text) > 1:
+        text["latin"] = split_scripts(folded)
+    return text
 
 
 def _key(folded: str) -> str:

@@ -142,10 +142,13 @@ class LanguageSwitch:
                 for t, listed in s.get("codes", {}).items()
                 for c in listed
             },
-            # English names must not match inside a word, yet may touch Korean: "english로".
+            # English names must not match inside a word, yet may touch Korean or Chinese:
+            # "english로", "用english回复".
             names={
                 script: re.compile(
-                    rf"\b(?:{'|'.join(found)})(?![a-z])" if script == "latin" else "|".join(found)
+                    rf"(?<![a-z])(?:{'|'.join(found)})(?![a-z])"
+                    if script == "latin"
+                    else "|".join(found)
                 )
                 for script, found in by_script.items()
             },

@@ -24,6 +24,12 @@ WHITE_SPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u20
 # Phones' "smart punctuation" turns what's into what’s; NFKC leaves curly quotes alone.
 _SINGLE_QUOTES = re.compile("[\u2018\u2019\u201b\u2032\u02bc]")
 _DOUBLE_QUOTES = re.compile("[\u201c\u201d\u201e]")
+# Han, Hangul and kana: Python's \w holds them, so \b finds no edge in 我個link or send我link.
+_CJK = (
+    "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\ua960-\ua97f\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff\U00020000-\U0003134f"
+)
+_SCRIPT_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 
 
 def clean(text: str) -> str:
@@ -45,3 +51,11 @@ def clean(text: str) -> str:
 def fold(text: str) -> str:
     """The cleaned text, case-folded for matching (codes are ASCII, so nothing is lost)."""
     return clean(text).casefold()
+
+
+def split_scripts(text: str) -> str:
+    """The text with a space where Han, Hangul or kana meets a Latin letter or digit, so Latin
+    words glued to Chinese or Korean are words: "STOP唔該" -> "STOP 唔該", "send我link" ->
+    "send 我 link". For matching Latin words only; codes and URLs are found in the text as sent.
+    """
+    return text if text.isascii() else _SCRIPT_EDGE.sub(" ", text)

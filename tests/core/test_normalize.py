@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.normalize import clean, fold
+from bot.core.normalize import clean, fold, split_scripts
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,22 @@ def test_clean(text: str, expected: str) -> None:
 def test_fold_casefolds_after_cleaning() -> None:
     assert fold(" ＳＴＯＰ ") == "stop"
     assert fold("K7Q2-M9XA") == "k7q2-m9xa"
+
+
+@pytest.mark.parametrize(
+    ("folded", "expected"),
+    [
+        ("我個link", "我個 link"),  # Han is \w in Python: no \b before "link"
+        ("send我link唔該", "send 我 link 唔該"),
+        ("stop해주세요", "stop 해주세요"),
+        ("邀请码qd854qhg", "邀请码 qd854qhg"),  # the code finder reads the text as sent
+        ("推薦碼:k7q2m9xa", "推薦碼:k7q2m9xa"),
+        ("추천 링크", "추천 링크"),
+        ("send my link", "send my link"),
+    ],
+)
+def test_latin_words_glued_to_han_or_hangul_are_spaced(folded: str, expected: str) -> None:
+    assert split_scripts(folded) == expected
 
 
 def test_keeps_korean_and_chinese() -> None:

@@ -203,6 +203,34 @@ async def test_keeping_the_messages_is_no_welcome_back_for_someone_who_never_lef
     )
 
 
+async def test_a_stop_sent_by_mistake_is_taken_back_in_the_readers_own_words(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("mei", "我的链接")
+    assert await conversation.say("mei", "TD") == (
+        "你已退订，之后不会再在这里收到消息。想恢复的话，发送 START 即可。"
+    )
+    assert await conversation.say("mei", "刚才点错了，不是要退订，恢复吧") == (
+        "欢迎回来！你会重新在这里收到消息。随时发送 STOP 即可退订。"
+    )
+    assert await conversation.say("mei", "别停，继续给我推送") == (
+        "你仍在订阅中，会继续在这里收到消息。随时发送 STOP 即可退订。"
+    )
+    # English glued to Cantonese: STOP and please
+    assert await conversation.say("ka-yan", "STOP唔該") == (
+        "你已取消訂閱，之後不會再從這裡收到訊息。想回來的話，傳 START 就可以了。"
+    )
+    assert await conversation.say("ka-yan", "我想再收訊息") == (
+        "歡迎回來！你會再次在這裡收到訊息。隨時傳 STOP 就能取消訂閱。"
+    )
+    # "stop asking, just give me the link": the link, and no unsubscribing
+    reply = await conversation.say("minsu", "그만 물어보고 링크나 줘")
+    assert f"https://ref.example/r/{await code_of(bot, 'minsu')}" in reply
+    assert await conversation.say("minsu", "실수로 그만 눌렀어요 다시 보내주세요") == (
+        "지금도 여기로 메시지를 받고 계세요. 그만 받으려면 언제든 STOP을 보내 주세요."
+    )
+
+
 async def test_language_is_detected_switched_and_remembered(
     conversation: Conversation, bot: ReferralBot
 ) -> None:
