@@ -93,10 +93,18 @@ def create_app(
             database = "ok"
         except Exception as exc:  # report, don't crash: this is the page that says what's wrong
             database = f"error: {type(exc).__name__}: {str(exc)[:200]}"
+        # A channel whose credentials the provider refused sends nothing: said here, but
+        # answered 200, since the links, the dashboard and the other channels still work and
+        # a load balancer taking the server out for it would stop them too.
+        refused = bot.dispatcher.refusals()
+        channels = {
+            name: f"failing: credentials refused ({refused[name]})" if name in refused else "on"
+            for name in bot.channels
+        }
         body = {
-            "status": "ok" if database == "ok" else "degraded",
+            "status": "ok" if database == "ok" and not refused else "degraded",
             "database": database,
-            "channels": {name: "on" for name in bot.channels},
+            "channels": channels,
         }
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 

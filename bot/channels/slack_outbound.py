@@ -130,8 +130,9 @@ def failure(error: SlackApiError, now: datetime) -> DeliveryFailed:
         )
     if code in NOT_FOUND or code in GONE:
         return DeliveryFailed("not_found", permanent=True, detail=detail)
-    if code in AUTH:
-        return DeliveryFailed("auth", permanent=True, detail=detail)
+    if code in AUTH:  # the bot's token, not the message: the channel pauses until it works
+        fix = "the app's scopes (reinstall it)" if code == "missing_scope" else "SLACK_BOT_TOKEN"
+        return DeliveryFailed("auth", permanent=False, detail=f"{detail}; check {fix}")
     if code in INVALID_ADDRESS:
         return DeliveryFailed("invalid_address", permanent=True, detail=detail)
     # 5xx, fatal_error, request_timeout and codes we do not know: retried with backoff, and

@@ -7,8 +7,9 @@ segment; a Korean or Chinese reply is UCS-2 anyway. Bodies are clipped to Twilio
 characters rather than refused.
 
 Twilio's errors become `DeliveryFailed`: 21610 (the person texted STOP) is an opt-out that is
-never retried; a bad number and bad credentials are permanent; 429/20429, 5xx, network errors
-and 4xx codes we don't know are retried with backoff, and dead after the dispatcher's limit.
+never retried; a bad number is permanent; refused credentials (401/20003) pause the channel
+until they work (the dispatcher's breaker); 429/20429, 5xx, network errors and 4xx codes we
+don't know are retried with backoff, and dead after the dispatcher's limit.
 A send that timed out after its request left is looked up in Twilio's list of messages before
 it goes again (`find_sent`, sms_lookup.py).
 """
@@ -45,6 +46,7 @@ SEND_TIMEOUT = SendTimeouts().total  # seconds; see send_timeouts.py
 OPTED_OUT = frozenset({21610})
 INVALID_ADDRESS = frozenset({21211, 21612, 21614})
 AUTH = frozenset({20003})
+CREDENTIALS = "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"  # what an auth failure asks to fix
 RATE_LIMITED = frozenset({20429, 21611})  # 21611: the sender's queue is full, try later
 NOT_FOUND = frozenset({20404})
 
@@ -102,7 +104,7 @@ def _api_failure(status: int, code: int | None, *, detail: str) -> DeliveryFaile
     if code in INVALID_ADDRESS:
         return DeliveryFailed("invalid_address", permanent=True, detail=detail)
     if status == 401 or code in AUTH:
-        return DeliveryFailed("auth", permanent=True, detail=detail)
+        return DeliveryFailed("auth", permanent=False, detail=f"{detail}; check {CREDENTIALS}")
     if status == 429 or code in RATE_LIMITED:
         return DeliveryFailed(
             "rate_limited", permanent=False, detail=detail, retry_after=DEFAULT_RETRY_AFTER

@@ -41,7 +41,9 @@ class TwilioSetup:
     notes: tuple[str, ...] = ()
 
 
-def _client(settings: Settings, http: SdkHttp) -> Client:
+def make_client(settings: Settings, http: SdkHttp) -> Client:
+    """The SDK client of these settings (`twilio setup`, `doctor`), on the fake or proxy
+    TWILIO_API_BASE_URL names."""
     client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
     if settings.twilio_api_base_url:  # a fake or a proxy serves both domains we call
         client.api.base_url = settings.twilio_api_base_url.rstrip("/")
@@ -54,7 +56,7 @@ async def point_twilio(settings: Settings) -> TwilioSetup:
         raise SetupError("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio Console > Account)")
     base = settings.public_base_url.rstrip("/")
     http = SdkHttp(timeout=15)
-    client = _client(settings, http)
+    client = make_client(settings, http)
     try:
         account = await client.api.v2010.accounts(settings.twilio_account_sid).fetch_async()
         if settings.twilio_messaging_service_sid:
@@ -63,7 +65,7 @@ async def point_twilio(settings: Settings) -> TwilioSetup:
             return await _number(client, str(account.friendly_name), settings, base)
         raise SetupError("set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
     except TwilioRestException as exc:
-        raise SetupError(_said(exc)) from exc
+        raise SetupError(said(exc)) from exc
     finally:
         await http.close()
 
@@ -110,7 +112,7 @@ def _text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _said(exc: TwilioRestException) -> str:
+def said(exc: TwilioRestException) -> str:
     if exc.status == 401:
         return "Twilio refused TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (20003: Authenticate)"
     if exc.status == 404:

@@ -219,7 +219,7 @@ class Telegram:
                 await self._bot.initialize()
             except InvalidToken:
                 # PTB's own message quotes the token; keep it out of logs and outbox rows.
-                raise InvalidToken("Telegram rejected TELEGRAM_BOT_TOKEN") from None
+                raise InvalidToken("Unauthorized (getMe)") from None
             self._username = self._bot.username
         return self._bot
 

@@ -83,8 +83,8 @@ def delivery_failure(exc: TelegramError) -> DeliveryFailed:
     if isinstance(exc, Forbidden):
         # "bot was blocked by the user", "user is deactivated", "bot can't initiate conversation"
         return DeliveryFailed("blocked", permanent=True, detail=detail)
-    if isinstance(exc, InvalidToken):
-        return DeliveryFailed("auth", permanent=True, detail=detail)
+    if isinstance(exc, InvalidToken):  # the bot's, not the message's: the channel pauses
+        return DeliveryFailed("auth", permanent=False, detail=f"{detail}; check TELEGRAM_BOT_TOKEN")
     if isinstance(exc, ChatMigrated):  # a group became a supergroup; we only talk in private
         return DeliveryFailed("invalid_address", permanent=True, detail=detail)
     if isinstance(exc, BadRequest):

@@ -17,8 +17,8 @@ MARK = {"ok": "ok ", "off": "off", "fix": "FIX"}
 
 def doctor() -> None:
     """Say what is configured and what is missing, whether the database is writable, whether
-    PUBLIC_BASE_URL is reachable from here, and what each channel would do. Exits 1 when
-    something needs fixing.
+    PUBLIC_BASE_URL is reachable from here, whether each provider accepts its credentials, and
+    what each channel would do. Exits 1 when something needs fixing.
 
     \b
     Example:
@@ -36,13 +36,13 @@ def doctor() -> None:
 async def _findings(env: Settings) -> list[check.Finding]:
     async with httpx.AsyncClient(timeout=5, follow_redirects=True) as client:
         reachable = await check.public_url(env, client)
+    channels = [check.sms(env), check.telegram(env), check.slack(env)]
+    asked = await asyncio.gather(*(check.credentials(found, env) for found in channels))
     return [
         await check.database(env),
         check.program(env),
         reachable,
-        check.sms(env),
-        check.telegram(env),
-        check.slack(env),
+        *asked,
         check.api(env),
         check.webhooks(env),
     ]

@@ -1,5 +1,6 @@
 """What `referral-bot doctor` looks at, one finding per line: configured or missing, the
-database writable, the public URL reachable from here, and what each channel would do."""
+database writable, the public URL reachable from here, and what each channel would do, its
+provider asked whether it accepts our credentials."""
 
 from __future__ import annotations
 
@@ -138,6 +139,23 @@ def slack(settings: Settings) -> Finding:
     url = settings.public_base_url.rstrip("/") + SLACK_PATH
     return Finding("slack", "ok", f"events, /referrals and buttons at {url}; {staff} staff; "
                                   f"referral cards to {cards}")  # fmt: skip
+
+
+async def credentials(found: Finding, settings: Settings) -> Finding:
+    """A channel set up (sms, telegram, slack): whether its provider accepts the credentials,
+    asked once with a read that sends nothing (bot/channels/credentials.py)."""
+    if found.verdict != "ok":
+        return found
+    from bot.channels import credentials as ask  # the providers' SDKs load on demand
+
+    checks = {"sms": ask.twilio, "telegram": ask.telegram, "slack": ask.slack}
+    checked = await checks[found.topic](settings)
+    if checked.accepted:
+        return Finding(found.topic, "ok", f"{checked.said}; {found.detail}")
+    if checked.accepted is None:
+        return Finding(found.topic, "fix", checked.said)
+    until = f"nothing is sent on {found.topic} until it accepts them"
+    return Finding(found.topic, "fix", f"{checked.said}: {until}")
 
 
 def api(settings: Settings) -> Finding:

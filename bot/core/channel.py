@@ -51,7 +51,7 @@ FailureReason = Literal[
     "blocked",  # the person blocked the bot (Telegram 403)
     "invalid_address",  # no such number or chat, or one we may not write to
     "not_found",  # the channel or thread is gone
-    "auth",  # our credentials were refused: nothing will go out until they are fixed
+    "auth",  # our credentials were refused: the channel's failure, not the message's
     "rate_limited",  # the provider asked us to slow down (429, Retry-After)
     "transient",  # a 5xx, a refused connect: surely not sent, worth another try
     "uncertain",  # the request was written and no answer came: it may have arrived
@@ -62,7 +62,9 @@ class DeliveryFailed(Exception):
     """A send that did not go out, with what the dispatcher should do about it.
 
     `reason` is one of: opted_out, blocked, invalid_address, not_found, auth, rate_limited,
-    transient, uncertain. Permanent failures are never retried; `retry_after` (seconds) pauses
+    transient, uncertain. Permanent failures are never retried; `auth` is no message's fault:
+    the channel pauses, its messages wait at no cost, and it is tried now and then until the
+    credentials work (the detail names the setting to fix); `retry_after` (seconds) pauses
     the scope: the whole channel's (the Telegram bot, the SMS sender) when `wide`, else the
     address's. `uncertain`: the request was written and no answer came (a read timeout, a reset
     after sending), so the message may have arrived; transient means it surely did not.

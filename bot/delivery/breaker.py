@@ -6,6 +6,10 @@ over one row is let through (half-open) and any answer from the provider closes 
 backlog drains at the provider's pace; a probe that never reached the provider (another
 process took the row) lets the next row probe instead. Per process: each process learns of an
 outage on its own, and the rows it did not claim meanwhile cost no attempt.
+
+Refused credentials (`refused`) open the channel at once: no message can go until they work,
+so one refusal is enough, and the probes that follow keep the same doubling pause. The
+refusal is kept (`refusal`, for /healthz) until the provider answers otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class _State:
     opened: int = 0  # how many times in a row it opened: the pause doubles with each
     until: datetime | None = None
     probing: bool = False
+    refused: str | None = None  # the provider refused our credentials: what it said
 
 
 @dataclass(slots=True)
@@ -52,8 +57,13 @@ class Breakers:
         state = self._states.get(channel)
         return None if state is None else state.until
 
+    def refusal(self, channel: str) -> str | None:
+        """What the provider said when it last refused our credentials, until it answers."""
+        state = self._states.get(channel)
+        return None if state is None else state.refused
+
     def answered(self, channel: str) -> None:
-        """The provider answered, whatever it said: it is up."""
+        """The provider answered, whatever it said (credentials refused aside): it is up."""
         self._states.pop(channel, None)
 
     def released(self, channel: str) -> None:
@@ -69,6 +79,19 @@ class Breakers:
         state.probing = False
         if state.until is None and state.failures < self.failures:
             return None
+        return self._open(state, now)
+
+    def refused(self, channel: str, now: datetime, why: str) -> datetime:
+        """The provider refused our credentials: the channel opens now (a send that was
+        already under way when it opened changes nothing). Returns until when."""
+        state = self._states.setdefault(channel, _State())
+        state.refused = why
+        state.probing = False
+        if state.until is not None and now < state.until:
+            return state.until
+        return self._open(state, now)
+
+    def _open(self, state: _State, now: datetime) -> datetime:
         pause = min(self.max_pause, self.pause * 2**state.opened)
         state.opened += 1
         state.until = now + pause

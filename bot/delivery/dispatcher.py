@@ -3,8 +3,10 @@ them at each provider's limit and hands each to its channel.
 
 Rows are the truth. A claim is one lease covering the hold and the send (the send lease outlives
 the providers' timeouts), checked just before the send by a read (sending.py): one commit per
-message fewer than a claim lease turned into a send lease. After a crash, claimed rows are due
-again once that lease runs out. Nothing is lost; only sends in flight can repeat.
+message fewer than a claim lease turned into a send lease. After a crash, a claimed row whose
+lease ran out may or may not have reached the person: it is an uncertain send (sending.py),
+looked up first where the provider can say, and sent again once at most, after the uncertain
+wait. Nothing is lost, and nothing is sent twice where the provider can be asked.
 
 Rows that have lost their point expire at claim time (retry_policy.py); a channel whose sends
 keep failing pauses (breaker.py); a channel whose HTTP client has a bounded pool never has more
@@ -93,7 +95,7 @@ class Dispatcher:
             clock=clock,
             pacer=self._pacer,
             hold=hold,
-            lease=lease,
+            lease=self._claim_lease,
             retry=self._retry,
             breakers=self._breakers,
             observe=observe,
@@ -106,6 +108,11 @@ class Dispatcher:
 
     def reach(self) -> dict[str, frozenset[str] | None]:
         return {name: channel.reach() for name, channel in self._channels.items()}
+
+    def refusals(self) -> dict[str, str]:
+        """The channels whose provider refused our credentials (paused), with what it said."""
+        found = {name: self._breakers.refusal(name) for name in self._channels}
+        return {name: why for name, why in found.items() if why is not None}
 
     def _claimable(self, now: datetime) -> tuple[dict[str, frozenset[str] | None], dict[str, int]]:
         """The channels that may take rows now (not paused by the breaker, room in their pool),
@@ -219,7 +226,7 @@ class Dispatcher:
         ]
         if not claims:
             return 0, False
-        rows, claimed, more = await self._claim(claims, now)
+        rows, claimed, more = await self._claim(claims, now, limit)
         sends = plan_sends(rows, self._channels, self._pacer, self._pacing, now, self._hold)
         if sends.back or sends.later:
             async with self._store.transaction() as tx:
@@ -245,11 +252,16 @@ class Dispatcher:
         progress = len(sends.back) + len(sends.later) < claimed
         return claimed, more and progress
 
-    async def _claim(self, claims: list[Claim], now: datetime) -> tuple[list[OutboxRow], int, bool]:
-        """Claim and judge in one transaction: skips and deferrals commit with the claim."""
+    async def _claim(
+        self, claims: list[Claim], now: datetime, limit: int
+    ) -> tuple[list[OutboxRow], int, bool]:
+        """Settle the sends whose process died, then claim and judge, in one transaction:
+        skips and deferrals commit with the claim."""
         rows: list[OutboxRow] = []
         more = False
         async with self._store.transaction() as tx:
+            for row, ran_out in await tx.outbox.lapsed(now=now, reach=self.reach(), limit=limit):
+                await self._sender.lapsed(tx, row, ran_out)
             each = await tx.outbox.claim_due_each(claims, now=now, lease=self._claim_lease)
             for claim, got in zip(claims, each, strict=True):
                 rows.extend(got)

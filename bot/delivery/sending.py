@@ -6,12 +6,14 @@ With shared pacing (shared_pacing.py) the slot is also claimed in the database, 
 it (at `PREPARE`), so that the sends of every process on the database keep each provider's pace.
 
 Failures: a 429 pauses the scope (for every process, with shared pacing) for its retry-after
-and the row waits without losing an attempt; opted-out and blocked mark the address and skip
-the row; other permanent failures (invalid number, channel not found, auth) make the row dead
-at once; transient ones back off exponentially with jitter for the retry window (24 h by
-default, retry_policy.py) and count against the channel's circuit breaker; an unknown outcome
-is retried once, late, at most, and first looked up where the provider can say what it took
-(`Traceable`: Twilio's list of messages), so that a send whose answer was lost is not repeated.
+and the row waits without losing an attempt; refused credentials pause the whole channel at
+once (breaker.py), said once at ERROR, and the row waits in its place at no cost; opted-out
+and blocked mark the address and skip the row; other permanent failures (invalid number,
+channel not found) make the row dead at once; transient ones back off exponentially with
+jitter for the retry window (24 h by default, retry_policy.py) and count against the channel's
+circuit breaker; an unknown outcome (a lost answer, or a send whose process died: its lease
+ran out) is retried once, late, at most, and first looked up where the provider can say what
+it took (`Traceable`: Twilio's list of messages), so that such a send is not repeated.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class Sender:
         clock: Clock,
         pacer: Pacer | None,
         hold: timedelta,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=60),  # a claim's: how long a send may be under way
         max_attempts: int | None = None,
         retry: RetryPolicy | None = None,
         breakers: Breakers | None = None,
@@ -70,7 +72,7 @@ class Sender:
         shared: SharedPacing | None = None,
     ) -> None:
         self._shared = shared
-        # metrics: (channel, sent | retry | uncertain | dead | skipped | rate_limited) per send
+        # metrics: (channel, sent | retry | uncertain | dead | skipped | rate_limited | refused)
         self._observe: Observe = observe or (lambda channel, outcome: None)
         self._store = store
         self._channels = channels
@@ -104,7 +106,8 @@ class Sender:
 
     async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> bool:
         """Whether the send reached the provider (and its outcome told the breaker)."""
-        if row.uncertain and await self._traced(row, pace, token):
+        paused = self._breakers.paused(row.to.channel, self._clock.now())
+        if row.uncertain and not paused and await self._traced(row, pace, token):
             return True
         if slot is not None:
             await self._sleep_until(slot - PREPARE)
@@ -131,7 +134,7 @@ class Sender:
             self._tell_breaker(row.to.channel, fault)
             await self._failed(row, fault, pace)
             return True
-        self._breakers.answered(row.to.channel)
+        self._answered(row.to.channel)
         self._observe(row.to.channel, "sent")
         self._sent.append((row.id, provider_id, self._clock.now()))
         if self._flushing is None or self._flushing.done():
@@ -148,7 +151,7 @@ class Sender:
         async with self._store.autocommit() as tx:
             history = await tx.outbox.history(row.id)
         tried = [at for at, event, _ in history if event == "uncertain"]
-        # A send starts at most one lease before its failure is recorded.
+        # A send starts at most one claim's lease before its failure is recorded.
         since = min(tried) - self._lease if tried else row.created_at
         try:
             found = await channel.find_sent(outbound(row), since=since)
@@ -158,7 +161,7 @@ class Sender:
             return True
         if found is None:
             return False
-        self._breakers.answered(row.to.channel)
+        self._answered(row.to.channel)
         now = self._clock.now()
         async with self._store.transaction() as tx:
             if await tx.outbox.still_ours(row.id, lease=token) is None:
@@ -166,7 +169,7 @@ class Sender:
             await tx.outbox.mark_sent(row.id, provider_id=found.provider_id, at=now)
             if found.status is not None:
                 await tx.outbox.record_delivery(found.provider_id, found.status)
-            detail = f"the provider took the send that timed out: {found.provider_id}"
+            detail = f"the provider took the send whose outcome was unknown: {found.provider_id}"
             await tx.outbox.note(row.id, "found", at=now, detail=detail)
         self._observe(row.to.channel, "sent")
         return True
@@ -177,12 +180,31 @@ class Sender:
         is no outage of the channel: its rows back off on their own."""
         if failure.own_server:
             return
-        if failure.reason in ("transient", "uncertain") and not failure.permanent:
+        if failure.reason == "auth":
+            self._refused(channel, failure)
+        elif failure.reason in ("transient", "uncertain") and not failure.permanent:
             paused = self._breakers.failed(channel, self._clock.now())
             if paused is not None:
                 log.warning("%s: %s; channel paused until %s", channel, failure, paused)
         else:
-            self._breakers.answered(channel)
+            self._answered(channel)
+
+    def _refused(self, channel: str, failure: DeliveryFailed) -> None:
+        """Said once, when the channel's credentials are first refused: every row of the
+        channel would say the same, and the probes after the pause say it again."""
+        known = self._breakers.refusal(channel) is not None
+        until = self._breakers.refused(channel, self._clock.now(), str(failure))
+        if not known:
+            log.error(
+                "%s: the provider refused our credentials (%s); nothing is sent on %s until "
+                "they work: its messages wait, and it is tried again from %s",
+                channel, failure, channel, f"{until:%Y-%m-%d %H:%M:%S %Z}",
+            )  # fmt: skip
+
+    def _answered(self, channel: str) -> None:
+        if self._breakers.refusal(channel) is not None:
+            log.info("%s: the provider accepts our credentials again; sending resumes", channel)
+        self._breakers.answered(channel)
 
     async def settle(self) -> None:
         """On stop: wait for a recording already under way, then record what is left (a store
@@ -399,6 +421,12 @@ class Sender:
                 await tx.participants.set_unreachable(row.to, True)
                 await tx.outbox.mark_skipped(row.id, reason=str(failure))
                 self._observe(channel, "skipped")
+            elif failure.reason == "auth":
+                # The channel's fault, not the message's: it waits in its place, at no cost.
+                await tx.outbox.reschedule(
+                    row.id, due_at=row.due_at, error=str(failure), count_attempt=False
+                )
+                self._observe(channel, "refused")
             elif failure.permanent:
                 await self._dead(tx, row, now, str(failure))
             elif failure.reason == "uncertain":
@@ -414,6 +442,16 @@ class Sender:
                     await tx.outbox.reschedule(row.id, due_at=again, error=str(failure))
                     self._observe(channel, "retry")
 
+    async def lapsed(self, tx: Tx, row: OutboxRow, ran_out: datetime) -> None:
+        """A send whose process stopped before recording what came of it (its claim ran out at
+        `ran_out`): it may have reached the person, so it is an unknown outcome like any other."""
+        lost = DeliveryFailed(
+            "uncertain",
+            permanent=False,
+            detail="the process sending it stopped before recording the outcome (lease ran out)",
+        )
+        await self._uncertain(tx, row, ran_out, lost)
+
     async def _uncertain(
         self, tx: Tx, row: OutboxRow, now: datetime, failure: DeliveryFailed
     ) -> None:
@@ -425,7 +463,7 @@ class Sender:
             await self._dead(tx, row, now, why)
             return
         await tx.outbox.mark_uncertain(
-            row.id, due_at=now + self._retry.uncertain_wait, error=f"uncertain: {failure}"
+            row.id, due_at=now + self._retry.uncertain_wait, error=str(failure)
         )
 
     async def _dead(self, tx: Tx, row: OutboxRow, now: datetime, why: str) -> None:

@@ -94,6 +94,8 @@ class FakeSlack:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    close = stop  # as the other fakes (tests/cli/threaded.py runs any of them)
+
     def refuse(
         self, method: str, error: str, *, status: int = 200, retry_after: str | None = None
     ) -> None:

@@ -126,34 +126,42 @@ def test_sections_never_cut_an_entity() -> None:
             assert piece.count("&") == piece.count("&amp;")
 
 
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived",
+                                   "user_not_found"])  # fmt: skip
+async def test_permanent_refusals(slack: Slack, slack_api: FakeSlack, error: str) -> None:
+    slack_api.refuse("chat.postMessage", error)
+    with pytest.raises(DeliveryFailed) as failed:
+        await slack.send(Outbound(ALICE, "hi"))
+    assert failed.value.reason == "not_found"
+    assert failed.value.permanent
+
+
 @pytest.mark.parametrize(
-    ("error", "reason"),
+    ("error", "fix"),
     [
-        ("channel_not_found", "not_found"),
-        ("not_in_channel", "not_found"),
-        ("is_archived", "not_found"),
-        ("user_not_found", "not_found"),
-        ("invalid_auth", "auth"),
-        ("not_authed", "auth"),
-        ("account_inactive", "auth"),
-        ("token_revoked", "auth"),
+        ("invalid_auth", "SLACK_BOT_TOKEN"),
+        ("not_authed", "SLACK_BOT_TOKEN"),
+        ("account_inactive", "SLACK_BOT_TOKEN"),
+        ("token_revoked", "SLACK_BOT_TOKEN"),
+        ("missing_scope", "the app's scopes (reinstall it)"),
     ],
 )
-async def test_permanent_refusals(
-    slack: Slack, slack_api: FakeSlack, error: str, reason: str
+async def test_refused_credentials_are_the_channels_failure_and_say_what_to_fix(
+    slack: Slack, slack_api: FakeSlack, error: str, fix: str
 ) -> None:
     slack_api.refuse("chat.postMessage", error)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
-    assert failed.value.reason == reason
-    assert failed.value.permanent
+    assert (failed.value.reason, failed.value.permanent) == ("auth", False)
+    assert failed.value.detail == f"HTTP 200: {error}; check {fix}"
 
 
 async def test_a_wrong_token_is_an_auth_failure(slack_api: FakeSlack) -> None:
     slack = Slack(token="xoxb-wrong", signing_secret=SECRET, base_url=slack_api.base_url)
     with pytest.raises(DeliveryFailed) as failed:
         await slack.send(Outbound(ALICE, "hi"))
-    assert (failed.value.reason, failed.value.permanent) == ("auth", True)
+    assert (failed.value.reason, failed.value.permanent) == ("auth", False)  # the channel pauses
+    assert failed.value.detail == "HTTP 200: invalid_auth; check SLACK_BOT_TOKEN"
 
 
 async def test_429_is_rate_limited_with_retry_after(slack: Slack, slack_api: FakeSlack) -> None:
@@ -267,7 +275,7 @@ async def test_a_rate_limited_reply_waits_retry_after_and_then_goes(harness: Sla
     assert (await outbox_row(harness))[0] == "sent"
 
 
-@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "invalid_auth"])
+@pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel"])
 async def test_a_permanent_refusal_is_not_retried(harness: SlackHarness, error: str) -> None:
     harness.fake.refuse("chat.postMessage", error)
     await harness.event(dm("LINK"))

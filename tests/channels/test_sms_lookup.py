@@ -1,4 +1,4 @@
-"""A send to Twilio that timed out is looked up in Twilio's list of messages before it goes
+"""A send to Twilio that timed out, or that a crash cut off, is looked up in Twilio's list of
 again (bot/channels/sms_lookup.py): the person gets it once, whether Twilio took it or not, and
 a lookup that fails sends nothing. The real SDK's `list_async` against the loopback Twilio,
 which pages its list as Twilio does."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -165,3 +165,48 @@ async def test_a_lookup_that_fails_leaves_the_row_to_retry_later_without_sending
         assert events == ["uncertain", "found"]
         assert world.fake.sent_to(ALICE) == [THANKS]
         assert len(world.fake.posts()) == 1
+
+
+async def cut_off_by_a_crash(world: TwilioWorld, *, twilio_took_it: bool) -> tuple[int, datetime]:
+    """A thank-you claimed by `serve`, whose process was killed (kill -9) a moment into its
+    send: the row is left leased as the dead process left it, and Twilio took the message or
+    never had it. Returns the row and when its lease runs out."""
+    row_id = await queue(world)
+    lease = timedelta(seconds=70)  # the dispatcher's claim: the send lease and 10 s
+    async with world.bot.store.transaction() as tx:
+        [claimed] = await tx.outbox.claim_due(
+            now=world.clock.now(), reach={"sms": None}, limit=1, lease=lease
+        )
+    assert claimed.id == row_id
+    ran_out = world.clock.now() + lease
+    world.clock.advance(timedelta(seconds=1.5))
+    if twilio_took_it:
+        world.fake.add_message(ALICE, THANKS)
+    return row_id, ran_out
+
+
+@pytest.mark.parametrize("took", [True, False], ids=["Twilio took it", "Twilio never had it"])
+async def test_a_send_cut_off_by_a_crash_is_uncertain_looked_up_and_reaches_the_person_once(
+    sqlite_url: str, clock: FakeClock, took: bool
+) -> None:
+    async with world_of(sqlite_url, clock) as world:
+        row_id, ran_out = await cut_off_by_a_crash(world, twilio_took_it=took)
+        clock.set(ran_out + timedelta(seconds=1))  # the restarted server finds the lease out
+        await world.bot.dispatcher.dispatch_due()
+        assert world.fake.posts() == [] and lookups(world) == []  # not at once: it may have gone
+        row, events = await row_of(world, row_id)
+        assert (row.status, row.uncertain, events) == ("scheduled", 1, ["uncertain"])
+        assert row.due_at == ran_out + UNCERTAIN_WAIT
+        uncertain = world.bot.metrics.registry.get_sample_value(
+            "referral_outbound_uncertain_total", {"channel": "sms"}
+        )
+        assert uncertain == 1
+
+        clock.set(ran_out + UNCERTAIN_WAIT)
+        await world.bot.dispatcher.dispatch_due()
+        assert len(lookups(world)) == 1  # asked first
+        assert world.fake.sent_to(ALICE) == [THANKS]  # once, either way
+        row, events = await row_of(world, row_id)
+        assert row.status == "sent"
+        assert events == (["uncertain", "found"] if took else ["uncertain"])
+        assert len(world.fake.posts()) == (0 if took else 1)

@@ -303,7 +303,9 @@ async def test_wrong_credentials_are_an_auth_failure(world: TwilioWorld) -> None
             await channel.send(to(ALICE))
     finally:
         await channel.stop()
-    assert (raised.value.reason, raised.value.permanent) == ("auth", True)
+    # The channel's credentials, not the message: the dispatcher pauses SMS, the row waits.
+    assert (raised.value.reason, raised.value.permanent) == ("auth", False)
+    assert raised.value.detail == "401/20003; check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
 
 
 async def test_an_unreachable_api_is_transient() -> None:

@@ -305,7 +305,8 @@ async def test_a_rejected_token_is_an_auth_failure_that_does_not_quote_the_token
     )
     failure = await failure_of(wrong)
     await wrong.stop()
-    assert (failure.reason, failure.permanent) == ("auth", True)
+    assert (failure.reason, failure.permanent) == ("auth", False)  # the channel pauses
+    assert failure.detail == "Unauthorized (getMe); check TELEGRAM_BOT_TOKEN"
     assert "WRONG-secret-token" not in str(failure)
 
 

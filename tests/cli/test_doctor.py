@@ -10,6 +10,9 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.channels.fake_slack import FakeSlack
+from tests.channels.fake_telegram import FakeTelegram
+from tests.channels.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 from tests.cli.threaded import in_thread
 
 runner = CliRunner()
@@ -105,24 +108,33 @@ def test_webhooks_name_their_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
     ) in result.stdout.splitlines()
 
 
+def findings(stdout: str) -> dict[str, tuple[str, str]]:
+    """topic -> (verdict, detail), from doctor's screen."""
+    return {line[5:16].strip(): (line[:3].strip(), line[17:]) for line in stdout.splitlines()[1:]}
+
+
 def test_a_configured_deployment_and_what_each_channel_would_do(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    with in_thread(Health(), Health.start) as health:
+    with (
+        in_thread(Health(), Health.start) as health,
+        in_thread(FakeTelegram(), FakeTelegram.start) as telegram,
+        in_thread(FakeSlack(), FakeSlack.start) as slack,
+    ):
         monkeypatch.setenv("PUBLIC_BASE_URL", health.url)
         monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC123")
         monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret")
-        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.token)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", telegram.base_url)
         monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "s3cret")
-        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", slack.token)
+        monkeypatch.setenv("SLACK_API_BASE_URL", slack.base_url)
         monkeypatch.setenv("SLACK_SIGNING_SECRET", "shh")
         monkeypatch.setenv("SLACK_STAFF_USERS", "U1,U2")
         monkeypatch.setenv("REFERRAL_API_TOKEN", "t")
         result = runner.invoke(app, ["doctor"])
-    found = {
-        line[5:16].strip(): (line[:3].strip(), line[17:]) for line in result.stdout.splitlines()[1:]
-    }
+    found = findings(result.stdout)
     assert found["database"] == (
         "ok",
         f"sqlite:///{tmp_path / 'shop.db'}: writable, schema up to date",
@@ -131,12 +143,13 @@ def test_a_configured_deployment_and_what_each_channel_would_do(
     assert found["sms"] == ("FIX", "also set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
     assert found["telegram"] == (
         "ok",
-        f"webhook at {health.url}/telegram/webhook, checked with the secret",
+        f"Telegram accepts the token (@{telegram.username}); webhook at "
+        f"{health.url}/telegram/webhook, checked with the secret",
     )
     assert found["slack"] == (
         "ok",
-        f"events, /referrals and buttons at {health.url}/slack/events; 2 staff; "
-        "referral cards to no channel (SLACK_NOTIFY_CHANNEL)",
+        "Slack accepts the token (referralbot in Fake); events, /referrals and buttons at "
+        f"{health.url}/slack/events; 2 staff; referral cards to no channel (SLACK_NOTIFY_CHANNEL)",
     )
     assert found["api"] == ("ok", "/api/v1 takes the bearer REFERRAL_API_TOKEN")
 
@@ -155,3 +168,44 @@ def test_a_database_that_cannot_be_opened_and_a_broken_program_need_fixing(
         f"FIX  program     REFERRAL_PROGRAM={program}: [program] hold_dayz: unknown key; "
         "did you mean hold_days?"
     )
+
+
+def test_credentials_a_provider_refuses_are_to_fix_before_any_message_waits_on_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with (
+        in_thread(FakeTwilio(), FakeTwilio.start) as twilio,
+        in_thread(FakeTelegram(), FakeTelegram.start) as telegram,
+        in_thread(FakeSlack(), FakeSlack.start) as slack,
+    ):
+        for name, value in {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_BASE_URL": twilio.url,
+            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
+            "SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": "shh",
+            "SLACK_API_BASE_URL": slack.base_url,
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        accepted = findings(runner.invoke(app, ["doctor"]).stdout)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "0" * 32)  # rotated in the Twilio Console
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:REVOKED")  # /revoke at @BotFather
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")  # the app reinstalled
+        refused = findings(runner.invoke(app, ["doctor"]).stdout)
+        monkeypatch.setenv("TWILIO_API_BASE_URL", f"http://127.0.0.1:{_closed_port()}")
+        unasked = findings(runner.invoke(app, ["doctor"]).stdout)
+    assert accepted["sms"][0] == "ok"
+    assert accepted["sms"][1].startswith(
+        f"Twilio accepts the credentials (Referral shop); texts from {FROM_NUMBER}; "
+    )
+    assert accepted["telegram"][0] == accepted["slack"][0] == "ok"
+    assert {topic: refused[topic] for topic in ("sms", "telegram", "slack")} == {
+        "sms": ("FIX", "Twilio refused TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN (20003: "
+                       "Authenticate): nothing is sent on sms until it accepts them"),
+        "telegram": ("FIX", "Telegram refused TELEGRAM_BOT_TOKEN (getMe: Unauthorized): "
+                            "nothing is sent on telegram until it accepts them"),
+        "slack": ("FIX", "Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth): nothing is "
+                         "sent on slack until it accepts them"),
+    }  # fmt: skip
+    verdict, said = unasked["sms"]
+    assert verdict == "FIX"
+    assert said.startswith("could not ask Twilio whether it accepts the credentials (")

@@ -1,12 +1,16 @@
 """Delivery rules of issue #13, one test each, on the injected clock behind the strict referee:
-retries that outlast an outage, a breaker that pauses a failing channel, expiry, replies before
+retries that outlast an outage, a breaker that pauses a failing channel (at once when the
+provider refuses our credentials), expiry, replies before
 proactive messages, a flooding sender coalesced, an auto-responder muted, sends in flight capped
 below the client's pool."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
@@ -80,6 +84,56 @@ async def test_a_429_answering_the_probe_after_an_outage_closes_the_breaker(
     assert breakers.opens_at("console") is None
 
 
+REFUSED = DeliveryFailed("auth", permanent=False, detail="401/20003; check TWILIO_AUTH_TOKEN")
+
+
+async def test_refused_credentials_pause_the_channel_its_messages_wait_and_go_once_when_accepted(
+    store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig = make_rig(store, clock, max_attempts=None, paced=False)
+    breakers = with_breaker(rig)
+    rig.channels["console"].failures.extend([REFUSED, REFUSED])  # the first try, the first probe
+    ids = [await rig.enqueue(Address("console", f"c{i}"), f"m{i}") for i in range(5)]
+    elsewhere = await rig.enqueue(TG, "telegram goes on")
+    await rig.dispatcher.dispatch_due()
+    rows = [await rig.row(i) for i in ids]
+    assert {(row.status, row.attempts) for row in rows} == {("scheduled", 0)}  # none burnt
+    assert (await rig.row(elsewhere)).status == "sent"
+    assert rig.dispatcher.refusals() == {"console": "auth: 401/20003; check TWILIO_AUTH_TOKEN"}
+    assert breakers.opens_at("console") == clock.now() + 30 * S  # at once, not after 3
+
+    await rig.drain(until=clock.now() + timedelta(minutes=5))
+    # Probed at 30 s (refused: the pause doubles), accepted at 90 s; each message went once.
+    assert rig.referee.to("c0") == ["m0"]
+    assert sorted(s.message.text for s in rig.referee.sends if s.message.to.id != "42") == [
+        f"m{i}" for i in range(5)
+    ]
+    assert {(await rig.row(i)).attempts for i in ids} == {1}
+    assert rig.dispatcher.refusals() == {}
+    async with store.transaction() as tx:
+        assert [await tx.outbox.history(i) for i in ids] == [[]] * 5  # nothing dead, ever
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [
+        "console: the provider refused our credentials (auth: 401/20003; check "
+        "TWILIO_AUTH_TOKEN); nothing is sent on console until they work: its messages wait, "
+        "and it is tried again from 2026-11-23 15:00:30 UTC"
+    ]
+
+
+async def test_a_restart_with_credentials_that_work_sends_the_waiting_messages_at_once(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, paced=False)
+    rig.channels["console"].failures.append(REFUSED)
+    ids = [await rig.enqueue(Address("console", f"c{i}"), f"m{i}") for i in range(3)]
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.sends == []
+    restarted = make_rig(store, clock, paced=False)  # a new process: the token fixed
+    await restarted.dispatcher.dispatch_due()
+    assert [s.message.text for s in restarted.referee.sends] == ["m0", "m1", "m2"]
+    assert {(await rig.row(i)).status for i in ids} == {"sent"}
+
+
 async def test_one_businesss_receiver_failing_does_not_pause_the_channel_for_the_others(
     store: Store, clock: FakeClock
 ) -> None:
@@ -111,7 +165,6 @@ async def test_a_message_past_its_point_is_recorded_as_expired_not_sent(
 
 
 async def test_the_program_file_sets_and_validates_the_delivery_rules() -> None:
-    import pytest
 
     from bot.core.program import ProgramError, parse_program
 

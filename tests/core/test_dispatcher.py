@@ -1,5 +1,6 @@
 """The dispatcher's delivery rules: STOP wins at send time, permanent failures are never retried,
-transient ones back off until the row is dead, leases make a crash lose nothing."""
+transient ones back off until the row is dead, leases make a crash lose nothing, and a send a
+crash cut off is an uncertain one."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from bot.core.messages import Address, Outbound
 from bot.core.store import Store
 from bot.core.store.pace import Booking, Claimed, Sendable
 from bot.delivery.pacing import Pace
+from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Sender
 from bot.delivery.shared_pacing import SharedPacing
-from tests.core.dispatch_rig import make_rig
+from tests.core.dispatch_rig import Rig, make_rig
 
 ALICE = Address("sms", "+14155550100")
 BOB = Address("sms", "+14155550101")
@@ -89,7 +91,7 @@ async def test_stop_just_before_a_shared_claim_still_wins_and_books_no_slot(
     assert claimed.slot == to_micros(clock.now())
 
 
-@pytest.mark.parametrize("reason", ["invalid_address", "not_found", "auth"])
+@pytest.mark.parametrize("reason", ["invalid_address", "not_found"])
 async def test_a_permanent_failure_is_dead_at_once_and_never_retried(
     store: Store, clock: FakeClock, reason: str
 ) -> None:
@@ -184,22 +186,66 @@ async def test_after_max_attempts_the_row_is_dead_and_retry_brings_it_back(
     assert (row.status, row.attempts) == ("sent", 1) and rig.referee.to("42") == ["hello"]
 
 
-async def test_a_send_interrupted_by_a_crash_is_due_again_after_its_lease(
+async def crashed_mid_send(rig: Rig, row_id: int) -> datetime:
+    """A dispatcher claimed the row, then its process died (kill -9) before it recorded what
+    came of the send: the row is left leased, as the dead process left it. Returns when that
+    lease runs out."""
+    lease = timedelta(seconds=70)
+    async with rig.store.transaction() as tx:
+        [claimed] = await tx.outbox.claim_due(
+            now=rig.clock.now(), reach={"sms": None}, limit=10, lease=lease
+        )
+    assert claimed.id == row_id
+    return rig.clock.now() + lease
+
+
+async def test_a_send_cut_off_by_a_crash_is_uncertain_and_sent_again_once_after_the_wait(
     store: Store, clock: FakeClock
 ) -> None:
     rig = make_rig(store, clock, paced=False)
     row_id = await rig.enqueue(ALICE, "once")
-    async with store.transaction() as tx:  # a dispatcher claimed it, then the process died
-        [claimed] = await tx.outbox.claim_due(
-            now=clock.now(), reach={"sms": None}, limit=10, lease=timedelta(seconds=60)
-        )
+    ran_out = await crashed_mid_send(rig, row_id)
     await rig.dispatcher.dispatch_due()
     assert rig.referee.sends == []  # still leased: maybe it is being sent right now
-    clock.advance(timedelta(seconds=61))
+    clock.set(ran_out + timedelta(seconds=1))
     await rig.dispatcher.dispatch_due()
+    assert rig.referee.sends == []  # it may have reached Alice: not again at once
+    row = await rig.row(row_id)
+    wait = RetryPolicy().uncertain_wait
+    assert (row.status, row.uncertain, row.due_at) == ("scheduled", 1, ran_out + wait)
+    async with store.transaction() as tx:
+        assert await tx.outbox.history(row_id) == [
+            (
+                ran_out,
+                "uncertain",
+                "uncertain: the process sending it stopped before recording the outcome "
+                "(lease ran out)",
+            )
+        ]
+    clock.set(ran_out + wait)
+    await rig.drain()
     assert rig.referee.to(ALICE.id) == ["once"]
     row = await rig.row(row_id)
-    assert (row.status, row.attempts) == ("sent", 2) and claimed.id == row_id
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_send_cut_off_by_a_crash_again_after_its_one_retry_is_dead_with_why(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, paced=False)
+    row_id = await rig.enqueue(ALICE, "once")
+    for _ in range(2):  # each time a process claims it when due, and dies sending it
+        ran_out = await crashed_mid_send(rig, row_id)
+        clock.set(ran_out + timedelta(seconds=1))
+        await rig.dispatcher.dispatch_due()
+        clock.set(ran_out + RetryPolicy().uncertain_wait)
+    assert rig.referee.sends == []
+    row = await rig.row(row_id)
+    assert row.status == "dead"
+    assert (row.last_error or "").startswith("outcome unknown 2 times, not sent again")
+    async with store.transaction() as tx:
+        history = await tx.outbox.history(row_id)
+    assert [event for _, event, _ in history] == ["uncertain", "uncertain", "dead"]
 
 
 async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
@@ -215,7 +261,7 @@ async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
         )
     token = to_micros(clock.now() + lease)
     clock.advance(timedelta(seconds=11))
-    await rig.dispatcher.dispatch_due()  # the claim ran out: another dispatcher sends it
+    await rig.dispatcher.dispatch_due()  # the claim ran out: another dispatcher takes it over
     sender = Sender(
         store=store,
         channels=rig.channels,
@@ -226,6 +272,9 @@ async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
         max_attempts=8,
     )
     await sender.send(stale, Pace(), None, token)  # the stalled one wakes up
+    assert rig.referee.sends == []
+    clock.advance(RetryPolicy().uncertain_wait)  # the row's one late try, by its new owner
+    await rig.drain()
     assert rig.referee.to(ALICE.id) == ["once"]
 
 

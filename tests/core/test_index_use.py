@@ -87,18 +87,26 @@ async def test_the_next_waiting_row_is_the_first_of_each_priority_in_the_claim_i
     assert "TEMP B-TREE" not in plan
 
 
-async def test_a_claim_finds_lapsed_leases_by_lease_time_among_the_rows_being_sent(
-    store: Store,
-) -> None:
+async def test_a_claim_ranges_over_the_due_rows_of_the_claim_index(store: Store) -> None:
     async def claim(tx: Tx) -> object:
         return await tx.outbox.claim_due(
             now=NOW, reach={"telegram": None}, limit=10, lease=timedelta(seconds=30)
         )
 
     plan = await plan_of(store, claim)
-    assert "USING INDEX outbox_leased (lease_until<?)" in plan
     assert "USING INDEX outbox_claim (priority=? AND due_at<?)" in plan
     assert not reads_every_row(plan, "outbox")
+
+
+async def test_lapsed_leases_are_found_by_lease_time_among_the_rows_being_sent(
+    store: Store,
+) -> None:
+    plan = await plan_of(
+        store, lambda tx: tx.outbox.lapsed(now=NOW, reach={"telegram": None}, limit=10)
+    )
+    assert "USING INDEX outbox_leased (lease_until<?)" in plan
+    assert not reads_every_row(plan, "outbox")
+    assert "TEMP B-TREE" not in plan
 
 
 @pytest.mark.parametrize("status", ["dead", "skipped"])

@@ -243,12 +243,20 @@ async def test_outbox_dedupes_claims_and_leases(store: Store) -> None:
         claimed = await tx.outbox.claim_due(now=NOW, reach={"sms": None}, limit=10, lease=lease)
         assert [r.id for r in claimed] == [first]
         assert claimed[0].buttons == (Button("My link", "LINK"),) and claimed[0].text == "hi 👋"
-        # Claimed and leased: nobody else takes it until the lease runs out.
+        # Claimed and leased: nobody else takes it, even once the lease runs out (its process
+        # died mid-send: whether it went is unknown), when it is found by its lease instead.
         assert await tx.outbox.claim_due(now=NOW, reach={"sms": None}, limit=10, lease=lease) == []
-        again = await tx.outbox.claim_due(
-            now=NOW + timedelta(seconds=31), reach={"sms": None}, limit=10, lease=lease
-        )
-        assert [r.id for r in again] == [first] and again[0].attempts == 2
+        assert await tx.outbox.lapsed(now=NOW + lease, reach={"sms": None}, limit=10) == []
+        later_on = NOW + timedelta(seconds=31)
+        assert await tx.outbox.claim_due(
+            now=later_on, reach={"sms": None}, limit=10, lease=lease
+        ) == []  # fmt: skip
+        assert await tx.outbox.lapsed(now=later_on, reach={"telegram": None}, limit=10) == []
+        [(lapsed, ran_out)] = await tx.outbox.lapsed(now=later_on, reach={"sms": None}, limit=10)
+        assert (lapsed.id, lapsed.attempts, ran_out) == (first, 1, NOW + lease)
+        await tx.outbox.mark_uncertain(first, due_at=later_on, error="uncertain: lease ran out")
+        again = await tx.outbox.claim_due(now=later_on, reach={"sms": None}, limit=10, lease=lease)
+        assert [(r.id, r.attempts, r.uncertain) for r in again] == [(first, 2, 1)]
         await tx.outbox.mark_sent(first, provider_id="SM1", at=NOW)
         assert await tx.outbox.next_due(reach={"sms": None}) == NOW + timedelta(hours=1)
         assert (

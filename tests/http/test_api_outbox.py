@@ -19,7 +19,7 @@ from tests.fakes import CollectingChannel
 from tests.http.conftest import TOKEN
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
-OUTAGE = DeliveryFailed("auth", permanent=True, detail="401 from the provider")
+OUTAGE = DeliveryFailed("not_found", permanent=True, detail="404 from the provider")
 
 
 @pytest.fixture

@@ -251,9 +251,8 @@ class Outbox:
         lease: timedelta,
         priority: int | None = None,
     ) -> list[OutboxRow]:
-        """Take due rows for sending, direct answers first, then oldest first; a row whose lease
-        ran out (a crash mid-send) is due again, first. `priority`: only rows of that
-        priority."""
+        """Take due rows for sending, direct answers first, then oldest first (a row whose lease
+        ran out is not among them: see `lapsed`). `priority`: only rows of that priority."""
         [rows] = await self.claim_due_each([Claim(reach, limit, priority)], now=now, lease=lease)
         return rows
 
@@ -261,36 +260,25 @@ class Outbox:
         self, claims: Sequence[Claim], *, now: datetime, lease: timedelta
     ) -> list[list[OutboxRow]]:
         """`claim_due` for several claims that share no row (other channels or priorities), in
-        one statement: the rows of each, in its order. Each claim's two subqueries (its
-        lease-expired rows, then its due ones) each walk an index in order, which one
-        subquery with OR would not; a compound SELECT yields its parts in order, so the
-        expired rows come first."""
+        one statement: the rows of each, in its order."""
         postgres = self._conn.dialect == "postgres"
         lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
         # The waiting rows in the order they go, each priority's due ones a range of the claim
         # index (migration 0100). SQLite without statistics would rather range over (status,
         # due_at) and sort all the due rows of a backlog, at every claim.
         waiting = "outbox" if postgres else "outbox INDEXED BY outbox_claim"
-        # Rows whose lease ran out, found by lease time: none, nearly always, however many
-        # sends are in flight.
-        lapsed = "outbox" if postgres else "outbox INDEXED BY outbox_leased"
-        now_us = to_micros(now)
         parts: list[str] = []
         params: list[object] = []
         for n, claim in enumerate(claims):
             where, where_params = _reach_clause(claim.reach)
             levels = (DIRECT, PROACTIVE) if claim.priority is None else (claim.priority,)
             where += f" AND priority IN ({', '.join(str(int(level)) for level in levels)})"
-            picks = [
-                f"SELECT id FROM (SELECT id FROM {source} WHERE {which} AND {where} "
-                f"ORDER BY priority, due_at, id LIMIT ?{lock}) AS {name}{n}"
-                for name, source, which in (
-                    ("expired", lapsed, "status = 'sending' AND lease_until < ?"),
-                    ("due", waiting, "status = 'scheduled' AND due_at <= ?"),
-                )
-            ]
-            parts.append(f"SELECT id FROM ({picks[0]} UNION ALL {picks[1]} LIMIT ?) AS claim{n}")
-            params += [now_us, *where_params, claim.limit] * 2 + [claim.limit]
+            parts.append(
+                f"SELECT id FROM (SELECT id FROM {waiting} WHERE status = 'scheduled' "
+                f"AND due_at <= ? AND {where} ORDER BY priority, due_at, id LIMIT ?{lock}) "
+                f"AS claim{n}"
+            )
+            params += [to_micros(now), *where_params, claim.limit]
         rows = await self._conn.fetchall(
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1 "
             f"WHERE id IN ({' UNION ALL '.join(parts)}) RETURNING {_COLUMNS}",
@@ -302,6 +290,26 @@ class Outbox:
             n = next((n for n, claim in enumerate(claims) if claim.takes(row)), 0)
             taken[n].append(row)
         return taken
+
+    async def lapsed(
+        self, *, now: datetime, reach: Reach, limit: int
+    ) -> list[tuple[OutboxRow, datetime]]:
+        """Rows whose claim ran out while they were being sent (the process sending them
+        stopped), each with when its lease ran out. Whether the provider took the send is
+        unknown, so they are settled as uncertain sends (`mark_uncertain`), not claimed again.
+        Found by lease time: none, nearly always, however many sends are in flight."""
+        postgres = self._conn.dialect == "postgres"
+        source = "outbox" if postgres else "outbox INDEXED BY outbox_leased"
+        lock = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        where, params = _reach_clause(reach)
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS}, lease_until FROM {source} WHERE status = 'sending' "
+            f"AND lease_until < ? AND {where} ORDER BY lease_until LIMIT ?{lock}",
+            to_micros(now),
+            *params,
+            limit,
+        )
+        return [(_row(tuple(r)[:-1]), from_micros(int(r[-1]))) for r in rows]
 
     async def hold_back(self, address: Address, *, until: datetime) -> None:
         """Rows to an address waiting behind a busy chat wait as long, keeping their order."""
