@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from bot.app import build
-from bot.cli.common import fail, settings
+from bot.cli.common import existing_database, fail, settings
 from bot.core.config import Settings
 from bot.core.csv_cells import text_cell
 from bot.core.customers import StaffDirectory
@@ -118,7 +118,7 @@ def export_command(
     if not path.parent.is_dir():
         raise fail(f"{path.parent}: no such folder")
     try:
-        count = asyncio.run(_export(settings(), path, "utf-8" if no_bom else "utf-8-sig"))
+        count = asyncio.run(_export(existing_database(), path, "utf-8" if no_bom else "utf-8-sig"))
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror or exc}") from exc
     Console().print(f"wrote {count} referrals to {path}")

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from bot.app import webhook_targets
 from bot.channels.webhook import Answer, Webhooks
+from bot.cli.common import existing_database
 from bot.core.channel import DeliveryFailed
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
@@ -72,7 +73,7 @@ def webhooks_resume(url: Annotated[str, typer.Argument(help="the endpoint that s
     Example:
       referral-bot webhooks resume https://crm.example/hooks
     """
-    settings = Settings()
+    settings = existing_database()
 
     async def run() -> bool:
         store = await open_store(settings.database_url)

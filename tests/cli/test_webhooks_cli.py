@@ -51,5 +51,6 @@ def test_without_settings_it_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -
 
 def test_resume_an_endpoint_that_said_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bot.db'}")
+    assert CliRunner().invoke(app, ["db", "upgrade"]).exit_code == 0
     unknown = CliRunner().invoke(app, ["webhooks", "resume", "https://crm.example/hooks"])
     assert unknown.exit_code == 2 and "was not stopped" in unknown.output
