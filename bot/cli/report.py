@@ -83,7 +83,7 @@ def show(found: Report, console: Console) -> None:
             )
         for t in found.top_referrers:
             top.add_row(
-                str(t.rank), t.display_name, t.company or "", f"{t.signups:,}", f"{t.qualified:,}"
+                str(t.rank), t.shown_name, t.company or "", f"{t.signups:,}", f"{t.qualified:,}"
             )
         console.print(top)
     if found.referred_share is not None:
