@@ -17,6 +17,7 @@ import typer
 from rich.console import Console as RichConsole
 from rich.markup import escape
 
+from bot.cli.common import existing_database
 from bot.cli.tables import show
 from bot.core.clock import SystemClock
 from bot.core.config import Settings
@@ -45,11 +46,12 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _in_store(work: Callable[[Tx], Awaitable[T]]) -> T:
-    """One transaction on the database DATABASE_URL names."""
+def _in_store(work: Callable[[Tx], Awaitable[T]], env: Settings | None = None) -> T:
+    """One transaction on the database DATABASE_URL names, which must exist."""
+    env = env or existing_database()
 
     async def run() -> T:
-        store = await open_store(Settings().database_url)
+        store = await open_store(env.database_url)
         try:
             async with store.transaction() as tx:
                 return await work(tx)
@@ -78,6 +80,7 @@ def admin_add(
         raise _fail(f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise _fail(f"--role must be one of {', '.join(ROLES)}")
+    env = existing_database()  # before the password is asked for, not after
     try:
         hashed = hash_password(_password())
     except WeakPassword as exc:
@@ -86,7 +89,8 @@ def admin_add(
     new = _in_store(
         lambda tx: tx.staff_users.save(
             email=address, password_hash=hashed, role=role, at=SystemClock().now()
-        )
+        ),
+        env,
     )
     if new:
         typer.echo(f"added {address} ({role}); sign in at /admin")

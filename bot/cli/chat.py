@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +19,7 @@ from bot.cli.terminal import piped_lines, typed_lines
 from bot.core.config import Settings
 from bot.core.language import LANGUAGES
 from bot.core.messages import Profile
-from bot.core.store.sqlite import sqlite_path
+from bot.core.store.sqlite import unborn_file
 
 POLL_SECONDS = 1.0  # how soon a thank-you queued by someone else shows in an open chat
 
@@ -49,7 +48,7 @@ def chat(
     if lang is not None and lang not in LANGUAGES:
         raise fail(f"--lang must be one of {', '.join(LANGUAGES)}")
     env = settings()
-    created = _new_database_file(env.database_url)
+    created = unborn_file(env.database_url)
     if created is not None:
         err.print(
             f"A new database: {created} (DATABASE_URL chooses another)",
@@ -63,15 +62,6 @@ def chat(
         asyncio.run(_chat(env, name, lang, interactive))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
-
-
-def _new_database_file(url: str) -> Path | None:
-    """The SQLite file this chat is about to create, if it does not exist yet."""
-    if not url.startswith("sqlite:"):
-        return None
-    path = sqlite_path(url)
-    file = Path(path).resolve()
-    return None if path == ":memory:" or file.exists() else file
 
 
 async def _chat(settings: Settings, user: str, lang: str | None, interactive: bool) -> None:

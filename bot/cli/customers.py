@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from bot.app import build
-from bot.cli.common import fail, settings
+from bot.cli.common import existing_database, fail, settings
 from bot.core.config import Settings
 from bot.core.csv_cells import text_cell
 from bot.core.customers import StaffDirectory
 from bot.core.i18n import Catalogs
-from bot.core.importer import Summary, import_customers
+from bot.core.importer import CustomerFile, Summary, import_customers, read_rows
 from bot.core.messages import Address
 from bot.core.phones import known_region
 from bot.core.reward_text import reward_text
@@ -50,8 +50,8 @@ def import_command(
 ) -> None:
     """Load or update customers from a CSV file; bad rows go to a rejects file beside it.
 
-    Comma, semicolon or tab separated, UTF-8 with or without a BOM. Running the same file
-    again changes nothing.
+    Comma, semicolon or tab separated, UTF-8 with or without a BOM (or UTF-16 with one); a
+    file in another encoding is refused whole. Running the same file again changes nothing.
 
     \b
     Examples:
@@ -65,7 +65,8 @@ def import_command(
     if region is not None and not known_region(region):
         raise fail(f"--region {region!r} is not a country code such as KR, TW or US")
     try:
-        summary = asyncio.run(_import(settings(), path, region))
+        source = read_rows(path)  # the whole file checked before a database is opened
+        summary = asyncio.run(_import(settings(), source, region))
     except ValueError as exc:
         raise fail(str(exc)) from exc
     except OSError as exc:
@@ -79,7 +80,7 @@ def import_command(
         console.print(f"rejected rows and their reasons: {summary.rejects_path}")
 
 
-async def _import(settings: Settings, path: Path, region: str | None) -> Summary:
+async def _import(settings: Settings, source: CustomerFile, region: str | None) -> Summary:
     bot = await build(settings)
     staff = StaffDirectory(settings.slack_staff_users)
     try:
@@ -87,9 +88,10 @@ async def _import(settings: Settings, path: Path, region: str | None) -> Summary
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=Console(stderr=True), transient=True,
         ) as bar:  # fmt: skip
+            path = source.path
             task = bar.add_task(f"importing {path.name}", total=_count_lines(path))
             return await import_customers(
-                bot.store, path, staff=staff, at=bot.clock.now(),
+                bot.store, source, staff=staff, at=bot.clock.now(),
                 region=region or bot.program.phone_region,
                 progress=lambda n: bar.advance(task, n),
             )  # fmt: skip
@@ -118,7 +120,7 @@ def export_command(
     if not path.parent.is_dir():
         raise fail(f"{path.parent}: no such folder")
     try:
-        count = asyncio.run(_export(settings(), path, "utf-8" if no_bom else "utf-8-sig"))
+        count = asyncio.run(_export(existing_database(), path, "utf-8" if no_bom else "utf-8-sig"))
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror or exc}") from exc
     Console().print(f"wrote {count} referrals to {path}")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import httpx
@@ -16,7 +15,7 @@ from bot.core.program import ProgramError, load_program
 from bot.core.store import DatabaseUnavailable, open_database
 from bot.core.store.database import shown
 from bot.core.store.migrate import available
-from bot.core.store.sqlite import sqlite_path
+from bot.core.store.sqlite import unborn_file
 from bot.core.store.webhook_events import WebhookTargets
 
 Verdict = Literal["ok", "off", "fix"]
@@ -183,15 +182,16 @@ def webhooks(settings: Settings) -> Finding:
 
 def _sqlite_file_to_come(url: str) -> Finding | None:
     """A SQLite file that does not exist yet: whether it can be created where it is named."""
-    if not url.startswith("sqlite:") or sqlite_path(url) == ":memory:":
-        return None
-    file = Path(sqlite_path(url)).resolve()
-    if file.exists():
+    file = unborn_file(url)
+    if file is None:
         return None
     folder = next((p for p in file.parents if p.exists()), file.parent)
     if not os.access(folder, os.W_OK):
         return Finding("database", "fix", f"{file}: cannot create it in {folder}")
-    return Finding("database", "ok", f"{file} (not created yet; the first command does)")
+    return Finding(
+        "database", "ok", f"{file} (not created yet: `serve` or `db upgrade` makes it, "
+                          "and the other commands need it)"
+    )  # fmt: skip
 
 
 def _why(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.core.config import Settings
+from bot.cli.common import existing_database
 from bot.core.store import open_store
 from bot.services.report_json import report_json
 from bot.services.reports import CHANNELS, Funnel, Period, Report, report
@@ -83,7 +83,7 @@ def show(found: Report, console: Console) -> None:
             )
         for t in found.top_referrers:
             top.add_row(
-                str(t.rank), t.display_name, t.company or "", f"{t.signups:,}", f"{t.qualified:,}"
+                str(t.rank), t.shown_name, t.company or "", f"{t.signups:,}", f"{t.qualified:,}"
             )
         console.print(top)
     if found.referred_share is not None:
@@ -118,9 +118,10 @@ def report_command(
         Console(stderr=True).print("[red]error:[/red] --to is before --from")
         raise typer.Exit(2)
     period = Period.of_dates(start and start.date(), end and end.date(), channel)
+    env = existing_database()
 
     async def run() -> Report:
-        store = await open_store(Settings().database_url)
+        store = await open_store(env.database_url)
         try:
             async with store.snapshot() as tx:  # the running bot keeps writing meanwhile
                 return await report(tx, period)

@@ -18,6 +18,7 @@ from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
 from bot.core.reward_text import reward_text
 from bot.core.rewards import release_holds
+from bot.core.staff_names import known_as
 from bot.core.store import Tx
 from bot.core.store.rewards import STATUSES, Reward
 from bot.services.announce import announce
@@ -26,6 +27,7 @@ from bot.services.unit_of_work import Done
 
 app = typer.Typer(help="Rewards owed, approved, paid or voided.", no_args_is_help=True)
 ACTOR = "cli"
+Listed = tuple[Reward, str, str | None, str]  # the reward, the name, a nameless one's phone, what
 T = TypeVar("T")
 
 
@@ -89,19 +91,18 @@ def rewards_list(
     if status is not None and status not in STATUSES:
         raise fail(f"--status must be one of {', '.join(STATUSES)}")
 
-    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[list[tuple[Reward, str, str]]]:
+    async def work(bot: ReferralBot, tx: Tx, now: datetime) -> Done[list[Listed]]:
         rewards = await tx.rewards.listing(status=status, limit=limit)
-        names: dict[int, str] = {}
+        names: dict[int, tuple[str, str | None]] = {}
         for pid in {r.participant_id for r in rewards}:
-            person = await tx.participants.get(pid)
-            names[pid] = person.display_name if person is not None else ""
+            names[pid] = await _name_of(tx, pid)
         return Done(
-            [(r, names[r.participant_id], reward_text(bot.catalogs, "en", r)) for r in rewards]
+            [(r, *names[r.participant_id], reward_text(bot.catalogs, "en", r)) for r in rewards]
         )
 
     rows, _ = _run(work)
     if as_json:
-        for r, name, _what in rows:
+        for r, name, _phone, _what in rows:
             typer.echo(json.dumps(_row(r) | {"person": name}, ensure_ascii=False))
         return
     show(
@@ -109,7 +110,7 @@ def rewards_list(
         [
             (
                 str(r.id),
-                f"{name or '?'} (#{r.participant_id})",
+                _shown(name, r.participant_id, phone),
                 r.side,
                 what,
                 r.status,
@@ -117,9 +118,24 @@ def rewards_list(
                 r.hold_until.strftime("%Y-%m-%d") if r.status == "pending" else "",
                 f"{r.rule_id} v{r.rule_version}",
             )
-            for r, name, what in rows
+            for r, name, phone, what in rows
         ],
     )
+
+
+async def _name_of(tx: Tx, participant_id: int) -> tuple[str, str | None]:
+    """Their name and, when they have none, their SMS number (shown masked)."""
+    person = await tx.participants.get(participant_id)
+    if person is not None and person.display_name.strip():
+        return person.display_name, None
+    identities = await tx.participants.identities_of(participant_id)
+    phone = next((i.address.id for i in identities if i.address.channel == "sms"), None)
+    return "", phone
+
+
+def _shown(name: str, participant_id: int, phone: str | None) -> str:
+    known = known_as(name, phone)
+    return f"{known} (#{participant_id})" if known else f"participant #{participant_id}"
 
 
 @app.command("approve")

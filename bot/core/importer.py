@@ -6,6 +6,7 @@ again, so running the same file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -53,10 +54,58 @@ def sniff_delimiter(text: str) -> str:
         return ","
 
 
-def read_rows(path: Path) -> tuple[list[str], str, Iterator[tuple[int, dict[str, str]]]]:
-    """The header, the delimiter and (line, row) pairs; a UTF-8 BOM is dropped, undecodable
-    bytes survive as surrogate escapes so the row can be rejected and written back as it was."""
-    text = path.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+class NotUtf8(ValueError):
+    """The file is in another encoding (CP949 from Korean Excel, Latin-1, ...): every row
+    would be read wrong, so none is, and the whole file is refused with what to do."""
+
+    def __init__(self, path: Path, line: int) -> None:
+        super().__init__(
+            f"{path}: this file isn't UTF-8 (line {line} is the first that isn't): in Excel, "
+            "save it as 'CSV UTF-8'; nothing was imported"
+        )
+
+
+def decoded(path: Path) -> str:
+    """The file's text: UTF-8 with or without a BOM, or UTF-16 with its BOM (Excel's "Unicode
+    Text"); anything else is `NotUtf8`."""
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8(path, data.count(b"\n", 0, exc.start) + 1) from None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFile:
+    """A customer file as read: its header, its delimiter, and (line, row) pairs to come."""
+
+    path: Path
+    header: list[str]
+    delimiter: str
+    rows: Iterator[tuple[int, dict[str, str]]]
+
+
+def rejects_of(path: Path) -> Path:
+    return path.with_name(path.stem + ".rejects.csv")
+
+
+def read_rows(path: Path) -> CustomerFile:
+    """The file, checked whole before any row is used: its text (a BOM dropped) and header.
+    A refused file leaves no rejects file of an earlier run beside it to mislead."""
+    try:
+        return _read(path)
+    except ValueError:
+        rejects_of(path).unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> CustomerFile:
+    text = decoded(path)
     delimiter = sniff_delimiter(text)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
@@ -75,7 +124,7 @@ def read_rows(path: Path) -> tuple[list[str], str, Iterator[tuple[int, dict[str,
                 cleaned["__extra__"] = ",".join(extra)
             yield reader.line_num, cleaned
 
-    return header, delimiter, rows()
+    return CustomerFile(path, header, delimiter, rows())
 
 
 def _differs(p: Participant, row: CustomerRow) -> bool:
@@ -133,14 +182,13 @@ async def apply_row(tx: Tx, row: CustomerRow, *, at: datetime) -> str:
 
 async def import_customers(
     store: Store,
-    path: Path,
+    source: CustomerFile,
     *,
     staff: StaffDirectory,
     at: datetime,
     region: str | None = None,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Summary:
-    header, delimiter, rows = read_rows(path)
     # Today anywhere on Earth (UTC+14 is the first to see a date): a row dated today in Seoul
     # is not "in the future" because it is still yesterday in UTC.
     rules = RowRules(staff=staff, today=(at + timedelta(hours=14)).date(), region=region)
@@ -160,7 +208,7 @@ async def import_customers(
         progress(len(batch))
         batch.clear()
 
-    for line, raw in rows:
+    for line, raw in source.rows:
         try:
             if "__extra__" in raw:
                 raise Rejected("more cells than the header has columns")
@@ -180,7 +228,9 @@ async def import_customers(
             await flush()
     if batch:
         await flush()
-    summary.rejects_path = write_rejects(path, header, summary.rejected, delimiter=delimiter)
+    summary.rejects_path = write_rejects(
+        source.path, source.header, summary.rejected, delimiter=source.delimiter
+    )
     return summary
 
 
@@ -192,11 +242,11 @@ def write_rejects(
     delimiter: str = ",",
 ) -> Path | None:
     """`customers.rejects.csv` beside the input: each bad row as it was, with line and reason."""
-    target = path.with_name(path.stem + ".rejects.csv")
+    target = rejects_of(path)
     if not rejected:
         target.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
         return None
-    with target.open("w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
+    with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)  # as the business wrote its own file
         writer.writerow(["line", "reason", *header])
         for line, raw, reason in sorted(rejected):

@@ -105,3 +105,25 @@ def known_zone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def masked_number(e164: str) -> str:
+    """+14155550001 -> "+1 ••• ••• 0001": the country and the last four digits, enough for
+    staff to tell two customers apart and find them, not enough to call."""
+    number = _parse(e164)
+    digits = [ch for ch in e164 if ch.isdigit()]
+    if number is None or len(digits) < 6:
+        return "•••" + "".join(digits[-2:])
+    import phonenumbers  # on first use: see above
+
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    country, _, national = shown.partition(" ")
+    hidden = sum(ch.isdigit() for ch in national) - 4
+    out = []
+    for ch in national:
+        if ch.isdigit() and hidden > 0:
+            out.append("•")
+            hidden -= 1
+        else:
+            out.append(" " if ch == "-" else ch)
+    return f"{country} {''.join(out)}"

@@ -88,6 +88,8 @@ def page_routes(site: Site) -> list[BaseRoute]:
         Route("/", home, methods=["GET"]),
         Route("/favicon.ico", no_icon, methods=["GET"]),
         *landing_routes(landing),
-        *admin_routes(desk, sessions, sign_in_limit=SignInLimit(clock=site.clock)),
+        *admin_routes(
+            desk, sessions, sign_in_limit=SignInLimit(store=site.store, clock=site.clock)
+        ),
         asset_mount(),
     ]

@@ -1,6 +1,8 @@
 """A per-client request limit for public endpoints, kept in memory per process.
 
-Rate limiting is protection, not a record: losing it on restart is fine, so no store is needed.
+For floods (referral-link clicks, the web chat), where a limit per process is enough: with N
+`serve` processes a client gets up to N times the rate, and a restart starts over. Wrong
+passwords, whose every try counts, are limited in the database instead (sign_in_limit.py).
 (`limits`/`slowapi` would bring storage backends and decorators we do not need for one route.)
 """
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from bot.core.staff_names import staff_name
+
 
 @dataclass(frozen=True, slots=True)
 class FunnelStep:
@@ -90,6 +92,12 @@ class TopReferrer:
     code: str
     signups: int  # counted signups in the period
     qualified: int
+    phone: str | None = None  # when they have no name: staff see it masked
+
+    @property
+    def shown_name(self) -> str:
+        """As staff tell them apart (a blank name is their masked number)."""
+        return staff_name(self.display_name, participant_id=self.participant_id, phone=self.phone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,7 +250,14 @@ async def top_referrers(tx: Tx, period: Period, *, limit: int = 10) -> tuple[Top
     lines = await tx.reports.top_referrers(period.window, period.channel, limit=limit)
     return tuple(
         TopReferrer(
-            i + 1, r.participant_id, r.display_name, r.company, r.code, r.signups, r.qualified
+            i + 1,
+            r.participant_id,
+            r.display_name,
+            r.company,
+            r.code,
+            r.signups,
+            r.qualified,
+            r.phone,
         )
         for i, r in enumerate(lines)
     )

@@ -15,6 +15,7 @@ from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address
 from bot.core.store import open_store
+from bot.core.store.webhook_endpoints import KEPT
 from bot.core.store.webhook_events import WebhookTargets
 from tests.channels.fake_receiver import SECRET, FakeReceiver
 from tests.fakes import CollectingChannel, Conversation
@@ -138,25 +139,53 @@ async def test_a_retry_after_given_as_a_date_is_honoured(
     assert await _crm_attempts(bot, crm, clock, before=100, after=125) == [first, first + 1]
 
 
-async def test_410_gone_stops_that_endpoint_and_only_that_one(
-    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
-) -> None:
-    bot, chat = hooked
+async def gone_while_carol_joins(bot: ReferralBot, chat: Conversation, zapier: FakeReceiver) -> int:
+    """Zapier answers 410 Gone to bob's join's events, and carol joins after: its attempts."""
     zapier.gone = True
     await chat.say("alice", "LINK")
     await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
     await bot.dispatcher.dispatch_due()
     tried = len(zapier.deliveries)
-    assert tried >= 2 and {d.status for d in zapier.deliveries} == {410}
-    await chat.say("carol", f"/start {await code_of(bot, 'alice')}")
+    await chat.say("carol", f"/start {await code_of(bot, 'alice')}")  # while it is stopped
     await bot.dispatcher.dispatch_due()
-    assert len(zapier.deliveries) == tried  # nothing more was queued for it
+    return tried
+
+
+async def test_410_gone_stops_that_endpoint_and_only_that_one(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    tried = await gone_while_carol_joins(bot, chat, zapier)
+    assert tried >= 2 and {d.status for d in zapier.deliveries} == {410}
+    assert len(zapier.deliveries) == tried  # nothing more was sent to it after the 410
     assert sum(e["type"] == "referral.created" for e in crm.events) == 2
     async with bot.store.transaction() as tx:
         rows = [r for r in await tx.outbox.recent(limit=100) if r.to.id == zapier.url]
         assert await tx.webhook_endpoints.stopped() == {zapier.url}
-    assert len(rows) == tried and {r.status for r in rows} == {"skipped"}
-    assert all("410 Gone: endpoint stopped" in (r.last_error or "") for r in rows)
+        assert await tx.webhook_endpoints.missed(zapier.url) == len(rows)
+    assert {r.status for r in rows} == {"skipped"}
+    answered = [r for r in rows if "410 Gone: endpoint stopped" in (r.last_error or "")]
+    kept = [r for r in rows if r.last_error == KEPT]  # carol's, raised while it was stopped
+    assert len(answered) == tried and len(kept) >= 2 and len(rows) == tried + len(kept)
+
+
+async def test_an_endpoint_resumed_with_resend_gets_what_it_missed_in_order(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+) -> None:
+    bot, chat = hooked
+    await gone_while_carol_joins(bot, chat, zapier)
+    zapier.gone = False  # the receiver is back; the operator resumes it with --resend
+    async with bot.store.transaction() as tx:
+        assert await tx.webhook_endpoints.resume(zapier.url)
+        due = await tx.outbox.retry_all(
+            status="skipped", channel="webhook", address=zapier.url, now=bot.clock.now()
+        )
+    assert len(due) == len(crm.events)
+    await bot.dispatcher.dispatch_due()
+    assert [e["id"] for e in zapier.events] == [e["id"] for e in crm.events]  # all, in order
+    await chat.say("dan", f"/start {await code_of(bot, 'alice')}")  # new events go as before
+    await bot.dispatcher.dispatch_due()
+    assert [e["id"] for e in zapier.events] == [e["id"] for e in crm.events]
 
 
 async def test_a_receiver_that_stays_down_does_not_hold_back_the_other_one(

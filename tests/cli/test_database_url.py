@@ -45,7 +45,7 @@ def test_a_postgres_server_that_is_not_there_is_named(tmp_path: Path) -> None:
 def test_a_sqlite_file_that_cannot_be_made_is_named(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the database's folder should be")
-    result = run(tmp_path, f"sqlite:///{blocker}/bot.db", "report")
+    result = run(tmp_path, f"sqlite:///{blocker}/bot.db", "db", "upgrade")
     assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: cannot open the database sqlite:///{blocker}/bot.db (")

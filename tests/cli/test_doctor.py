@@ -70,7 +70,8 @@ def test_a_fresh_install_says_what_is_off_and_that_nobody_can_reach_it(
     lines = result.stdout.splitlines()
     assert lines[0].startswith("referral-bot ")
     assert lines[1] == (
-        f"ok   database    {tmp_path / 'shop.db'} (not created yet; the first command does)"
+        f"ok   database    {tmp_path / 'shop.db'} (not created yet: `serve` or `db upgrade` "
+        "makes it, and the other commands need it)"
     )
     assert lines[2] == "ok   program     the built-in program (set REFERRAL_PROGRAM for yours)"
     assert lines[3].startswith(f"FIX  public URL  http://localhost:{port}: not reachable from here")

@@ -133,3 +133,40 @@ def test_export_to_a_missing_folder_or_a_folder_is_one_line(db: str, tmp_path: P
     assert missing.stderr == f"error: {tmp_path / 'nope'}: no such folder\n"
     folder = runner.invoke(app, ["export", str(tmp_path)])
     assert folder.stderr == f"error: {tmp_path}: is a folder; name the file to write\n"
+
+
+KOREAN_CUSTOMERS = "name,phone\n김민수,+821012345678\n이지은,+821098765432\n"
+
+
+@pytest.mark.parametrize(
+    ("saved_as", "data", "line"),
+    [
+        ("CP949, Korean Excel's CSV", KOREAN_CUSTOMERS.encode("cp949"), 2),
+        ("Latin-1", "name,phone\nAnn,+14155550100\nJosé,+14155550101\n".encode("latin-1"), 3),
+        ("UTF-8 with one bad byte", b"name,email\nAnn,ann@shop.test\nBo,b\xff@shop.test\n", 3),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_a_file_in_another_encoding_is_refused_whole_with_what_to_do(
+    db: str, tmp_path: Path, saved_as: str, data: bytes, line: int
+) -> None:
+    source = tmp_path / "customers.csv"
+    source.write_bytes(data)
+    stale = tmp_path / "customers.rejects.csv"
+    stale.write_text("line,reason,name\n2,not valid UTF-8 text,\xed\n")  # an earlier run's
+    result = runner.invoke(app, ["import", str(source)])
+    assert result.exit_code == 2
+    assert result.output.replace("\n", "") == (
+        f"error: {source}: this file isn't UTF-8 (line {line} is the first that isn't): in "
+        "Excel, save it as 'CSV UTF-8'; nothing was imported"
+    )
+    assert not stale.exists() and not (tmp_path / "bot.db").exists()  # nothing made either
+
+
+def test_a_utf16_file_from_excels_unicode_text_is_read(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "customers.txt"
+    source.write_bytes(KOREAN_CUSTOMERS.replace(",", "\t").encode("utf-16"))
+    result = runner.invoke(app, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "2 rows: 2 created, 0 updated, 0 unchanged, 0 rejected" in result.stdout
+    assert phones(db) == {"김민수": "+821012345678", "이지은": "+821098765432"}

@@ -141,6 +141,7 @@ def test_admin_add_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     runner = CliRunner()
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # as `serve` would have
     result = runner.invoke(
         app,
         ["admin", "add", "Boss@Shop.example", "--role", "viewer"],

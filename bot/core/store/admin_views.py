@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
+from bot.core.staff_names import staff_name
 from bot.core.store.database import Connection, containing
 from bot.core.store.records import COUNTED
 from bot.core.store.reward_record import COLUMNS as REWARD_COLUMNS
 from bot.core.store.reward_record import Reward, reward_of
 
 _COUNTED = ", ".join(f"'{status}'" for status in COUNTED)
+
+
+def nameless_phone(alias: str) -> str:
+    """SQL: the SMS number of participant `alias` when they have no name, to tell them apart
+    by (staff_names.py); NULL for everyone named."""
+    return (
+        f"CASE WHEN TRIM({alias}.display_name) = '' THEN (SELECT MIN(n.address) "
+        f"FROM identities n WHERE n.participant_id = {alias}.id AND n.channel = 'sms') END"
+    )
+
 SORTS = {
     "referrals": "referrals DESC, p.id",
     "name": "p.display_name, p.id",
@@ -28,6 +39,11 @@ class ReferrerLine:
     referrals: int
     channels: str  # the channels they have an identity on, comma-separated
     created_at: datetime
+    phone: str | None = None  # when they have no name
+
+    @property
+    def label(self) -> str:
+        return staff_name(self.name, participant_id=self.id, phone=self.phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +58,16 @@ class ReferralLine:
     status: str
     reason: str | None
     created_at: datetime
+    referrer_phone: str | None = None  # each when they have no name
+    friend_phone: str | None = None
+
+    @property
+    def referrer_label(self) -> str:
+        return staff_name(self.referrer, participant_id=self.referrer_id, phone=self.referrer_phone)
+
+    @property
+    def friend_label(self) -> str:
+        return staff_name(self.friend, participant_id=self.friend_id, phone=self.friend_phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +76,11 @@ class RewardLine:
     person: str
     decided_by: str  # the actor of the latest entry: "system", "cli", "admin:a@b.c", ...
     decided_at: datetime
+    phone: str | None = None  # when the person has no name
+
+    @property
+    def person_label(self) -> str:
+        return staff_name(self.person, participant_id=self.reward.participant_id, phone=self.phone)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,7 +128,8 @@ class AdminViews:
         rows = await self._conn.fetchall(
             "SELECT p.id, p.display_name, p.code, p.created_at, "
             "(SELECT COUNT(*) FROM referrals r WHERE r.referrer_id = p.id "
-            f"AND r.status IN ({_COUNTED})) AS referrals FROM participants p {where}"
+            f"AND r.status IN ({_COUNTED})) AS referrals, {nameless_phone('p')} "
+            f"FROM participants p {where}"
             f"ORDER BY {SORTS.get(sort, SORTS['referrals'])} LIMIT ? OFFSET ?",
             *params, limit, offset,
         )
@@ -113,7 +145,7 @@ class AdminViews:
         return [
             ReferrerLine(
                 int(r[0]), r[1], r[2], int(r[4]), ", ".join(sorted(channels.get(int(r[0]), ()))),
-                from_micros(r[3]),
+                from_micros(r[3]), r[5],
             )
             for r in rows
         ]
@@ -127,7 +159,8 @@ class AdminViews:
             params.append(referrer_id)
         rows = await self._conn.fetchall(
             "SELECT r.id, r.referrer_id, a.display_name, r.friend_id, b.display_name, r.code, "
-            "r.channel, r.status, r.reason, r.created_at FROM referrals r "
+            "r.channel, r.status, r.reason, r.created_at, "
+            f"{nameless_phone('a')}, {nameless_phone('b')} FROM referrals r "
             "JOIN participants a ON a.id = r.referrer_id "
             "JOIN participants b ON b.id = r.friend_id "
             f"WHERE {clause} ORDER BY r.created_at DESC, r.id DESC LIMIT ?",
@@ -135,7 +168,7 @@ class AdminViews:
         )
         return [
             ReferralLine(int(r[0]), int(r[1]), r[2], int(r[3]), r[4], r[5], r[6], r[7], r[8],
-                         from_micros(r[9]))
+                         from_micros(r[9]), r[10], r[11])
             for r in rows
         ]
 
@@ -153,7 +186,8 @@ class AdminViews:
             params.append(participant_id)
         columns = ", ".join(f"w.{c.strip()}" for c in REWARD_COLUMNS.split(","))
         rows = await self._conn.fetchall(
-            f"SELECT {columns}, p.display_name, e.actor, e.at FROM rewards w "
+            f"SELECT {columns}, p.display_name, e.actor, e.at, {nameless_phone('p')} "
+            "FROM rewards w "
             "JOIN participants p ON p.id = w.participant_id "
             "JOIN reward_entries e ON e.id = (SELECT MAX(id) FROM reward_entries x "
             "WHERE x.reward_id = w.id) "
@@ -163,7 +197,9 @@ class AdminViews:
             "w.id DESC LIMIT ?",
             *params, limit,
         )
-        return [RewardLine(reward_of(r[:17]), r[17], r[18], from_micros(r[19])) for r in rows]
+        return [
+            RewardLine(reward_of(r[:17]), r[17], r[18], from_micros(r[19]), r[20]) for r in rows
+        ]
 
     async def note_payout(self, reward_id: int, reference: str) -> None:
         """The payout reference, kept on the `issued` entry of the reward's history."""

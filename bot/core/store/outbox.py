@@ -528,14 +528,18 @@ class Outbox:
         )
         return [(from_micros(int(r[0])), r[1], r[2]) for r in rows]
 
-    async def retry_all(self, *, status: str, channel: str | None, now: datetime) -> list[int]:
-        """Every dead (or skipped) row, optionally of one channel, due again now."""
+    async def retry_all(
+        self, *, status: str, channel: str | None, now: datetime, address: str | None = None
+    ) -> list[int]:
+        """Every dead (or skipped) row, optionally of one channel (and address), due again now."""
         if status not in ("dead", "skipped"):
             raise ValueError("only dead or skipped rows can be retried")
         # The status as a literal: each has an index of its own (migration 0110).
         where, params = f"status = '{status}'", list[object]()
         if channel is not None:
             where, params = where + " AND channel = ?", [channel]
+        if address is not None:
+            where, params = where + " AND address = ?", [*params, address]
         rows = await self._conn.fetchall(
             "UPDATE outbox SET status = 'scheduled', due_at = ?, attempts = 0, uncertain = 0, "
             f"first_due_at = ?, lease_until = NULL WHERE {where} RETURNING id",

@@ -15,6 +15,7 @@ from typing import Literal
 
 from bot.core.clock import from_micros, to_micros
 from bot.core.reward_rules import from_units
+from bot.core.store.admin_views import nameless_phone
 from bot.core.store.database import Connection
 
 Step = Literal["signup", "qualify"]
@@ -70,6 +71,7 @@ class ReferrerLine:
     code: str
     signups: int
     qualified: int
+    phone: str | None = None  # when they have no name
 
 
 def _channel(column: str, channel: str | None) -> tuple[str, list[object]]:
@@ -172,7 +174,8 @@ class Reports:
         where, params = window.where("r.created_at")
         extra, more = _channel("r.channel", channel)
         rows = await self._conn.fetchall(
-            "SELECT t.referrer_id, p.display_name, p.company, p.code, t.signups, t.qualified "
+            "SELECT t.referrer_id, p.display_name, p.company, p.code, t.signups, t.qualified, "
+            f"{nameless_phone('p')} "
             "FROM (SELECT r.referrer_id, COUNT(*) AS signups, "
             "SUM(CASE WHEN r.status IN ('qualified', 'rewarded') THEN 1 ELSE 0 END) AS qualified "
             f"FROM referrals r WHERE {where}{extra} AND r.status <> 'rejected' "
@@ -182,7 +185,7 @@ class Reports:
             *more,
             limit,
         )
-        return [ReferrerLine(int(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+        return [ReferrerLine(int(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5]), r[6]) for r in rows]
 
     async def new_referrers(self, window: Window, channel: str | None) -> list[tuple[int, int]]:
         """(week number since 1970-01-05, referrers whose first counted signup fell in it)."""

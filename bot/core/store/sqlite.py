@@ -63,6 +63,16 @@ def sqlite_path(url: str) -> str:
     raise ValueError(f"DATABASE_URL {url!r}: expected sqlite:///path.db")
 
 
+def unborn_file(url: str) -> Path | None:
+    """The SQLite file `url` names, resolved, when it does not exist yet: opening it would
+    create an empty database there. None for PostgreSQL, `:memory:` and a file that exists."""
+    if not url.startswith("sqlite"):
+        return None
+    path = sqlite_path(url)
+    file = Path(path).resolve()
+    return None if path == ":memory:" or file.exists() else file
+
+
 class SqliteConnection:
     dialect = "sqlite"
 

@@ -17,6 +17,7 @@ from bot.core.store.nudges import Nudges
 from bot.core.store.outbox import Outbox
 from bot.core.store.pace import PaceScopes
 from bot.core.store.participants import Participants
+from bot.core.store.rate_buckets import RateBuckets
 from bot.core.store.referrals import Referrals
 from bot.core.store.reports import Reports
 from bot.core.store.rewards import Rewards
@@ -46,6 +47,7 @@ class Tx:
     reports: Reports
     webhook_endpoints: WebhookEndpoints
     pace: PaceScopes
+    rate_buckets: RateBuckets
 
     @classmethod
     def on(cls, conn: Connection, webhooks: WebhookTargets | None = None) -> Tx:
@@ -67,6 +69,7 @@ class Tx:
             reports=Reports(conn),
             webhook_endpoints=WebhookEndpoints(conn),
             pace=PaceScopes(conn),
+            rate_buckets=RateBuckets(conn),
         )
 
 
@@ -88,7 +91,7 @@ class Store:
 
     def _tx(self, conn: Connection) -> Tx:
         """The repositories over `conn`; SQLite hands out one connection object every time,
-        so they are made once rather than sixteen objects per transaction."""
+        so they are made once rather than seventeen objects per transaction."""
         if self._last is None or self._last.conn is not conn:
             self._last = Tx.on(conn, self.webhooks)
         return self._last

@@ -1,4 +1,9 @@
-"""Webhook endpoints the receiver told us to stop sending to (410 Gone), durably."""
+"""Webhook endpoints the receiver told us to stop sending to (410 Gone), durably.
+
+An event raised while its endpoint is stopped is still written to the outbox for it, as a
+skipped row (`KEPT`), not sent: `referral-bot webhooks resume URL --resend` (or `outbox retry`)
+sends what the endpoint missed, once it is back.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ from datetime import datetime
 
 from bot.core.clock import to_micros
 from bot.core.store.database import Connection
+
+CHANNEL = "webhook"
+KEPT = "not sent: the endpoint is stopped (it answered 410 Gone)"
 
 
 class WebhookEndpoints:
@@ -27,6 +35,16 @@ class WebhookEndpoints:
             "DELETE FROM webhook_endpoints WHERE url = ? RETURNING url", url
         )
         return row is not None
+
+    async def missed(self, url: str) -> int:
+        """Events the endpoint has not taken and never will unless sent again: those kept while
+        it was stopped, and those it answered 410 Gone (skipped rows, as `retry_all` finds)."""
+        count = await self._conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'skipped' AND channel = ? AND address = ?",
+            CHANNEL,
+            url,
+        )
+        return int(count or 0)
 
     async def stopped(self) -> set[str]:
         rows = await self._conn.fetchall("SELECT url FROM webhook_endpoints")

@@ -3,7 +3,8 @@
 Each fact has one place where it happens (a referral row inserted, a reward moved, an opt-out
 flag flipped), and the event is queued there, in the same transaction: no code path can make
 the change and forget the event, and a rollback takes both back. One outbox row per endpoint
-(channel `webhook`, address = the URL), so a dead endpoint does not hold the others back.
+(channel `webhook`, address = the URL), so a dead endpoint does not hold the others back; an
+endpoint stopped by a 410 Gone gets its row too, skipped, to be sent if it is resumed.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class WebhookEvents:
 
     async def emit(self, type: EventType, data: dict[str, Any], *, at: datetime) -> None:
         from bot.core.store.outbox import Outbox
-        from bot.core.store.webhook_endpoints import WebhookEndpoints
+        from bot.core.store.webhook_endpoints import KEPT, WebhookEndpoints
 
         if not self._targets.urls:
             return
@@ -79,15 +80,15 @@ class WebhookEvents:
         outbox = Outbox(self._conn)
         stopped = await WebhookEndpoints(self._conn).stopped()
         for n, url in enumerate(self._targets.urls):
-            if url in stopped:
-                continue
-            await outbox.enqueue(
+            row_id = await outbox.enqueue(
                 Outbound(Address(CHANNEL, url), body),
                 kind=KIND,
                 due_at=at,
                 at=at,
                 dedupe_key=f"webhook:{event_id}:{n}",
             )
+            if url in stopped and row_id is not None:  # kept for a resume, not sent
+                await outbox.mark_skipped(row_id, reason=KEPT)
 
     async def referral(self, type: EventType, referral: Referral, *, at: datetime) -> None:
         from bot.core.resources import referral_out

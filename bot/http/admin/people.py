@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.staff_names import staff_name
 from bot.core.store.admin_views import SORTS, AdminViews, ReferralFilter
 from bot.core.store.records import Participant
 from bot.http.admin.desk import Desk
@@ -61,11 +62,14 @@ def people_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
                 found.id,
             )
             sent = [await tx.outbox.get(int(row[0])) for row in messages]
+        phone = next((i.address.id for i in identities if i.address.channel == "sms"), None)
+        known_as = staff_name(found.display_name, participant_id=found.id, phone=phone)
         return desk.page(
             visit,
             "person.html",
             here="/admin/referrers",
-            title=found.display_name or found.code,
+            title=known_as,
+            known_as=known_as,
             person=found,
             link=desk.link(found.code),
             identities=identities,

@@ -62,7 +62,7 @@ def sign_in_routes(
         if session is None or not sessions.token_ok(session, data.get("csrf")):
             return form(request, error="The form expired. Please try again.", status=403)
         network = request.client.host if request.client else "unknown"
-        if not limit.admit(email, network):
+        if not await limit.admit(email, network):
             return form(
                 request,
                 error="Too many attempts. Wait a minute, then try again.",
@@ -76,7 +76,7 @@ def sign_in_routes(
                 return form(
                     request, error="That e-mail or password is wrong.", email=email, status=401
                 )
-            limit.passed(email, network)
+            await limit.passed(tx, email, network)
             now = clock.now()
             await tx.staff_users.signed_in(
                 user.id, at=now, password_hash=rehashed(user.password_hash, password)
