@@ -21,7 +21,12 @@ Choices the flows rely on:
   reads as `join` with `code` set to the raw token upper-cased (at most 64 characters), so the
   join flow can say "that code isn't valid" instead of the bot shrugging.
 - "change language" without a language reads as `language` with no `lang` argument (the flow
-  offers the choices); a language we don't speak ("日本語", "Spanish please") reads as `unknown`.
+  offers the choices); a language we don't speak ("日本語", "Spanish please") reads as `unknown`
+  with the tone `unspoken`, in the reader's own language (the flow names the ones we write).
+- A code of the wrong length ending a sentence after a join keyword ("my friend gave me code
+  ABC123") reads as `join` with that code, as "JOIN ABC123" does.
+- A complaint ("this is a scam", 我要投诉) reads as `complaint`, with `about` set to `count` or
+  `rewards` when the message asks about those too ("my friend joined and I never got anything").
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ _CONFIDENCE = {"strong": 0.9, "medium": 0.6}
 _NEGATION_MEANS: dict[str, Intent] = {"stop": "start"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
+_STATUS = frozenset(("count", "rewards"))  # what a complaint may be about: the person's own
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # Bare commands: the Telegram channel drops our @BotName from `/start@BotName` and ignores
 # commands for other bots (channels/telegram_updates.py), so no mention reaches the grammar.
@@ -166,14 +172,15 @@ class Grammar:
         if not key:
             return Reading("unknown", lang, {})
         present = scripts(folded)
-        code = self.codes.find(folded, present)
+        code = self.codes.find(folded, present) or self._code_in_a_sentence(folded, present)
         if code is not None:
             return Reading("join", lang, {"code": code}, 0.95)
         target = self.switch.target(folded, lang, known)
         if target in LANGUAGES:
             return Reading("language", lang, {"lang": target}, 0.95)
         if target is not None:
-            return Reading("unknown", lang, {}, 0.9, runner_up="language")
+            # Answered in the language the person reads now: "日本語" is no Chinese reader.
+            return Reading("unknown", known or lang, {}, 0.9, runner_up="language", tone="unspoken")
         found = self._cued(self.speller.expand(folded) if "latin" in present else folded,
                            present, lang)
         if found is not None:
@@ -188,6 +195,20 @@ class Grammar:
                 return found
         return Reading("unknown", lang, {})
 
+    def _code_in_a_sentence(self, folded: str, present: frozenset[str]) -> str | None:
+        """ "My friend gave me code ABC123": a code of the wrong length after a join keyword
+        ends the sentence; not the wifi's code (the link's negations)."""
+        code = self.codes.find_in_sentence(folded)
+        if code is None or self._off(folded, present) & {"link"}:
+            return None
+        return code
+
+    def _off(self, folded: str, present: frozenset[str]) -> set[Intent]:
+        """The intents whose cues a negation switches off in this text."""
+        return {
+            c.intent for c in self.negations if c.script in present and c.pattern.search(folded)
+        }
+
     def _exact(self, key: str) -> Intent | None:
         hit = self.exact.get(key)
         if hit is None and key.startswith("/"):
@@ -198,7 +219,7 @@ class Grammar:
         self, folded: str, present: frozenset[str], lang: str, doubt: float = 1.0
     ) -> Reading | None:
         """The best cue's intent, and the runner-up's; two weak rivals make a question."""
-        off = {c.intent for c in self.negations if c.script in present and c.pattern.search(folded)}
+        off = self._off(folded, present)
         hits: list[tuple[Intent, str]] = [
             (_NEGATION_MEANS[i], "strong") for i in off if i in _NEGATION_MEANS
         ]
@@ -213,6 +234,8 @@ class Grammar:
             return None
         (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
         sure = _CONFIDENCE[level] * doubt
+        if best == "complaint":
+            return Reading(best, lang, self._complained_about(folded, present, off), sure)
         topic = self._topic(folded, present) if best in _TOPICAL else None
         if rival is None:
             return Reading(best, lang, {}, sure, topic=topic)
@@ -221,6 +244,21 @@ class Grammar:
         if level == rival[1] == "medium" and {best, rival[0]} <= _ASKABLE:
             return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
         return Reading(best, lang, {}, sure, rival[0], topic=topic)
+
+    def _complained_about(
+        self, folded: str, present: frozenset[str], off: set[Intent]
+    ) -> dict[str, str]:
+        """The count or the rewards, when a complaint asks about them too (the strongest cue)."""
+        about = next(
+            (
+                c.intent
+                for c in self.cues
+                if c.intent in _STATUS and c.intent not in off
+                and c.script in present and c.pattern.search(folded)
+            ),
+            None,
+        )
+        return {} if about is None else {"about": about}
 
     def _topic(self, folded: str, present: frozenset[str]) -> Topic | None:
         return next(
