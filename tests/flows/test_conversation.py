@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import ReferralBot
+from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from tests.fakes import CollectingChannel, Conversation
 
@@ -327,3 +328,20 @@ async def test_a_cantonese_friend_asking_how_to_join_is_told_how(
     assert (await conversation.say("wong", "我係朋友介紹嚟嘅，點樣加入？")).startswith(how)
     said = "我朋友介紹我嚟…但係我唔記得咗個code，點算好？"
     assert (await conversation.say("chan", said)).startswith(how)
+
+
+async def test_a_fast_texter_muted_by_the_loop_guard_is_told_so_once(
+    conversation: Conversation, clock: FakeClock
+) -> None:
+    """60 answers in half an hour: the next one is a notice in the person's language, and the
+    ones after it go unanswered until the hour frees up, as for an auto-responder."""
+    for _ in range(60):
+        assert await conversation.say("minsu", "몇 명 가입했어요?", lang="ko")
+        clock.advance(timedelta(seconds=30))
+    assert await conversation.say("minsu", "링크 주세요") == (
+        "지난 한 시간 동안 답장을 많이 보내서 잠시 쉴게요. 31분 뒤에 다시 보내 주세요."
+    )
+    clock.advance(timedelta(minutes=30))
+    assert await conversation.say("minsu", "링크 주세요") == ""
+    clock.advance(timedelta(minutes=1))
+    assert "JOIN" in await conversation.say("minsu", "링크 주세요")
