@@ -189,7 +189,7 @@ async def build(
         store=store,
         channels=by_name,
         clock=clock,
-        policy=DeliveryPolicy.of(program),
+        policy=DeliveryPolicy.of(program, catalogs=catalogs),
         renderer=HeldThanks(catalogs),
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),

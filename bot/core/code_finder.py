@@ -26,6 +26,7 @@ _LOOK_BACK = 40  # characters before a token searched for a join keyword
 class CodeFinder:
     join_before: tuple[tuple[str, re.Pattern[str]], ...]  # (script, keyword ending the text)
     join_raw: re.Pattern[str]
+    join_tail: re.Pattern[str]  # a keyword and a token at the end of a sentence
     not_codes: frozenset[str]
     vocabulary: frozenset[str]  # words, so "join b9wx" is not read as half a code
 
@@ -45,6 +46,9 @@ class CodeFinder:
                 for group in grouped(found)
             ),
             join_raw=re.compile(rf"(?:{keyword})\s*[:=#]?\s*([0-9a-z][!-~]{{0,63}})"),
+            join_tail=re.compile(
+                rf"(?:{keyword})\s*[:=#]?\s*([0-9a-z][0-9a-z-]{{2,15}})(?![0-9a-z-])[^0-9a-z]{{0,8}}$"
+            ),
             not_codes=frozenset(fold(w) for w in not_codes),
             vocabulary=vocabulary,
         )
@@ -73,6 +77,15 @@ class CodeFinder:
             return None
         token = raw[1].rstrip(".,!?;:)")
         return token.upper() if token and token not in self.not_codes else None
+
+    def find_in_sentence(self, folded: str) -> str | None:
+        """A code-like token of the wrong length closing a sentence after a join keyword ("my
+        friend gave me code ABC123", "친구가 준 코드 ABC123 이요"): letters and digits both, as
+        free-text codes have, followed by no other Latin word or number."""
+        match = self.join_tail.search(folded)
+        if match is None or not (_DIGIT.search(match[1]) and _LETTER.search(match[1])):
+            return None
+        return match[1].upper()
 
     def _after_keyword(self, folded: str, start: int, present: frozenset[str]) -> bool:
         return any(

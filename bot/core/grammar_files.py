@@ -19,6 +19,7 @@ from bot.core.shipped import locales_folder
 PRIORITY: tuple[Intent, ...] = (
     "stop",
     "start",
+    "complaint",  # "this is a scam, where's my reward?": the apology and the contact come first
     "human",  # "I want a person about my reward" is for the team, not the reward list
     "offer",
     "join",  # before count: "my friend referred me" is a friend asking in, not a referrer

@@ -23,7 +23,12 @@ Choices the flows rely on:
   reads as `join` with `code` set to the raw token upper-cased (at most 64 characters), so the
   join flow can say "that code isn't valid" instead of the bot shrugging.
 - "change language" without a language reads as `language` with no `lang` argument (the flow
-  offers the choices); a language we don't speak ("日本語", "Spanish please") reads as `unknown`.
+  offers the choices); a language we don't speak ("日本語", "Spanish please") reads as `unknown`
+  with the tone `unspoken`, in the reader's own language (the flow names the ones we write).
+- A code of the wrong length ending a sentence after a join keyword ("my friend gave me code
+  ABC123") reads as `join` with that code, as "JOIN ABC123" does.
+- A complaint ("this is a scam", 我要投诉) reads as `complaint`, with `about` set to `count` or
+  `rewards` when the message asks about those too ("my friend joined and I never got anything").
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ _SWITCH_MEANS: dict[tuple[str, str], Intent] = {
 }
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
+_STATUS = frozenset(("count", "rewards"))  # what a complaint may be about: the person's own
 _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile text costs
 # Bare commands: the Telegram channel drops our @BotName from `/start@BotName` and ignores
 # commands for other bots (channels/telegram_updates.py), so no mention reaches the grammar.
@@ -173,14 +179,15 @@ class Grammar:
         if not key:
             return Reading("unknown", lang, {})
         present = scripts(folded)
-        code = self.codes.find(folded, present)
+        code = self.codes.find(folded, present) or self._code_in_a_sentence(folded, present)
         if code is not None:
             return Reading("join", lang, {"code": code}, 0.95)
         target = self.switch.target(folded, lang, known)
         if target in LANGUAGES:
             return Reading("language", lang, {"lang": target}, 0.95)
         if target is not None:
-            return Reading("unknown", lang, {}, 0.9, runner_up="language")
+            # Answered in the language the person reads now: "日本語" is no Chinese reader.
+            return Reading("unknown", known or lang, {}, 0.9, runner_up="language", tone="unspoken")
         found = self._cued(self.speller.expand(folded) if "latin" in present else folded,
                            present, lang)
         if found is not None:
@@ -195,6 +202,18 @@ class Grammar:
                 return found
         return Reading("unknown", lang, {})
 
+    def _code_in_a_sentence(self, folded: str, present: frozenset[str]) -> str | None:
+        """ "My friend gave me code ABC123": a code of the wrong length after a join keyword
+        ends the sentence; not the wifi's code (the link's negations)."""
+        code = self.codes.find_in_sentence(folded)
+        if code is None or self._off(folded, present) & {"link"}:
+            return None
+        return code
+
+    def _off(self, folded: str, present: frozenset[str]) -> set[Intent]:
+        """The intents whose cues a negation switches off in this text."""
+        return {intent for intent, _ in self._switched(_by_script(folded, present))}
+
     def _exact(self, key: str) -> Intent | None:
         hit = self.exact.get(key)
         if hit is None and key.startswith("/"):
@@ -206,11 +225,7 @@ class Grammar:
     ) -> Reading | None:
         """The best cue's intent, and the runner-up's; two weak rivals make a question."""
         text = _by_script(folded, present)
-        switched = [
-            (c.intent, c.level)
-            for c in self.negations
-            if c.script in text and c.pattern.search(text[c.script])
-        ]
+        switched = self._switched(text)
         off = {intent for intent, _ in switched}
         hits: list[tuple[Intent, str]] = [
             (_SWITCH_MEANS[s], "strong") for s in dict.fromkeys(switched) if s in _SWITCH_MEANS
@@ -226,6 +241,8 @@ class Grammar:
             return None
         (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
         sure = _CONFIDENCE[level] * doubt
+        if best == "complaint":
+            return Reading(best, lang, self._complained_about(text, off), sure)
         topic = self._topic(text) if best in _TOPICAL else None
         if rival is None:
             return Reading(best, lang, {}, sure, topic=topic)
@@ -234,6 +251,28 @@ class Grammar:
         if level == rival[1] == "medium" and {best, rival[0]} <= _ASKABLE:
             return Reading("clarify", lang, {"options": f"{best} {rival[0]}"}, sure, best)
         return Reading(best, lang, {}, sure, rival[0], topic=topic)
+
+    def _switched(self, text: dict[str, str]) -> list[tuple[Intent, str]]:
+        """The negation cues that match: each an intent switched off, and how ("negated",
+        "asked")."""
+        return [
+            (c.intent, c.level)
+            for c in self.negations
+            if c.script in text and c.pattern.search(text[c.script])
+        ]
+
+    def _complained_about(self, text: dict[str, str], off: set[Intent]) -> dict[str, str]:
+        """The count or the rewards, when a complaint asks about them too (the strongest cue)."""
+        about = next(
+            (
+                c.intent
+                for c in self.cues
+                if c.intent in _STATUS and c.intent not in off
+                and c.script in text and c.pattern.search(text[c.script])
+            ),
+            None,
+        )
+        return {} if about is None else {"about": about}
 
     def _topic(self, text: dict[str, str]) -> Topic | None:
         return next(

@@ -131,6 +131,9 @@ class LanguageSwitch:
     def build(cls, sections: Iterable[Mapping[str, Any]]) -> LanguageSwitch:
         sections = list(sections)
         names = {_fold(n): t for s in sections for t, ns in s.get("names", {}).items() for n in ns}
+        # Languages we don't speak in their own words ("español por favor"): names.other too.
+        unspoken = [s.get("unspoken", {}) for s in sections]
+        names |= {_fold(n): "other" for s in unspoken for n in s.get("names", [])}
         by_script: dict[str, list[str]] = {}
         for name in sorted(names, key=len, reverse=True):  # "traditional chinese" first
             by_script.setdefault(min(scripts(name)), []).append(_spaced(name))
@@ -154,7 +157,7 @@ class LanguageSwitch:
             },
             targets={name.replace(" ", ""): target for name, target in names.items()},
             cue=re.compile(_joined(sections, "cues")),
-            filler=re.compile(_joined(sections, "fillers")),
+            filler=re.compile(_joined([*sections, *unspoken], "fillers")),
         )
 
     def target(self, folded: str, lang: str, known: str | None) -> str | None:

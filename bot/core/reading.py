@@ -15,6 +15,7 @@ Intent = Literal[
     "offer",  # how the program works: what each side gets, when, caps, milestones
     "help",
     "human",  # asks for a person: the program's support contact, or what the bot can do
+    "complaint",  # an apology, the count or rewards it is about (args `about`), the contact
     "stop",
     "start",
     "join",
@@ -35,8 +36,10 @@ class Reading:
     """`confidence` (0..1) and `runner_up` explain a reading; they do not change what it is.
 
     `tone` is how a `help` message was put when it was small talk (see bot/core/smalltalk.py):
-    the answer is the same menu, greeted differently. `topic` is what a `rewards` or `offer`
-    question asks about (`when` rewards come, the `cap`); the flow answers that part.
+    the answer is the same menu, greeted differently; an `unknown` one asking for a language we
+    don't speak ("español por favor") has the tone `unspoken`, and is answered with ours.
+    `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`);
+    the flow answers that part.
     """
 
     intent: Intent

@@ -7,7 +7,11 @@ skipped and recorded, unless it answers the burst's last message, which is sent 
 newer came for BURST_SETTLES; the same words twice in one burst go once. So the flood gets a
 few answers, the person's last question is answered, and other people's replies wait seconds
 behind it, not a minute. An auto-responder answering every reply trips
-`loop_replies_per_hour` and is not answered again until its hour's count falls.
+`loop_replies_per_hour` and is not answered again until its hour's count falls. The first reply
+it mutes in an hour goes as a notice instead ("I'll be quiet for a little while..."), so that a
+fast human texter knows: one message more at most an hour, itself counted, so it cannot feed a
+loop; its decision is written in the row's history in the claim's transaction, and an hour with
+a notice in it gets no other.
 
 A proactive message due in quiet hours, or over the person's weekly cap, is deferred to the
 first moment it is allowed, never dropped: the row stays the truth and is judged again when it
@@ -17,12 +21,14 @@ falls due. The cap counts what was actually sent (and what is being sent) in the
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import Catalogs
 from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, REPLY, is_proactive
 from bot.core.program import Delivery, Program, QuietHours
 from bot.core.store import Tx
@@ -31,16 +37,20 @@ from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 BURST_SETTLES = timedelta(seconds=2)  # no newer message this long: the burst's last one
+QUIET_NOTICE = "quiet_notice"  # history event of the row that told a muted sender so
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """Send now, skip for good (`skip`), or wait until `until`; `why` is shown in outbox list."""
+    """Send now, skip for good (`skip`), or wait until `until`; `why` is shown in outbox list.
+    A verdict with `text` sends those words in place of the row's own (the loop guard's notice)."""
 
     until: datetime | None = None
     skip: bool = False
     why: str = ""
+    text: str | None = None
 
     @property
     def send(self) -> bool:
@@ -71,14 +81,18 @@ class DeliveryPolicy:
     max_per_week: int
     default_zone: ZoneInfo
     guards: Delivery | None = None  # the flood and loop guards; None: off
+    catalogs: Catalogs | None = None  # the loop guard's notice; None: it mutes silently
 
     @classmethod
-    def of(cls, program: Program, *, guards: bool = True) -> DeliveryPolicy:
+    def of(
+        cls, program: Program, *, guards: bool = True, catalogs: Catalogs | None = None
+    ) -> DeliveryPolicy:
         return cls(
             quiet=program.quiet_hours,
             max_per_week=program.max_proactive_per_week,
             default_zone=ZoneInfo(program.default_time_zone),
             guards=program.delivery if guards else None,
+            catalogs=catalogs,
         )
 
     async def judge_all(self, tx: Tx, rows: Sequence[OutboxRow], now: datetime) -> list[Verdict]:
@@ -162,6 +176,26 @@ class DeliveryPolicy:
                 # answered ("hi", "hello?", "what's my link?"), once the burst is over.
                 return Verdict(until=row.created_at + BURST_SETTLES, why="a burst settling")
         if counts.sent >= guards.loop_replies_per_hour:
-            return Verdict(skip=True, why=f"loop guard: {counts.sent} replies in the last hour "
-                           "(an auto-responder?)")  # fmt: skip
+            return await self._muted(tx, row, now, counts.sent, guards.loop_replies_per_hour)
         return SEND
+
+    async def _muted(self, tx: Tx, row: OutboxRow, now: datetime, sent: int, limit: int) -> Verdict:
+        """The loop guard's answer: skipped, or the hour's one notice in the reply's place."""
+        muted = Verdict(skip=True, why=f"loop guard: {sent} replies in the last hour "
+                        "(an auto-responder?)")  # fmt: skip
+        if self.catalogs is None:
+            return muted
+        person = None
+        if row.participant_id is not None:
+            # Held while deciding: two dispatchers' replies to one person take turns (PostgreSQL).
+            person = await tx.participants.get(row.participant_id, lock=True)
+        # Another row's notice this hour: muted. This row's own (its send failed): sent again.
+        if await tx.outbox.noted_since(row.to, QUIET_NOTICE, since=now - HOUR, besides=row.id):
+            return muted
+        # Counting the notice itself, the guard lifts when the limit-th newest send ages out.
+        sends = [now, *await tx.outbox.reply_times(row.to, since=now - HOUR, limit=limit)]
+        minutes = max(1, math.ceil((sends[:limit][-1] + HOUR - now) / MINUTE))
+        lang = "en" if person is None else person.lang
+        await tx.outbox.note(row.id, QUIET_NOTICE, at=now, detail=f"instead of: {row.text[:200]}")
+        text = self.catalogs.text(lang, "guard.quiet", count=minutes)
+        return Verdict(why=f"loop guard notice: {sent} replies in the last hour", text=text)

@@ -27,6 +27,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Coroutine, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -273,13 +274,18 @@ class Dispatcher:
                 if self._policy is not None
                 else [Verdict()] * len(rows)
             )
+            go = []
             for row, verdict in zip(rows, verdicts, strict=True):
                 if verdict.skip:
                     await tx.outbox.mark_skipped(row.id, reason=verdict.why)
                 elif verdict.until is not None:
                     why = f"deferred: {verdict.why}"
                     await tx.outbox.defer(row.id, until=verdict.until, why=why)
-            go = [row for row, v in zip(rows, verdicts, strict=True) if v.send]
+                elif verdict.text is not None:  # other words in its place: a notice
+                    await tx.outbox.replace_message(row.id, verdict.text)
+                    go.append(replace(row, text=verdict.text, buttons=(), markup=False))
+                else:
+                    go.append(row)
             if self._renderer is not None and go:
                 go = await self._rendered(tx, go, now)
         return go, len(rows), more

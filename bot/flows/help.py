@@ -61,10 +61,15 @@ async def clarify(ctx: Context, turn: Turn) -> Effects:
 
 
 async def not_understood(ctx: Context, turn: Turn) -> Effects:
-    return Effects.say(
-        ctx.catalogs.text(turn.lang, "unknown.reply"),
-        *menu(ctx.catalogs, turn.lang, "LINK", "HELP"),
+    """What the bot can do; and where the program's people are, when it has some, for what
+    the bot can't answer ("what time does the store close?")."""
+    cat, lang, support = ctx.catalogs, turn.lang, ctx.program.support
+    text = (
+        cat.text(lang, "unknown.reply_support", support=support)
+        if support
+        else cat.text(lang, "unknown.reply")
     )
+    return Effects.say(text, *menu(cat, lang, "LINK", "HELP"))
 
 
 async def media_prompt(ctx: Context, turn: Turn) -> Effects:

@@ -3,7 +3,8 @@
 A friend's join is a story of its own (sign-up, fraud, rewards, thank-you, staff told) told by
 a service, so `app.py` hands it in; every other intent is answered by a flow here. A rewards or
 offer question with a topic ("when do I get paid?", "is there a limit?") gets that topic's
-flow, whichever of the two intents read it.
+flow, whichever of the two intents read it; an unknown message asking for a language we don't
+speak is answered with the ones we do.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bot.core.effects import Effects
 from bot.core.intents import Intent
 from bot.core.reading import Topic
 from bot.flows import (
+    complaint,
     count,
     help,
     language,
@@ -41,6 +43,15 @@ def by_topic(plain: Flow) -> Flow:
     return answer
 
 
+def by_tone(plain: Flow, **tones: Flow) -> Flow:
+    """`plain` answers the intent; a reading with one of `tones` is answered by its flow."""
+
+    async def answer(ctx: Context, turn: Turn) -> Effects:
+        return await tones.get(turn.reading.tone or "", plain)(ctx, turn)
+
+    return answer
+
+
 def routes(*, join: Flow) -> Mapping[Intent, Flow]:
     table: dict[Intent, Flow] = {
         "link": link.my_link,
@@ -50,12 +61,15 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "offer": by_topic(offer.explain_offer),
         "help": help.show_help,
         "human": help.put_in_touch,
+        "complaint": complaint.acknowledge(
+            {"count": count.my_count, "rewards": rewards.my_rewards}
+        ),
         "clarify": help.clarify,
         "stop": optout.stop,
         "start": optout.start,
         "join": join,
         "language": language.switch_language,
-        "unknown": help.not_understood,
+        "unknown": by_tone(help.not_understood, unspoken=language.not_spoken),
         "media": help.media_prompt,
     }
     return MappingProxyType(table)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import FakeClock
+from bot.core.i18n import Catalogs
 from bot.core.messages import Address, Button, Outbound
 from bot.core.program import Program
 from bot.core.store import Store
@@ -92,6 +93,7 @@ def make_rig(
     batch: int = 100,
     flood_guard: bool = False,
     shared: SharedPacing | None = None,
+    notices: Catalogs | None = None,
 ) -> Rig:
     program = program or Program()
     pacing = program.pacing
@@ -110,7 +112,7 @@ def make_rig(
         channels=channels,
         clock=clock,
         # The flood guard off unless asked: these tests queue many replies to one chat at once.
-        policy=DeliveryPolicy.of(program, guards=flood_guard) if policy else None,
+        policy=DeliveryPolicy.of(program, guards=flood_guard, catalogs=notices) if policy else None,
         pacing=pacing if paced else None,
         hold=timedelta(0),
         max_attempts=max_attempts,

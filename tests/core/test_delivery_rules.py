@@ -14,6 +14,8 @@ import pytest
 
 from bot.core.channel import DeliveryFailed
 from bot.core.clock import FakeClock
+from bot.core.i18n import Catalogs
+from bot.core.intents import default_locales_dir
 from bot.core.messages import Address, Outbound
 from bot.core.program import Delivery, Program
 from bot.core.store import Store
@@ -249,6 +251,38 @@ async def test_an_auto_responder_is_detected_and_not_answered_for_a_while(
     await rig.enqueue(robot, "after an hour")
     await rig.drain()
     assert rig.referee.to(robot.id)[-1] == "after an hour"
+
+
+async def test_the_first_reply_the_loop_guard_mutes_in_an_hour_says_so_and_only_that_one(
+    store: Store, clock: FakeClock
+) -> None:
+    program = Program(delivery=Delivery(loop_replies_per_hour=10))
+    catalogs = Catalogs.load(default_locales_dir())
+    rig = make_rig(store, clock, program=program, flood_guard=True, paced=False, notices=catalogs)
+    robot = Address("sms", "+14155550178")
+    person = await rig.person(robot)
+    for i in range(30):  # an auto-responder answering each of our replies, the notice too
+        await rig.enqueue(robot, f"reply {i}", participant=person)
+        await rig.drain()
+        clock.advance(5 * S)
+    notice = (
+        "I've answered a lot of messages in the last hour, so I'll be quiet for a little while. "
+        "Write again in 60 minutes."
+    )
+    assert rig.referee.to(robot.id) == [f"reply {i}" for i in range(10)] + [notice]
+    clock.advance(timedelta(minutes=58))  # 60 minutes after the first reply, and one more
+    await rig.enqueue(robot, "an hour later", participant=person)
+    await rig.drain()
+    assert rig.referee.to(robot.id)[-1] == "an hour later"
+    for i in range(20):  # the loop again: muted again and, over an hour after it, told again
+        await rig.enqueue(robot, f"again {i}", participant=person)
+        await rig.drain()
+        clock.advance(5 * S)
+    assert rig.referee.to(robot.id)[11:] == [
+        "an hour later",
+        *(f"again {i}" for i in range(9)),
+        notice,
+    ]
 
 
 class SlowPool:

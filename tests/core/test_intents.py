@@ -139,6 +139,18 @@ def test_hostile_and_edge_inputs(grammar: Grammar, text: str, intent: str,
 
 
 @pytest.mark.parametrize(
+    ("text", "known"), [("日本語", "en"), ("español por favor", "ko"), ("Français?", "zh-Hant")]
+)
+def test_a_language_we_dont_speak_is_read_in_the_readers_own_language(
+    grammar: Grammar, text: str, known: str
+) -> None:
+    """Its answer names the languages we write, in the one the person reads: 日本語 written by
+    an English reader is no reason to answer in Chinese."""
+    reading = grammar.read(text, known_lang=known)
+    assert (reading.intent, reading.lang, reading.tone) == ("unknown", known, "unspoken")
+
+
+@pytest.mark.parametrize(
     ("text", "known", "lang", "target"),
     [
         ("中文", "zh-Hant", "zh-Hant", "zh-Hant"),  # Chinese, in a traditional context

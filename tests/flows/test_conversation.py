@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app import ReferralBot
+from bot.core.clock import FakeClock
 from bot.core.messages import Address
 from tests.fakes import CollectingChannel, Conversation
 
@@ -328,3 +329,47 @@ async def test_replies_leave_through_the_outbox(
     conversation.clock.advance(timedelta(seconds=1))
     assert await bot.dispatcher.dispatch_due() == 1
     assert channel.sent[0].text == bot.catalogs.text("en", "help.text")
+
+
+async def test_a_code_of_the_wrong_length_in_a_sentence_is_answered_as_a_code(
+    conversation: Conversation,
+) -> None:
+    """Not with the person's own link: they were given a code, and it is not a valid one."""
+    invalid = '"ABC123" isn\'t a valid code. Codes have 8 letters and numbers, like K7Q2M9XA.'
+    assert await conversation.say("bob", "my friend gave me code ABC123") == invalid
+    assert await conversation.say("bob", "my friend's code is ABC123") == invalid
+    assert await conversation.say("minsu", "친구가 준 코드 ABC123 이요") == (
+        "올바르지 않은 코드예요: ABC123\n코드는 K7Q2M9XA처럼 영문과 숫자 8자리예요."
+    )
+    assert await conversation.say("bob", "my verification code is 4F7K2Q") == (
+        "Sorry, I didn't catch that. Try LINK, COUNT, TOP, REWARDS or HELP."
+    )
+
+
+async def test_a_cantonese_friend_asking_how_to_join_is_told_how(
+    conversation: Conversation,
+) -> None:
+    how = (
+        "要透過朋友的邀請加入，請打開朋友傳給你的連結，或傳送 JOIN 加上連結結尾的推薦碼，"
+        "例如 JOIN K7Q2M9XA。"
+    )
+    assert (await conversation.say("wong", "我係朋友介紹嚟嘅，點樣加入？")).startswith(how)
+    said = "我朋友介紹我嚟…但係我唔記得咗個code，點算好？"
+    assert (await conversation.say("chan", said)).startswith(how)
+
+
+async def test_a_fast_texter_muted_by_the_loop_guard_is_told_so_once(
+    conversation: Conversation, clock: FakeClock
+) -> None:
+    """60 answers in half an hour: the next one is a notice in the person's language, and the
+    ones after it go unanswered until the hour frees up, as for an auto-responder."""
+    for _ in range(60):
+        assert await conversation.say("minsu", "몇 명 가입했어요?", lang="ko")
+        clock.advance(timedelta(seconds=30))
+    assert await conversation.say("minsu", "링크 주세요") == (
+        "지난 한 시간 동안 답장을 많이 보내서 잠시 쉴게요. 31분 뒤에 다시 보내 주세요."
+    )
+    clock.advance(timedelta(minutes=30))
+    assert await conversation.say("minsu", "링크 주세요") == ""
+    clock.advance(timedelta(minutes=1))
+    assert "JOIN" in await conversation.say("minsu", "링크 주세요")

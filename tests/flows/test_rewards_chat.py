@@ -25,17 +25,6 @@ from tests.flows.rewards_kit import (
 NOON_IN_CALIFORNIA = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def cash(
-    store: Store, clock: FakeClock, channel: CollectingChannel
-) -> tuple[ReferralBot, Conversation]:
-    """The two-sided cash example: $20 each side, 14 days' hold, Pacific time."""
-    clock.set(NOON_IN_CALIFORNIA)
-    return await running(
-        EXAMPLES / "two_sided_cash.toml", store=store, clock=clock, channel=channel
-    )
-
-
 async def test_alice_shares_bob_joins_and_the_reward_clears_after_the_hold(
     cash: tuple[ReferralBot, Conversation], clock: FakeClock
 ) -> None:
@@ -219,3 +208,27 @@ async def test_asking_for_a_person_gives_the_programs_support_contact(
     assert await chat.say("wei", "转人工") == (
         "我是推荐计划的机器人，无法在这里为你转接人工。你可以通过 help@shop.example.com 联系团队。"
     )
+
+
+OFFER_IN_CHINESE = {
+    "zh-Hans": "你邀请的每位朋友注册后，你都可得 US$20.00。\n朋友可得 US$20.00。\n"
+    "奖励在 14 天后确认。\n朋友须在打开链接后 30 天内加入。",
+    "zh-Hant": "你邀請的每位朋友註冊後，你都可得 US$20.00。\n朋友可得 US$20.00。\n"
+    "獎勵在 14 天後確認。\n朋友須在打開連結後 30 天內加入。",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh-Hans", "朋友注册也有奖励吗"),
+        ("zh-Hant", "朋友也有回饋嗎"),
+        ("zh-Hant", "朋友有冇獎勵？"),
+    ],
+)
+async def test_asking_in_chinese_what_a_friend_gets_is_answered_with_the_offer(
+    cash: tuple[ReferralBot, Conversation], lang: str, said: str
+) -> None:
+    """Not with the asker's own (empty) rewards: "朋友可得 US$20.00" is the line they asked for."""
+    _, chat = cash
+    assert await chat.say("wei", said, lang=lang) == OFFER_IN_CHINESE[lang]

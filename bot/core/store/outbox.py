@@ -460,6 +460,41 @@ class Outbox:
         """The words a row goes out with when they are rendered at send time (a held thanks)."""
         await self._conn.execute("UPDATE outbox SET text = ? WHERE id = ?", text, row_id)
 
+    async def replace_message(self, row_id: int, text: str) -> None:
+        """Other words in place of the row's own, plain and without its buttons (a notice)."""
+        await self._conn.execute(
+            "UPDATE outbox SET text = ?, buttons = '[]', markup = 0 WHERE id = ?", text, row_id
+        )
+
+    async def reply_times(self, to: Address, *, since: datetime, limit: int) -> list[datetime]:
+        """When the latest replies to an address were sent (at most `limit`), newest first."""
+        rows = await self._conn.fetchall(
+            "SELECT sent_at FROM outbox WHERE channel = ? AND address = ? AND kind = 'reply' "
+            "AND status = 'sent' AND sent_at > ? ORDER BY sent_at DESC LIMIT ?",
+            to.channel,
+            to.id,
+            to_micros(since),
+            limit,
+        )
+        return [from_micros(int(r[0])) for r in rows]
+
+    async def noted_since(
+        self, to: Address, event: str, *, since: datetime, besides: int | None = None
+    ) -> bool:
+        """Whether a row to this address (other than `besides`) has had `event` in its
+        history since then."""
+        found = await self._conn.fetchval(
+            "SELECT 1 FROM outbox_history h JOIN outbox o ON o.id = h.outbox_id "
+            "WHERE o.channel = ? AND o.address = ? AND h.event = ? AND h.at > ? AND o.id <> ? "
+            "LIMIT 1",
+            to.channel,
+            to.id,
+            event,
+            to_micros(since),
+            -1 if besides is None else besides,
+        )
+        return found is not None
+
     async def mark_skipped(self, row_id: int, *, reason: str) -> None:
         await self._conn.execute(
             "UPDATE outbox SET status = 'skipped', last_error = ?, lease_until = NULL WHERE id = ?",

@@ -1,0 +1,60 @@
+"""Transcripts: what the bot says when it can't do what was asked. A question it can't answer
+gets the program's support contact when there is one; a language it doesn't write gets the ones
+it does, in the language the person reads now."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import ReferralBot
+from tests.fakes import Conversation
+from tests.flows.rewards_kit import who
+
+UNSPOKEN = {
+    "en": "Sorry, I only write in English, 한국어, 繁體中文 and 简体中文. "
+    "Reply LANG en, LANG ko, LANG zh-Hant or LANG zh-Hans to choose.",
+    "ko": "죄송해요, 답장은 English, 한국어, 繁體中文, 简体中文 중 하나로만 할 수 있어요. "
+    "LANG en, LANG ko, LANG zh-Hant, LANG zh-Hans 중 하나를 보내 주세요.",
+    "zh-Hans": "抱歉，我只会用 English、한국어、繁體中文和简体中文回复。"
+    "请回复 LANG en、LANG ko、LANG zh-Hant 或 LANG zh-Hans 选择。",
+    "zh-Hant": "抱歉，我只會用 English、한국어、繁體中文和简体中文回覆。"
+    "請回覆 LANG en、LANG ko、LANG zh-Hant 或 LANG zh-Hans 選擇。",
+}
+
+
+async def test_a_question_the_bot_cant_answer_gets_the_support_contact(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
+    _, chat = cash
+    assert await chat.say("mina", "what time does the store close?") == (
+        "Sorry, I didn't catch that. Try LINK, COUNT, TOP, REWARDS or HELP. "
+        "Anything else: help@shop.example.com"
+    )
+    assert await chat.say("minsu", "오늘 날씨 어때요?") == (
+        "죄송해요, 이해하지 못했어요. LINK, COUNT, TOP, REWARDS, HELP 중 하나를 보내 주세요. "
+        "기타 문의: help@shop.example.com"
+    )
+    assert await chat.say("wei", "今天天气怎么样") == (
+        "抱歉，我没看懂。可以试试发送 LINK、COUNT、TOP、REWARDS 或 HELP。"
+        "其他问题：help@shop.example.com"
+    )
+
+
+async def test_without_a_support_contact_the_shrug_stays_as_it_was(
+    conversation: Conversation,
+) -> None:
+    assert await conversation.say("alice", "what time does the store close?") == (
+        "Sorry, I didn't catch that. Try LINK, COUNT, TOP, REWARDS or HELP."
+    )
+
+
+@pytest.mark.parametrize("lang", sorted(UNSPOKEN))
+async def test_a_language_the_bot_doesnt_write_gets_the_ones_it_does_in_the_persons_own(
+    cash: tuple[ReferralBot, Conversation], lang: str
+) -> None:
+    bot, chat = cash
+    await chat.say("mina", "LANG " + lang, lang="en")
+    for said in ("日本語", "español por favor", "Français?"):
+        assert await chat.say("mina", said) == UNSPOKEN[lang], said
+    async with bot.store.transaction() as tx:  # 日本語 is no reason to write Chinese to them
+        assert (await who(tx, "mina")).lang == lang
