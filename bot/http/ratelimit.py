@@ -42,13 +42,3 @@ class RateLimit:
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)
         return allowed
-
-    def refund(self, key: str) -> None:
-        """Give back what `allow` took, when what it let through turned out to cost nothing."""
-        bucket = self._buckets.get(key)
-        if bucket is not None:
-            bucket.tokens = min(self._burst, bucket.tokens + 1.0)
-
-    def forget(self, key: str) -> None:
-        """A fresh start for `key`: its whole burst again."""
-        self._buckets.pop(key, None)
