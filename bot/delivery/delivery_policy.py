@@ -23,16 +23,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import Catalogs
 from bot.core.kinds import DIRECT_KINDS, PAST_OPT_OUT, REPLY, is_proactive
+from bot.core.messages import Address
 from bot.core.program import Delivery, Program, QuietHours
 from bot.core.store import Tx
-from bot.core.store.records import Identity, OutboxRow
+from bot.core.store.outbox import ReplyCounts
+from bot.core.store.records import Identity, OutboxRow, Participant
 from bot.delivery.quiet_hours import allowed_from, recipient_zones
 
 WEEK = timedelta(days=7)
@@ -58,6 +60,7 @@ class Verdict:
 
 
 SEND = Verdict()
+MUTED = Verdict(skip=True, why="loop guard")  # a reply the loop guard mutes: `_muted` decides
 
 
 def heeds_stop(row: OutboxRow) -> bool:
@@ -96,41 +99,85 @@ class DeliveryPolicy:
         )
 
     async def judge_all(self, tx: Tx, rows: Sequence[OutboxRow], now: datetime) -> list[Verdict]:
-        """Verdicts for one claimed batch, in its order; persons in id order, so that the
-        PostgreSQL row locks of concurrent dispatchers are always taken in the same order.
-        The addresses' opt-outs are read together, in one statement."""
+        """Verdicts for one claimed batch, in its order, from a few statements for the whole
+        batch (opt-outs, reply counts, the people, their week's sends), not a few per row.
+        The people are read and locked together, in id order, so that the PostgreSQL row locks
+        of concurrent dispatchers are always taken in the same order."""
         batch = [row.id for row in rows]
         known = await tx.participants.identities(row.to for row in rows)
+        open_rows = [row for row in rows if self._refusal(row, known) is None]
+        replies = [row for row in open_rows if row.kind == REPLY]
+        counts = (
+            await tx.outbox.reply_counts_each(replies, since=now - HOUR)
+            if self.guards is not None
+            else {}
+        )
+        floods = {row.id: self._flood(row, counts[row.id], now) for row in replies if counts}
+        proactive = [row for row in open_rows if is_proactive(row.kind) and row.kind != REPLY]
+        persons = {row.id: self._person(row, known.get(row.to)) for row in proactive}
+        muted = [
+            row.participant_id
+            for row in replies
+            if floods.get(row.id) is MUTED and self.catalogs is not None
+        ]
+        # Held while deciding: the cap decisions of one person take turns, and so do two
+        # dispatchers' replies to one person (PostgreSQL; SQLite's write lock serialises all).
+        people = await tx.participants.get_many(
+            [p for p in [*persons.values(), *muted] if p is not None], lock=True
+        )
+        week = await tx.outbox.proactive_times_each(
+            sorted({p for p in persons.values() if p is not None}),
+            direct=DIRECT_KINDS,
+            since=now - WEEK,
+            now=now,
+            besides=batch,
+        )
         approved: Counter[object] = Counter()
         verdicts: dict[int, Verdict] = {}
         for row in sorted(rows, key=lambda r: (r.participant_id or 0, r.id)):
-            identity = known.get(row.to)
-            verdicts[row.id] = await self._judge(tx, row, identity, now, batch, approved)
+            reason = self._refusal(row, known)
+            if reason is not None:
+                verdicts[row.id] = Verdict(skip=True, why=reason)
+            elif row.kind == REPLY:
+                flood = floods.get(row.id, SEND)
+                if flood is MUTED:
+                    them = None if row.participant_id is None else people.get(row.participant_id)
+                    flood = await self._muted(tx, row, now, counts[row.id].sent, them)
+                verdicts[row.id] = flood
+            elif not is_proactive(row.kind):
+                verdicts[row.id] = SEND
+            else:
+                person = persons[row.id]
+                participant = None if person is None else people.get(person)
+                verdicts[row.id] = await self._capped(
+                    tx, row, person, participant, week, batch, approved, now
+                )
         return [verdicts[row.id] for row in rows]
 
-    async def _judge(
+    @staticmethod
+    def _refusal(row: OutboxRow, known: Mapping[Address, Identity]) -> str | None:
+        identity = known.get(row.to)
+        said = (False, False) if identity is None else (identity.opted_out, identity.unreachable)
+        return refusal(row, *said)
+
+    @staticmethod
+    def _person(row: OutboxRow, identity: Identity | None) -> int | None:
+        if row.participant_id is not None:
+            return row.participant_id
+        return None if identity is None else identity.participant_id
+
+    async def _capped(
         self,
         tx: Tx,
         row: OutboxRow,
-        identity: Identity | None,
-        now: datetime,
+        person: int | None,
+        participant: Participant | None,
+        week: Mapping[int, list[datetime]],
         batch: Sequence[int],
         approved: Counter[object],
+        now: datetime,
     ) -> Verdict:
-        said = (False, False) if identity is None else (identity.opted_out, identity.unreachable)
-        reason = refusal(row, *said)
-        if reason is not None:
-            return Verdict(skip=True, why=reason)
-        if row.kind == REPLY:
-            return await self._flood(tx, row, now)
-        if not is_proactive(row.kind):
-            return SEND
-        person = row.participant_id
-        if person is None:
-            person = None if identity is None else identity.participant_id
-        # Read holding the person's row: their cap decisions take turns (PostgreSQL; SQLite's
-        # write lock already serialises every transaction).
-        participant = None if person is None else await tx.participants.get(person, lock=True)
+        """A proactive message: quiet hours in the person's zone, then their weekly cap."""
         stored = None if participant is None else participant.time_zone
         zones = recipient_zones(stored, row.to, self.default_zone)
         allowed = allowed_from(now, zones, self.quiet, self.default_zone)
@@ -139,14 +186,17 @@ class DeliveryPolicy:
         if self.max_per_week <= 0:
             return Verdict(skip=True, why="proactive messages are off (max_proactive_per_week=0)")
         key: object = person if person is not None else row.to
-        sent = await tx.outbox.proactive_times(
-            participant_id=person,
-            address=row.to,
-            direct=DIRECT_KINDS,
-            since=now - WEEK,
-            now=now,
-            besides=batch,
-        )
+        if person is not None:
+            sent = list(week[person])
+        else:  # nobody on record behind the address: its own sends count
+            sent = await tx.outbox.proactive_times(
+                participant_id=None,
+                address=row.to,
+                direct=DIRECT_KINDS,
+                since=now - WEEK,
+                now=now,
+                besides=batch,
+            )
         sent += [now] * approved[key]
         if len(sent) >= self.max_per_week:
             # Free again when enough of the week's messages have aged out; then quiet hours.
@@ -156,13 +206,12 @@ class DeliveryPolicy:
         approved[key] += 1
         return SEND
 
-    async def _flood(self, tx: Tx, row: OutboxRow, now: datetime) -> Verdict:
+    def _flood(self, row: OutboxRow, counts: ReplyCounts, now: datetime) -> Verdict:
         """Replies to one address: a burst answered at its start and at its end, the same
-        words never twice in it, and an auto-responder muted."""
+        words never twice in it, and an auto-responder muted (MUTED: `_muted` decides how)."""
         guards = self.guards
         if guards is None:
             return SEND
-        counts = await tx.outbox.reply_counts(row, since=now - HOUR)
         if counts.same:
             return Verdict(skip=True, why="coalesced: the same answer went to this sender "
                            "moments ago")  # fmt: skip
@@ -176,19 +225,18 @@ class DeliveryPolicy:
                 # answered ("hi", "hello?", "what's my link?"), once the burst is over.
                 return Verdict(until=row.created_at + BURST_SETTLES, why="a burst settling")
         if counts.sent >= guards.loop_replies_per_hour:
-            return await self._muted(tx, row, now, counts.sent, guards.loop_replies_per_hour)
+            return MUTED
         return SEND
 
-    async def _muted(self, tx: Tx, row: OutboxRow, now: datetime, sent: int, limit: int) -> Verdict:
+    async def _muted(
+        self, tx: Tx, row: OutboxRow, now: datetime, sent: int, person: Participant | None
+    ) -> Verdict:
         """The loop guard's answer: skipped, or the hour's one notice in the reply's place."""
         muted = Verdict(skip=True, why=f"loop guard: {sent} replies in the last hour "
                         "(an auto-responder?)")  # fmt: skip
-        if self.catalogs is None:
+        if self.catalogs is None or self.guards is None:
             return muted
-        person = None
-        if row.participant_id is not None:
-            # Held while deciding: two dispatchers' replies to one person take turns (PostgreSQL).
-            person = await tx.participants.get(row.participant_id, lock=True)
+        limit = self.guards.loop_replies_per_hour
         # Another row's notice this hour: muted. This row's own (its send failed): sent again.
         if await tx.outbox.noted_since(row.to, QUIET_NOTICE, since=now - HOUR, besides=row.id):
             return muted

@@ -45,7 +45,7 @@ async def invite(ctx: Context, turn: Turn) -> Invite | Effects:
     code = normalize_code(typed)
     if code is None:
         return Effects.say(cat.text(lang, "join.invalid_code", code=typed[:20]))
-    referrer = await turn.tx.participants.by_code(code)
+    referrer = await turn.tx.participants.by_code(code, lock=True)  # the signup's turn
     if referrer is None:
         return Effects.say(cat.text(lang, "join.unknown_code", code=code))
     return Invite(code, referrer)

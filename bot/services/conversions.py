@@ -164,7 +164,7 @@ class Intake:
         code = normalize_code(code_text)
         if code is None:
             return Outcome("invalid_code", friend.id), Effects()
-        referrer = await tx.participants.by_code(code)
+        referrer = await tx.participants.by_code(code, lock=True)  # the signup's turn
         if referrer is None:
             return Outcome("unknown_code", friend.id), Effects()
         joined = await friend_joined(

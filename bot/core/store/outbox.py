@@ -24,6 +24,7 @@ class ReplyCounts:
     same: int  # older ones of that burst with the very same words
     sent: int  # sent since the hour the loop guard looks at
 
+
 class _OutboxRow(NamedTuple):
     """An outbox row as the store reads it, by column name: SELECTs are written from these
     fields (with _EXPRESSIONS where a column is not read as it is), so a column added or moved
@@ -392,6 +393,90 @@ class Outbox:
             *besides,
         )
         return sorted(from_micros(int(r[0])) for r in rows)
+
+    async def proactive_times_each(
+        self,
+        participant_ids: Sequence[int],
+        *,
+        direct: frozenset[str],
+        since: datetime,
+        now: datetime,
+        besides: Sequence[int] = (),
+    ) -> dict[int, list[datetime]]:
+        """`proactive_times` of several people in one statement: each person's, oldest first
+        (an empty list for one with none)."""
+        found: dict[int, list[datetime]] = {person: [] for person in participant_ids}
+        if not found:
+            return found
+        people, people_params = self._among(sorted(found))
+        skip, skip_params = self._among(besides)
+        kinds = ", ".join("?" for _ in direct) or "NULL"
+        rows = await self._conn.fetchall(
+            f"SELECT participant_id, COALESCE(sent_at, ?) FROM outbox "
+            f"WHERE participant_id IN ({people}) AND kind NOT IN ({kinds}) "
+            "AND ((status = 'sent' AND sent_at > ?) "
+            f"OR (status = 'sending' AND lease_until > ? AND id NOT IN ({skip})))",
+            to_micros(now),
+            *people_params,
+            *sorted(direct),
+            to_micros(since),
+            to_micros(now),
+            *skip_params,
+        )
+        for person, at in rows:
+            found[int(person)].append(from_micros(int(at)))
+        for times in found.values():
+            times.sort()
+        return found
+
+    def _among(self, ids: Sequence[int]) -> tuple[str, list[object]]:
+        """A list of ids to test with IN: one array parameter on PostgreSQL (one statement
+        text, prepared once, whatever the count), marks on SQLite."""
+        if self._conn.dialect == "postgres":
+            return "SELECT unnest(?::bigint[])", [list(ids)]
+        return ", ".join("?" for _ in ids) or "NULL", list(ids)
+
+    async def reply_counts_each(
+        self, rows: Sequence[OutboxRow], *, since: datetime
+    ) -> dict[int, ReplyCounts]:
+        """`reply_counts` of several replies in one statement, by row id."""
+        if not rows:
+            return {}
+        fields = [
+            (row.id, to_micros(row.created_at), row.text, row.to.channel, row.to.id) for row in rows
+        ]
+        if self._conn.dialect == "postgres":
+            wanted = (
+                "unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[]) "
+                "AS w (id, created_at, text, channel, address)"
+            )
+            params: list[object] = [list(column) for column in zip(*fields, strict=True)]
+        else:
+            marks = ", ".join("(?, ?, ?, ?, ?)" for _ in fields)
+            wanted = (
+                "(SELECT column1 AS id, column2 AS created_at, column3 AS text, "
+                f"column4 AS channel, column5 AS address FROM (VALUES {marks})) AS w"
+            )
+            params = [value for field in fields for value in field]
+        found = await self._conn.fetchall(
+            "SELECT w.id, "
+            "COUNT(CASE WHEN o.id < w.id AND (o.status IN ('scheduled', 'sending') "
+            "OR (o.status = 'sent' AND o.sent_at > w.created_at) "
+            "OR (o.status = 'skipped' AND o.last_error LIKE 'coalesced%')) THEN 1 END), "
+            "COUNT(CASE WHEN o.id > w.id AND o.status IN ('scheduled', 'sending') THEN 1 END), "
+            "COUNT(CASE WHEN o.id < w.id AND o.text = w.text AND (o.status IN "
+            "('scheduled', 'sending') OR (o.status = 'sent' AND o.sent_at > w.created_at)) "
+            "THEN 1 END), "
+            "COUNT(CASE WHEN o.status = 'sent' AND o.sent_at > ? THEN 1 END) "
+            f"FROM {wanted} JOIN outbox o ON o.channel = w.channel AND o.address = w.address "
+            "AND o.kind = 'reply' GROUP BY w.id",
+            to_micros(since),  # the statement's first mark, in its SELECT list
+            *params,
+        )
+        counts = {row.id: ReplyCounts(0, 0, 0, 0) for row in rows}
+        for r in found:
+            counts[int(r[0])] = ReplyCounts(*(int(n or 0) for n in r[1:]))
+        return counts
 
     async def reply_counts(self, row: OutboxRow, *, since: datetime) -> ReplyCounts:
         """The replies to this row's address around it, in one statement (ReplyCounts)."""

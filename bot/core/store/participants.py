@@ -131,6 +131,9 @@ class Participants:
     def __init__(self, conn: Connection, events: WebhookEvents | None = None) -> None:
         self._conn = conn
         self._events = events or WebhookEvents(conn, WebhookTargets())
+        # Rows read holding their lock (`by_code`), which the next `lock` of each need not read
+        # again: nothing but this transaction can have moved them since.
+        self._locked: dict[int, Participant] = {}
 
     async def by_address(self, address: Address) -> tuple[Participant, Identity] | None:
         row = await self._conn.fetchone(
@@ -159,7 +162,10 @@ class Participants:
         """Their row locked until the transaction ends (signups for one code take turns from
         here on), as it stands now: PostgreSQL's locking read returns the newest committed row.
         SQLite's writers take turns for the whole transaction, so the row read is still true."""
-        if self._conn.dialect != "postgres":
+        if (
+            self._conn.dialect != "postgres"
+            or self._locked.pop(participant.id, None) == participant
+        ):
             return participant
         row = await self._conn.fetchone(
             f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ? FOR NO KEY UPDATE",
@@ -175,6 +181,26 @@ class Participants:
             f"SELECT {_COLUMNS} FROM participants p WHERE p.id = ?{locking}", participant_id
         )
         return None if row is None else _participant(row)
+
+    async def get_many(self, ids: Iterable[int], *, lock: bool = False) -> dict[int, Participant]:
+        """`get` of several people in one statement, by id. `lock`: their rows locked in id
+        order (PostgreSQL), the order every locking reader keeps, so two never wait on each
+        other in a circle."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        if self._conn.dialect == "postgres":
+            among = "SELECT unnest(?::bigint[])"  # one statement text, prepared once
+            params: list[object] = [wanted]
+            locking = " FOR UPDATE" if lock else ""
+        else:
+            among, locking = ", ".join("?" for _ in wanted), ""
+            params = list[object](wanted)
+        rows = await self._conn.fetchall(
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.id IN ({among}) ORDER BY p.id{locking}",
+            *params,
+        )
+        return {person.id: person for person in map(_participant, rows)}
 
     async def page(self, *, query: str | None, before: int | None, limit: int) -> list[Participant]:
         """Newest first, `id < before`: pages stay put while participants are added.
@@ -201,11 +227,21 @@ class Participants:
         )
         return [_participant(row) for row in rows]
 
-    async def by_code(self, code: str) -> Participant | None:
+    async def by_code(self, code: str, *, lock: bool = False) -> Participant | None:
+        """`lock`: read as `lock` reads, in the same statement (a join: its signup takes turns
+        with the code's others from here, and `lock` asks nothing more of the database)."""
+        locking = lock and self._conn.dialect == "postgres"
         row = await self._conn.fetchone(
-            f"SELECT {_COLUMNS} FROM participants p WHERE p.code = ?", code
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.code = ?"
+            + (" FOR NO KEY UPDATE" if locking else ""),
+            code,
         )
-        return None if row is None else _participant(row)
+        if row is None:
+            return None
+        found = _participant(row)
+        if locking:
+            self._locked[found.id] = found
+        return found
 
     async def create(
         self,
