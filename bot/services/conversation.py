@@ -61,9 +61,10 @@ class Engine:
 
     async def handle(self, inbound: Inbound) -> Handled:
         async def work(tx: Tx, now: datetime) -> Done[Handled]:
-            if not await tx.events.first_time(inbound.sender.channel, inbound.event_id, now):
+            first, found = await tx.participants.arrive_once(inbound.sender, inbound.event_id, now)
+            if not first:
                 return Done(Handled(duplicate=True))
-            participant, identity, is_new = await self._participant(tx, inbound, now)
+            participant, identity, is_new = await self._participant(tx, inbound, now, found)
             reading = await self._answer_to_question(tx, participant, inbound) or self._reading(
                 inbound, participant
             )
@@ -112,9 +113,12 @@ class Engine:
         return self.read(asked.buttons[int(choice) - 1].value, participant.lang)
 
     async def _participant(
-        self, tx: Tx, inbound: Inbound, now: datetime
+        self,
+        tx: Tx,
+        inbound: Inbound,
+        now: datetime,
+        found: tuple[Participant, Identity] | None,  # read and marked seen with the event
     ) -> tuple[Participant, Identity, bool]:
-        found = await tx.participants.arrive(inbound.sender, now)  # read and marked seen
         profile = inbound.profile
         if found is not None:
             existing, name = found[0], clean(profile.name)[:80]

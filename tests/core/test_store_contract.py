@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.clock import to_micros
 from bot.core.codes import ALPHABET
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
@@ -178,13 +179,19 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
         for pid in [*ids, *range(10 * RANK_BLOCK, 10 * RANK_BLOCK + 12)]:
             await tx.conn.execute(
                 "INSERT INTO participants (id, code, display_name, lang, created_at) "
-                "VALUES (?, ?, ?, 'en', 0)", pid, f"C{pid:07d}", f"p{pid}",
+                "VALUES (?, ?, ?, 'en', 0)",
+                pid,
+                f"C{pid:07d}",
+                f"p{pid}",
             )
         made = []
         for referrer, count in wanted.items():
             for _ in range(count):
                 referral = await tx.referrals.create(
-                    referrer_id=referrer, friend_id=next(friends), code="X", channel="sms",
+                    referrer_id=referrer,
+                    friend_id=next(friends),
+                    code="X",
+                    channel="sms",
                     at=NOW,
                 )
                 assert referral is not None
@@ -201,8 +208,9 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
                 "GROUP BY referrer_id"
             )
             counts = {int(r[0]): int(r[1]) for r in rows}
-            return {pid: 1 + sum(1 for n in counts.values() if n > mine)
-                    for pid, mine in counts.items()}
+            return {
+                pid: 1 + sum(1 for n in counts.values() if n > mine) for pid, mine in counts.items()
+            }
 
         ranks = {pid: await tx.referrals.rank(pid) for pid in ids}
         buckets = await tx.conn.fetchall(
@@ -228,6 +236,33 @@ async def test_an_event_is_processed_once(store: Store) -> None:
         assert await tx.events.first_time("sms", "SM1", NOW)
         assert not await tx.events.first_time("sms", "SM1", NOW)
         assert await tx.events.first_time("telegram", "SM1", NOW)
+
+
+async def test_a_message_is_read_once_and_its_sender_marked_seen_with_it(store: Store) -> None:
+    alice, later = Address("telegram", "42"), NOW + timedelta(minutes=5)
+    async with store.transaction() as tx:
+        me = await tx.participants.create(display_name="Alice", lang="ko", at=NOW)
+        await tx.participants.attach(alice, me.id, at=NOW)
+        await tx.participants.set_unreachable(alice, True)  # blocked the bot, then came back
+    async with store.transaction() as tx:
+        first, found = await tx.participants.arrive_once(alice, "u1", later)
+        again, nobody = await tx.participants.arrive_once(alice, "u1", later + timedelta(hours=1))
+        stranger = await tx.participants.arrive_once(Address("telegram", "7"), "u2", later)
+    async with store.db.transaction() as conn:
+        seen = await conn.fetchval("SELECT last_seen_at FROM identities WHERE address = '42'")
+    assert (
+        first
+        and found is not None
+        and (found[0].display_name, found[0].lang)
+        == (
+            "Alice",
+            "ko",
+        )
+    )
+    assert found[1].address == alice and not found[1].unreachable  # writing again: reachable
+    assert (again, nobody) == (False, None)  # the replay writes nothing
+    assert stranger == (True, None)
+    assert seen == to_micros(later)
 
 
 async def test_outbox_dedupes_claims_and_leases(store: Store) -> None:

@@ -12,6 +12,7 @@ from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
 from bot.core.store.database import Connection, Row, containing
+from bot.core.store.events import Events
 from bot.core.store.records import Identity, Participant
 from bot.core.store.webhook_endpoints import WebhookEndpoints
 from bot.core.store.webhook_events import CHANNEL as WEBHOOK
@@ -75,6 +76,18 @@ _ARRIVE = {
         f"(SELECT json_array({_COLUMNS}) FROM participants p WHERE p.id = participant_id)"
     ),
 }
+# `arrive` behind the event's first sighting, in one statement (PostgreSQL's data-modifying
+# WITH): the identity is marked seen only when the event is new. The first column says whether
+# it was; the rest are NULL for an address we do not know.
+_ARRIVE_ONCE = (
+    "WITH e AS (INSERT INTO inbound_events (channel, event_id, received_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (channel, event_id) DO NOTHING RETURNING 1), "
+    "i AS (UPDATE identities SET last_seen_at = ?, unreachable = 0 "
+    "WHERE channel = ? AND address = ? AND EXISTS (SELECT 1 FROM e) "
+    f"RETURNING {', '.join(IDENTITY_FIELDS)}) "
+    f"SELECT EXISTS (SELECT 1 FROM e), {_IDENTITY}, {_COLUMNS} FROM (SELECT 1) AS one "
+    "LEFT JOIN (i JOIN participants p ON p.id = i.participant_id) ON TRUE"
+)
 
 
 def _micros(value: int | None) -> datetime | None:
@@ -157,6 +170,32 @@ class Participants:
         if self._conn.dialect == "sqlite":
             row = (*row[:_IDENTITY_WIDTH], *json.loads(row[_IDENTITY_WIDTH]))
         return _participant(row, _IDENTITY_WIDTH), identity_row(row)
+
+    async def arrive_once(
+        self, address: Address, event_id: str, at: datetime
+    ) -> tuple[bool, tuple[Participant, Identity] | None]:
+        """The provider's event recorded (`Events.first_time`), then, when it is new, `arrive`:
+        (whether it was new, who wrote). One statement on PostgreSQL, two on SQLite."""
+        if self._conn.dialect != "postgres":
+            if not await Events(self._conn).first_time(address.channel, event_id, at):
+                return False, None
+            return True, await self.arrive(address, at)
+        row = await self._conn.fetchone(
+            _ARRIVE_ONCE,
+            address.channel,
+            event_id,
+            to_micros(at),
+            to_micros(at),
+            address.channel,
+            address.id,
+        )
+        assert row is not None  # (SELECT 1) always gives the row
+        if not row[0]:
+            return False, None
+        if row[1] is None:  # no identity came back: an address we do not know
+            return True, None
+        found = tuple(row[1:])
+        return True, (_participant(found, _IDENTITY_WIDTH), identity_row(found))
 
     async def lock(self, participant: Participant) -> Participant:
         """Their row locked until the transaction ends (signups for one code take turns from
