@@ -6,7 +6,7 @@ The only place where objects are wired together; everything else receives what i
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from bot.http.ratelimit import RateLimit
 from bot.services import friend_joined
 from bot.services.conversation import Engine
 from bot.services.conversions import Intake
+from bot.services.credential_watch import CredentialWatch, Probe
 from bot.services.inbox import CoreInbox
 from bot.services.staff_desk import StaffDesk
 from bot.services.sweeps import Sweeps
@@ -70,6 +71,7 @@ class ReferralBot:
     intake: Intake
     desk: StaffDesk
     sweeps: Sweeps
+    credentials: CredentialWatch  # a refused channel's credentials, asked again once a minute
     pages: Catalogs  # the landing page's and the web chat's texts
     secret: str  # signs dashboard sessions and web-chat cookies
     link_limit: RateLimit
@@ -79,6 +81,7 @@ class ReferralBot:
         """The clock for this process: it ticks the dispatcher and runs the periodic jobs."""
         scheduler = Scheduler(self.dispatcher)
         self.sweeps.schedule(scheduler)
+        self.credentials.schedule(scheduler)
         return scheduler
 
     async def close(self) -> None:
@@ -98,6 +101,12 @@ def channels_from_settings(settings: Settings) -> list[Channel]:
         else:
             channels.append(channel)
     return channels
+
+
+def _credential_probes(settings: Settings, channels: Iterable[str]) -> dict[str, Probe]:
+    from bot.channels.credentials import probes
+
+    return probes(settings, channels)
 
 
 def webhook_targets(settings: Settings) -> WebhookTargets:
@@ -185,6 +194,11 @@ async def build(
     business = BusinessMetrics(store=store, clock=clock)
     metrics = Metrics(collectors=[business])
     delivery = program.delivery
+    breakers = Breakers(
+        failures=delivery.breaker_failures,
+        pause=timedelta(seconds=delivery.breaker_pause_seconds),
+        max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
+    )
     dispatcher = Dispatcher(
         store=store,
         channels=by_name,
@@ -194,11 +208,7 @@ async def build(
         pacing=program.pacing if realtime else None,
         hold=timedelta(seconds=1) if realtime else timedelta(0),
         retry=RetryPolicy.of(delivery),
-        breakers=Breakers(
-            failures=delivery.breaker_failures,
-            pause=timedelta(seconds=delivery.breaker_pause_seconds),
-            max_pause=timedelta(minutes=delivery.breaker_max_pause_minutes),
-        ),
+        breakers=breakers,
         observe=metrics.delivery_outcome,
         shared=SharedPacing(store, clock) if realtime and shared else None,
         margin=REAL_CLOCK_MARGIN if realtime else 0.0,
@@ -249,6 +259,12 @@ async def build(
         intake=Intake(context=context, work=work),
         desk=desk,
         sweeps=Sweeps(work=work, context=context),
+        credentials=CredentialWatch(
+            breakers=breakers,
+            probes=_credential_probes(settings, by_name),
+            clock=clock,
+            resume=dispatcher.kick,
+        ),
         link_limit=RateLimit(clock=clock, rate=1.0, burst=30),
         pages=pages,
         secret=secret,

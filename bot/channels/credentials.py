@@ -4,11 +4,13 @@ Telegram's getMe (what `telegram setup` and the channel's start call), Slack's a
 
 A refusal is what the dispatcher would meet at the first send: the channel paused and every
 message of it waiting (bot/delivery/sending.py). A provider that cannot be asked from here is
-said as such, not as a refusal.
+said as such, not as a refusal. The same reads tell a paused channel when the provider accepts
+the credentials again (`probes`, bot/services/credential_watch.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 import aiohttp
@@ -93,3 +95,22 @@ async def slack(settings: Settings) -> Checked:
     except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
         return _unasked("Slack", exc)
     return Checked(True, f"Slack accepts the token ({found.get('user')} in {found.get('team')})")
+
+
+Ask = Callable[[Settings], Awaitable[Checked]]
+BY_CHANNEL: dict[str, Ask] = {"sms": twilio, "telegram": telegram, "slack": slack}
+
+
+def probes(
+    settings: Settings, channels: Iterable[str]
+) -> dict[str, Callable[[], Awaitable[bool | None]]]:
+    """For each of these channels that has a read to ask with: whether the provider accepts
+    the credentials now (None: it could not be asked)."""
+
+    def probe(ask: Ask) -> Callable[[], Awaitable[bool | None]]:
+        async def accepted() -> bool | None:
+            return (await ask(settings)).accepted
+
+        return accepted
+
+    return {name: probe(BY_CHANNEL[name]) for name in channels if name in BY_CHANNEL}

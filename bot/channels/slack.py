@@ -14,11 +14,10 @@ import json
 import logging
 from collections.abc import Sequence
 
-import aiohttp
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +27,7 @@ from bot.channels.send_timeouts import SLACK_IN_FLIGHT, SendTimeouts, aiohttp_fa
 from bot.channels.slack_guard import Verifier, parse
 from bot.channels.slack_inbound import CHANNEL, BotIdentity
 from bot.channels.slack_listeners import ACK_BUDGET, Handover, StaffHandlers, listen
+from bot.channels.slack_network import NETWORK_ERRORS
 from bot.channels.slack_outbound import blocks, escape, failure, upload_qr
 from bot.channels.slack_people import SlackPeople
 from bot.channels.switches import SLACK
@@ -45,7 +45,6 @@ PATH = "/slack/events"
 DEFAULT_API = "https://slack.com/api/"
 # Headers Bolt reads; the others (its own x-slack-bolt-lazy-* among them) stay out.
 _PASSED_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason", "x-slack-request-timestamp")
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError, SlackClientError)
 
 
 def _token_notice(record: logging.LogRecord) -> bool:
@@ -177,7 +176,7 @@ class Slack:
         """Learn who the bot is, to ignore its own messages and strip mentions of it."""
         try:
             found = await asyncio.wait_for(self.client.auth_test(), timeout=10)
-        except (SlackApiError, *_NETWORK_ERRORS) as exc:
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
             log.warning("slack auth.test failed (%s); bot posts are still ignored by bot_id", exc)
             return
         self.identity.user_id = _text(found.get("user_id"))
@@ -216,7 +215,7 @@ class Slack:
             )
         except SlackApiError as exc:
             raise failure(exc, self._clock.now()) from exc
-        except _NETWORK_ERRORS as exc:
+        except NETWORK_ERRORS as exc:
             raise aiohttp_failure(exc) from exc
         for share in (b for b in message.buttons if b.is_share):
             await upload_qr(self.client, _text(response.get("channel")) or channel, share)

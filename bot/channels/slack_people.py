@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.slack_network import NETWORK_ERRORS
 from bot.core.clock import Clock
 from bot.core.language import language_of_tag
 from bot.core.messages import Inbound
@@ -35,7 +35,6 @@ LOOKUP_SECONDS = 1.0  # of Slack's 3 s to ack: the message is recorded with what
 MAX_REMEMBERED = 10_000
 MISSING_SCOPE_PAUSE = timedelta(hours=1)  # an app installed before users:read was asked for
 FAILURE_PAUSE = timedelta(seconds=30)  # Slack down or slow: don't add a second to every DM
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError, SlackClientError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +84,7 @@ class SlackPeople:
         except SlackApiError as exc:
             self._refused(exc, now)
             return None
-        except _NETWORK_ERRORS as exc:
+        except NETWORK_ERRORS as exc:
             log.warning("slack users.info for %s failed: %s", user, exc)
             self._quiet_until = now + FAILURE_PAUSE
             return None

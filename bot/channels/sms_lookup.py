@@ -7,11 +7,18 @@ From (when we send from a number) and DateSent, newest first, paged by the SDK
 A message with the same body, from our sender, created since the timed-out send began, is
 that send. DateSent is a day (`DateSent>=YYYY-MM-DD`), so the time is checked here, on
 `date_created`, with a margin for the two clocks.
+
+A message Twilio still holds (`accepted`, `queued`, `sending`: a backed-up queue, a number's
+rate) has no DateSent yet, so no DateSent filter lists it, and the list filters on nothing else
+that would (no DateCreated, no Status). When the dated read finds nothing, this person's list
+from our sender is read again without DateSent, and matched on `date_created` the same way:
+missing such a message would send the same text twice.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from twilio.base.exceptions import TwilioException
@@ -37,23 +44,21 @@ async def find_sent(
     """The oldest message like this one Twilio took at or after `since`; raises DeliveryFailed
     (transient, or rate limited) when the list cannot be read."""
     start = since - CLOCK_SKEW
-    sender = {"from_": from_number} if from_number else {}
-    try:
-        listed = await messages.list_async(
-            to=to,
-            date_sent_after=start.date().isoformat(),  # the SDK sends it as `DateSent>=`
-            page_size=PAGE_SIZE,
-            limit=LIMIT,
-            **sender,
-        )
-    except (RetryAfter, TwilioException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-        raise _failure(exc) from exc
-    same = [m for m in listed if _is(m, body, start, from_number, service)]
-    if not same:
-        return None
-    first = min(same, key=lambda m: m.date_created or start)
-    assert first.sid is not None  # _is checked it
-    return Sent(first.sid, first.status)
+    sender: dict[str, Any] = {"from_": from_number} if from_number else {}
+    sent_since: dict[str, Any] = {"date_sent_after": start.date().isoformat()}  # `DateSent>=`
+    for dated in (sent_since, {}):  # then the messages not sent yet, which have no DateSent
+        try:
+            listed = await messages.list_async(
+                to=to, page_size=PAGE_SIZE, limit=LIMIT, **sender, **dated
+            )
+        except (RetryAfter, TwilioException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise _failure(exc) from exc
+        same = [m for m in listed if _is(m, body, start, from_number, service)]
+        if same:
+            first = min(same, key=lambda m: m.date_created or start)
+            assert first.sid is not None  # _is checked it
+            return Sent(first.sid, first.status)
+    return None
 
 
 def _is(

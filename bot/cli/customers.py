@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from bot.app import build
 from bot.cli.common import existing_database, fail, settings
+from bot.core.clock import rfc3339
 from bot.core.config import Settings
 from bot.core.csv_cells import text_cell
 from bot.core.customers import StaffDirectory
@@ -171,7 +172,7 @@ async def _export(settings: Settings, path: Path, encoding: str) -> int:
                         text_cell(line.referrer_company or ""), ids[line.referrer_id],
                         text_cell(line.friend_name),
                         ids[line.friend_id], line.channel, line.status, line.reason or "",
-                        line.created_at.isoformat(), line.updated_at.isoformat(),
+                        rfc3339(line.created_at), rfc3339(line.updated_at),
                         ledger[line.referral_id],
                     ])  # fmt: skip
                 written += len(page)

@@ -147,8 +147,7 @@ async def credentials(found: Finding, settings: Settings) -> Finding:
         return found
     from bot.channels import credentials as ask  # the providers' SDKs load on demand
 
-    checks = {"sms": ask.twilio, "telegram": ask.telegram, "slack": ask.slack}
-    checked = await checks[found.topic](settings)
+    checked = await ask.BY_CHANNEL[found.topic](settings)
     if checked.accepted:
         return Finding(found.topic, "ok", f"{checked.said}; {found.detail}")
     if checked.accepted is None:
@@ -175,9 +174,7 @@ def webhooks(settings: Settings) -> Finding:
                                           "until then no webhook is sent")  # fmt: skip
     if not urls:
         return Finding("webhooks", "fix", "also set WEBHOOK_URL: until then no webhook is sent")
-    return Finding(
-        "webhooks", "ok", f"signed events to {len(urls)} endpoint(s): {', '.join(urls)}"
-    )
+    return Finding("webhooks", "ok", f"signed events to {len(urls)} endpoint(s): {', '.join(urls)}")
 
 
 def _sqlite_file_to_come(url: str) -> Finding | None:

@@ -10,6 +10,7 @@ import typer
 from bot.app import ReferralBot
 from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
+from bot.core.clock import rfc3339
 from bot.core.store.outbox import STATUSES
 from bot.core.store.records import OutboxRow
 from bot.services.outbox_retry import NotRetryable, retry_outbox
@@ -50,7 +51,7 @@ def outbox_list(
                         "to": str(r.to),
                         "kind": r.kind,
                         "status": r.status,
-                        "due_at": r.due_at.isoformat(),
+                        "due_at": rfc3339(r.due_at),
                         "attempts": r.attempts,
                         "last_error": r.last_error,
                         "text": r.text,

@@ -16,6 +16,7 @@ import typer
 from bot.app import ReferralBot
 from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
+from bot.core.clock import rfc3339
 from bot.core.reward_text import reward_text
 from bot.core.rewards import release_holds
 from bot.core.staff_names import known_as
@@ -70,8 +71,8 @@ def _row(r: Reward) -> dict[str, object]:
         "status": r.status,
         "held": r.held,
         "reason": r.reason,
-        "hold_until": r.hold_until.isoformat(),
-        "created_at": r.created_at.isoformat(),
+        "hold_until": rfc3339(r.hold_until),
+        "created_at": rfc3339(r.created_at),
     }
 
 

@@ -46,3 +46,12 @@ def to_micros(when: datetime) -> int:
 
 def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
+
+
+def rfc3339(when: datetime) -> str:
+    """A time as it leaves the process for a business's systems (webhooks, the API, exports):
+    RFC 3339 in UTC with `Z`, to the millisecond, always 24 characters
+    (2026-11-23T15:00:00.000Z), so text order is time order and every parser reads it."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime")
+    return when.astimezone(UTC).isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from bot.core.clock import rfc3339
 from bot.core.store.records import Identity, Participant, Referral, ReferralCounts
 from bot.core.store.reward_record import Reward
 
@@ -27,6 +28,21 @@ RejectReason = Literal[
 ]
 RewardStatus = Literal["pending", "approved", "issued", "voided"]
 AMOUNT = r"^[0-9]+(\.[0-9]+)?$"
+INSTANT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$"
+# Every time the business is shown, in one form (bot.core.clock.rfc3339), and the schema says so.
+Instant = Annotated[
+    datetime,
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": INSTANT,
+            "description": "UTC, to the millisecond: 2026-11-23T15:00:00.000Z",
+        },
+        mode="serialization",
+    ),
+]
 
 
 class Resource(BaseModel):
@@ -48,9 +64,9 @@ class RewardOut(Resource):
     status: RewardStatus
     held: str | None = Field(description="the fraud flag it waits on a reviewer for")
     reason: str | None = Field(description="why it was voided")
-    hold_until: datetime
-    created_at: datetime
-    updated_at: datetime
+    hold_until: Instant
+    created_at: Instant
+    updated_at: Instant
 
 
 class ReferralOut(Resource):
@@ -61,10 +77,10 @@ class ReferralOut(Resource):
     channel: str
     status: ReferralStatus
     reason: RejectReason | None
-    created_at: datetime
-    updated_at: datetime | None
-    referred_at: datetime | None = Field(description="when the friend got the code, if known")
-    qualified_at: datetime | None
+    created_at: Instant
+    updated_at: Instant | None
+    referred_at: Instant | None = Field(description="when the friend got the code, if known")
+    qualified_at: Instant | None
     rewards: list[RewardOut]
 
 
@@ -92,8 +108,8 @@ class ParticipantOut(Resource):
     segment: Literal["b2c", "b2b"]
     company: str | None
     is_customer: bool
-    created_at: datetime
-    link_sent_at: datetime | None
+    created_at: Instant
+    link_sent_at: Instant | None
     identities: list[IdentityOut]
     opted_out: dict[str, bool] = Field(description="per channel: has this person said STOP")
     counts: CountsOut

@@ -6,11 +6,11 @@ Pydantic models, so the OpenAPI document states the very shape the API returns.
 from __future__ import annotations
 
 from datetime import date as Date
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.core.resources import Instant
 from bot.services.report_parts import Funnel, Quantiles
 from bot.services.reports import Report
 
@@ -77,8 +77,8 @@ class WeekOut(Out):
 
 
 class ReportOut(Out):
-    from_: datetime | None = Field(alias="from")
-    to: datetime | None
+    from_: Instant | None = Field(alias="from")
+    to: Instant | None
     channel: str | None
     funnel: FunnelOut
     by_channel: list[FunnelOut]

@@ -6,7 +6,8 @@ The fake records every request and can answer with Twilio's errors: a blocklist 
 person texted STOP), an invalid To (21211), 429/20429 with Retry-After, 500s, and slowness,
 before Twilio takes a message (`delay`) or after (`answer_delay`). It serves the list of
 messages too (GET Messages.json: To, From, DateSent filters, newest first, paged as Twilio
-pages, with `next_page_uri`), where every message it took is listed as sent.
+pages, with `next_page_uri`), where every message it took is listed as sent, unless Twilio is
+still `holding` them (queued, no DateSent yet).
 Payload templates in tests/payloads/twilio/ follow Twilio's documented webhook examples.
 """
 
@@ -106,6 +107,7 @@ class FakeTwilio:
         self.answer_delay = 0.0  # seconds between taking a message and answering
         self.list_errors = 0  # answer the next N reads of the message list with 500
         self.list_delay = 0.0  # seconds to sit on each read of the message list
+        self.holding = False  # Twilio's queue is backed up: the list shows messages as taken
         self.url = ""
         self._runner: web.AppRunner | None = None
         # The account's numbers (by E.164) and Messaging Services (by MG sid), as Twilio
@@ -222,7 +224,10 @@ class FakeTwilio:
         })  # fmt: skip
 
     def _as_sent(self, message: dict[str, Any]) -> dict[str, Any]:
-        """A message as the list shows it later: Twilio sent it from its queue at once."""
+        """A message as the list shows it later: Twilio sent it from its queue at once, unless
+        it is `holding` it (then it is `queued` or `accepted`, with no DateSent)."""
+        if self.holding:
+            return message
         return {**message, "status": "sent", "date_sent": message["date_created"]}
 
     async def _record(self, request: web.Request) -> Received:

@@ -25,6 +25,7 @@ UNCERTAIN_WAIT = timedelta(minutes=Delivery().uncertain_wait_minutes)
 ALICE = "+14155550100"
 THANKS = "Thanks for joining! Your friend Bo gets $20 when you shop."
 SERVICE = "MG" + "1" * 32
+SENDERS = [{}, {"twilio_from_number": None, "twilio_messaging_service_sid": SERVICE}]
 
 
 @asynccontextmanager
@@ -66,11 +67,7 @@ def lookups(world: TwilioWorld) -> list[str]:
     return [r.path for r in world.fake.requests if r.method == "GET"]
 
 
-@pytest.mark.parametrize(
-    "sender",
-    [{}, {"twilio_from_number": None, "twilio_messaging_service_sid": SERVICE}],
-    ids=["from a number", "from a messaging service"],
-)
+@pytest.mark.parametrize("sender", SENDERS, ids=["from a number", "from a messaging service"])
 async def test_a_send_that_timed_out_after_twilio_took_it_reaches_the_person_once(
     sqlite_url: str, clock: FakeClock, sender: dict[str, Any]
 ) -> None:
@@ -117,6 +114,29 @@ async def test_the_lookup_asks_twilio_for_this_number_and_sender_since_the_day_i
         assert row.status == "sent"
 
 
+@pytest.mark.parametrize("sender", SENDERS, ids=["queued", "accepted by a messaging service"])
+async def test_a_send_twilio_still_holds_unsent_is_found_and_not_sent_again(
+    sqlite_url: str, clock: FakeClock, sender: dict[str, Any]
+) -> None:
+    async with world_of(sqlite_url, clock, **sender) as world:
+        world.fake.holding = True  # Twilio's queue is backed up: nothing has a DateSent yet
+        row_id = await timed_out_after_twilio_took_it(world)
+        clock.advance(UNCERTAIN_WAIT)
+        await world.bot.dispatcher.dispatch_due()
+
+        [took] = world.fake.messages
+        assert took["date_sent"] is None and took["status"] in ("queued", "accepted")
+        row, events = await row_of(world, row_id)
+        assert (row.status, row.provider_id) == ("sent", took["sid"])
+        assert row.delivery_status == took["status"]
+        assert events == ["uncertain", "found"]
+        assert world.fake.sent_to(ALICE) == [THANKS]  # Alice gets the thank-you once
+        assert len(world.fake.posts()) == 1
+        dated, undated = (parse_qs(path.split("?", 1)[1]) for path in lookups(world))
+        assert "DateSent>" in dated and "DateSent>" not in undated
+        assert undated["To"] == [ALICE] and undated.get("From") == dated.get("From")
+
+
 async def test_a_send_that_timed_out_before_twilio_took_it_is_sent_on_retry(
     sqlite_url: str, clock: FakeClock
 ) -> None:
@@ -134,7 +154,8 @@ async def test_a_send_that_timed_out_before_twilio_took_it_is_sent_on_retry(
         row, events = await row_of(world, row_id)
         assert (row.status, row.provider_id) == ("sent", world.fake.messages[0]["sid"])
         assert events == ["uncertain"]
-        assert len(world.fake.posts()) == 2 and len(lookups(world)) == 1
+        assert len(world.fake.posts()) == 2
+        assert len(lookups(world)) == 2  # the messages sent since that day, then the unsent
 
 
 @pytest.mark.parametrize("fault", ["500", "hangs"])
@@ -204,7 +225,7 @@ async def test_a_send_cut_off_by_a_crash_is_uncertain_looked_up_and_reaches_the_
 
         clock.set(ran_out + UNCERTAIN_WAIT)
         await world.bot.dispatcher.dispatch_due()
-        assert len(lookups(world)) == 1  # asked first
+        assert len(lookups(world)) == (1 if took else 2)  # asked first: sent, then unsent
         assert world.fake.sent_to(ALICE) == [THANKS]  # once, either way
         row, events = await row_of(world, row_id)
         assert row.status == "sent"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")  # UTC, Z
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -50,3 +54,22 @@ def test_rewards_list_names_the_person_and_stays_whole_when_piped(db: str) -> No
         ("김민수 (#2)", "friend", "$20.00", "pending"),
         ("alice (#1)", "referrer", "$20.00", "pending"),
     ]
+
+
+def test_json_lines_write_times_as_the_api_does(db: str) -> None:
+    runner = CliRunner()
+    chat = runner.invoke(app, ["chat", "--user", "alice"], input="LINK\n")
+    code = chat.output.split("/r/")[1][:8]
+    runner.invoke(app, ["chat", "--user", "bob"], input=f"JOIN {code}\n")
+    rewards = [
+        json.loads(line)
+        for line in runner.invoke(app, ["rewards", "list", "--json"]).stdout.splitlines()
+    ]
+    outbox = [
+        json.loads(line)
+        for line in runner.invoke(app, ["outbox", "list", "--json"]).stdout.splitlines()
+    ]
+    times = [r[key] for r in rewards for key in ("hold_until", "created_at")]
+    times += [row["due_at"] for row in outbox]
+    assert len(times) >= 5
+    assert [t for t in times if not INSTANT.fullmatch(t)] == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.core.messages import Address
 from bot.core.store import open_store
+
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
 HEADER = (
     "name,phone,email,telegram_id,slack_id,segment,company,account_manager,"
@@ -126,6 +129,8 @@ def test_export_lists_who_referred_whom(db: str, tmp_path: Path) -> None:
     rows = list(csv.DictReader(target.open(encoding="utf-8")))
     assert rows[0]["referrer"] == "alice" and rows[0]["friend"] == "bob"
     assert rows[0]["status"] in ("qualified", "rewarded") and rows[0]["code"] == code
+    for written in (rows[0]["created_at"], rows[0]["updated_at"]):  # as the API writes times
+        assert INSTANT.fullmatch(written), written
 
 
 def test_a_name_that_looks_like_a_formula_is_exported_as_text(db: str, tmp_path: Path) -> None:

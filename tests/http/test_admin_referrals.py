@@ -19,4 +19,5 @@ async def test_the_csv_starts_with_a_bom_so_spreadsheets_read_hangul_and_hanzi(
     assert download.content.startswith("\ufeff".encode())  # what Excel needs to read UTF-8
     lines = download.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("id,created_at_utc,referrer_id,referrer,")
+    assert lines[1].split(",")[1] == "2026-11-23T15:00:00.000Z"  # as the API writes times
     assert "김민지" in lines[1] and "陳大文" in lines[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -16,8 +17,9 @@ AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 async def alice_code(bot: ReferralBot, clock: FakeClock) -> str:
-    await bot.engine.handle(Inbound(Address("console", "alice"), "LINK", "e1", clock.now(),
-                                    Profile(name="alice")))
+    await bot.engine.handle(
+        Inbound(Address("console", "alice"), "LINK", "e1", clock.now(), Profile(name="alice"))
+    )
     async with bot.store.transaction() as tx:
         found = await tx.participants.by_address(Address("console", "alice"))
     assert found is not None
@@ -55,8 +57,9 @@ async def test_the_same_event_twice_changes_nothing(
     again = await web.post("/api/v1/events", json=signup(code), headers=AUTH)
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["referral_id"] == first.json()["referral_id"]
-    other = await web.post("/api/v1/events", json=signup(code, email="carol@example.com"),
-                           headers=AUTH)
+    other = await web.post(
+        "/api/v1/events", json=signup(code, email="carol@example.com"), headers=AUTH
+    )
     assert other.status_code == 409
     async with web_bot.store.transaction() as tx:
         alice = await tx.participants.by_code(code)
@@ -68,10 +71,14 @@ async def test_the_same_friend_by_another_identifier_is_not_counted_twice(
     web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
 ) -> None:
     code = await alice_code(web_bot, clock)
-    await web.post("/api/v1/events", json=signup(code, "k1", email="bob@example.com",
-                                                  phone="+14155550123"), headers=AUTH)
-    second = await web.post("/api/v1/events", json=signup(code, "k2", phone="+1 415 555 0123"),
-                            headers=AUTH)
+    await web.post(
+        "/api/v1/events",
+        json=signup(code, "k1", email="bob@example.com", phone="+14155550123"),
+        headers=AUTH,
+    )
+    second = await web.post(
+        "/api/v1/events", json=signup(code, "k2", phone="+1 415 555 0123"), headers=AUTH
+    )
     assert second.json()["outcome"] == "rejected:already_referred"
 
 
@@ -113,3 +120,14 @@ async def test_the_schema_is_published(web: httpx.AsyncClient) -> None:
     response = await web.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "EventIn" in response.json()["components"]["schemas"]
+
+
+async def test_the_schema_says_how_times_are_written(web: httpx.AsyncClient) -> None:
+    schemas = (await web.get("/api/v1/openapi.json")).json()["components"]["schemas"]
+    created = schemas["ReferralOut"]["properties"]["created_at"]
+    assert (created["type"], created["format"]) == ("string", "date-time")
+    assert created["description"] == "UTC, to the millisecond: 2026-11-23T15:00:00.000Z"
+    assert re.fullmatch(created["pattern"].strip("^$"), "2026-11-23T15:00:00.000Z")
+    assert not re.fullmatch(created["pattern"].strip("^$"), "2026-11-23T15:00:00+00:00")
+    [qualified, _null] = schemas["ReferralOut"]["properties"]["qualified_at"]["anyOf"]
+    assert qualified["pattern"] == created["pattern"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from tests.http.conftest import TOKEN
 from tests.services.test_reports import november
 
 AUTH = {"authorization": f"Bearer {TOKEN}"}
+INSTANT = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
 
 
 @pytest.fixture
@@ -54,6 +56,38 @@ async def test_participants_show_masked_phones_unless_revealed(
     assert [p["name"] for p in inside["items"]] == ["Alice"]
     undialled = await get(web, "/api/v1/participants", query="14155550106")
     assert [p["name"] for p in undialled["items"]] == ["Gus"]
+
+
+def times_in(found: Any) -> dict[str, str]:
+    """Every `..._at` and `hold_until` in an answer, by where it is."""
+    times: dict[str, str] = {}
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if (key.endswith("_at") or key == "hold_until") and inner is not None:
+                    times[f"{where}.{key}"] = inner
+                else:
+                    walk(inner, f"{where}.{key}")
+        elif isinstance(value, list):
+            for n, inner in enumerate(value):
+                walk(inner, f"{where}[{n}]")
+
+    walk(found, "")
+    return times
+
+
+async def test_every_time_is_utc_to_the_millisecond_with_a_z(
+    web: httpx.AsyncClient, people: dict[str, Participant]
+) -> None:
+    alice = await get(web, f"/api/v1/participants/{people['Alice'].id}")
+    assert alice["created_at"] == "2026-10-01T08:00:00.000Z"
+    assert alice["link_sent_at"] == "2026-11-02T09:00:00.000Z"
+    referrals = await get(web, "/api/v1/referrals")
+    participants = await get(web, "/api/v1/participants")
+    times = times_in([alice, referrals, participants])
+    assert len(times) > 20 and any(".rewards[" in where for where in times)
+    assert {where: t for where, t in times.items() if not INSTANT.match(t)} == {}
 
 
 async def test_unknown_and_malformed_ids_are_json_errors_naming_the_field(

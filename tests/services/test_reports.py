@@ -255,7 +255,7 @@ async def test_the_json_form_carries_the_same_numbers(
 ) -> None:
     async with store.transaction() as tx:
         body = report_json(await report(tx, NOV))
-    assert body["from"] == "2026-11-01T00:00:00Z" and body["to"] == "2026-12-01T00:00:00Z"
+    assert body["from"] == "2026-11-01T00:00:00.000Z" and body["to"] == "2026-12-01T00:00:00.000Z"
     assert body["funnel"]["steps"][2] == {"name": "signups", "count": 6, "rate": 2.0}
     assert body["funnel"]["rewards"] == {"pending": 1, "approved": 1, "issued": 1, "voided": 3}
     assert body["funnel"]["reward_totals"][3]["amount"] == "60"

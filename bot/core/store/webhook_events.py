@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from bot.core.clock import rfc3339
 from bot.core.messages import Address, Outbound
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class WebhookTargets:
 
 def event_body(event_id: str, type: str, data: dict[str, Any], *, at: datetime) -> str:
     """The payload every receiver gets: type, unique id, when it happened, and the object."""
-    payload = {"id": event_id, "type": type, "timestamp": at.isoformat(), "data": data}
+    payload = {"id": event_id, "type": type, "timestamp": rfc3339(at), "data": data}
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 

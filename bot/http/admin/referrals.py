@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.clock import rfc3339
 from bot.core.csv_cells import text_cell
 from bot.core.store.admin_views import AdminViews, ReferralFilter, ReferralLine
 from bot.core.store.records import REASONS
@@ -46,12 +47,35 @@ def as_csv(lines: list[ReferralLine]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(["id", "created_at_utc", "referrer_id", "referrer", "friend_id", "friend",
-                     "code", "channel", "status", "reason"])
+    writer.writerow(
+        [
+            "id",
+            "created_at_utc",
+            "referrer_id",
+            "referrer",
+            "friend_id",
+            "friend",
+            "code",
+            "channel",
+            "status",
+            "reason",
+        ]
+    )
     for r in lines:
-        writer.writerow([r.id, r.created_at.isoformat(), r.referrer_id, text_cell(r.referrer),
-                         r.friend_id, text_cell(r.friend), r.code, r.channel, r.status,
-                         r.reason or ""])
+        writer.writerow(
+            [
+                r.id,
+                rfc3339(r.created_at),
+                r.referrer_id,
+                text_cell(r.referrer),
+                r.friend_id,
+                text_cell(r.friend),
+                r.code,
+                r.channel,
+                r.status,
+                r.reason or "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -61,9 +85,7 @@ def referral_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         where = read_filter(query)
         download = query.get("format") == "csv"
         async with desk.store.snapshot() as tx:  # a CSV of up to CSV_LIMIT rows: off the lock
-            lines = await AdminViews(tx.conn).referrals(
-                where, limit=CSV_LIMIT if download else 500
-            )
+            lines = await AdminViews(tx.conn).referrals(where, limit=CSV_LIMIT if download else 500)
         if download:
             return Response(
                 as_csv(lines),

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.requests import Request
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, rfc3339
 from bot.core.customers import EMAIL_PATTERN
 from bot.core.fraud import Origin
 from bot.core.phones import sms_address
@@ -136,7 +136,7 @@ class Events:
         if occurred.tzinfo is None:
             occurred = occurred.replace(tzinfo=UTC)
         if occurred > now + AHEAD:
-            late = f"in the future: no later than a day after now ({now:%Y-%m-%dT%H:%M:%SZ})"
+            late = f"in the future: no later than a day after now ({rfc3339(now)})"
             raise Refusal(422, "invalid event", [("occurred_at", late)])
         conversion = Conversion(
             type=event.type,
