@@ -132,6 +132,7 @@ def create_app(
         link_routes(
             store=bot.store,
             catalogs=bot.catalogs,
+            pages=bot.pages,
             program=bot.program,
             clock=bot.clock,
             limit=bot.link_limit,
