@@ -61,7 +61,7 @@ def rewards_table(funnel: Funnel) -> Table:
 def show(found: Report, console: Console) -> None:
     period = found.period
     when = (
-        f"{period.start:%Y-%m-%d}" if period.start else "the start",
+        f"{period.start:%Y-%m-%d}" if period.start else "from the start",
         f"{period.end - timedelta(days=1):%Y-%m-%d}" if period.end else "now",
     )
     where = f", {period.channel}" if period.channel else ""
