@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -36,6 +36,23 @@ class Lifecycle(Protocol):
     async def stop(self) -> None: ...
 
 
+def too_large(scope: Scope, max_bytes: int) -> Response:
+    """Providers and scripts read the plain line; the dashboard's one upload (a program file
+    on Program) gets a page with the limit and the way back, not a bare line in the browser."""
+    if not str(scope.get("path", "")).startswith("/admin"):
+        return PlainTextResponse("request body too large", status_code=413)
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<title>Too large · referral-bot</title><link rel="stylesheet" href="/assets/admin.css">'
+        "</head><body><main><h1>That file is too large</h1>"
+        f"<p>What you sent is over {max_bytes // 1000:,} KB, more than the dashboard reads; "
+        "a program file is a page of TOML.</p>"
+        '<p><a href="/admin/program">Back to Program</a></p></main></body></html>'
+    )
+    return HTMLResponse(page, status_code=413)
+
+
 class BodyLimit:
     """Refuse bodies over the limit with 413, by header or while streaming, before any parsing."""
 
@@ -50,7 +67,7 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
+            await too_large(scope, self.max_bytes)(scope, receive, send)
             return
         seen = 0
         body_chunks: list[bytes] = []
@@ -62,9 +79,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_bytes:
-                await PlainTextResponse("request body too large", status_code=413)(
-                    scope, receive, send
-                )
+                await too_large(scope, self.max_bytes)(scope, receive, send)
                 return
             body_chunks.append(chunk)
             more = message.get("more_body", False)
@@ -132,6 +147,7 @@ def create_app(
         link_routes(
             store=bot.store,
             catalogs=bot.catalogs,
+            pages=bot.pages,
             program=bot.program,
             clock=bot.clock,
             limit=bot.link_limit,

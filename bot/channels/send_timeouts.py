@@ -65,7 +65,7 @@ def aiohttp_failure(exc: BaseException) -> DeliveryFailed:
     A connect that failed or timed out never reached the provider. A timeout otherwise (the
     total covers the wait for the answer), a disconnect or reset mid-exchange, or a broken
     answer may follow a request the provider acted on."""
-    detail = repr(exc)
+    detail = said(exc)
     if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         return DeliveryFailed("transient", permanent=False, detail=detail)
     if isinstance(
@@ -77,3 +77,14 @@ def aiohttp_failure(exc: BaseException) -> DeliveryFailed:
     ):
         return DeliveryFailed("uncertain", permanent=False, detail=detail)
     return DeliveryFailed("transient", permanent=False, detail=detail)
+
+
+def said(exc: BaseException) -> str:
+    """An exception as the outbox's history and the dashboard show it, like Telegram's
+    ("aiohttp.ClientConnectorError: Cannot connect to host ..."): its repr nests the
+    connection key's every field and buries the reason."""
+    kind = type(exc).__name__
+    if type(exc).__module__.startswith("aiohttp"):
+        kind = f"aiohttp.{kind}"
+    text = str(exc)
+    return f"{kind}: {text}" if text else kind

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -19,7 +20,8 @@ from bot.core.config import Settings
 
 
 class SetupError(Exception):
-    """Twilio said no, or the settings name something the account does not have."""
+    """Twilio said no or could not be reached, or the settings name something the account
+    does not have."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ async def point_twilio(settings: Settings) -> TwilioSetup:
         raise SetupError("set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID")
     except TwilioRestException as exc:
         raise SetupError(said(exc)) from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # no answer at all
+        why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise SetupError(f"could not reach Twilio ({why}); nothing was changed") from exc
     finally:
         await http.close()
 

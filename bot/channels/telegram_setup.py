@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Bot, BotCommand
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 from telegram.helpers import create_deep_linked_url
 
 from bot.channels.telegram import WEBHOOK_PATH, api_url
@@ -53,6 +53,11 @@ async def set_up_telegram(settings: Settings, catalogs: Catalogs, *, chinese: st
     except InvalidToken as exc:
         raise SetupError("Telegram refused TELEGRAM_BOT_TOKEN (getMe: Unauthorized)") from exc
     except TelegramError as exc:
+        # PTB raises a bare NetworkError (or TimedOut) when no answer came; its subclass
+        # BadRequest is an answer.
+        if type(exc) in (NetworkError, TimedOut):
+            why = f"could not reach Telegram ({exc.message}); nothing was changed"
+            raise SetupError(why) from exc
         raise SetupError(f"Telegram answered: {exc.message}") from exc
     username = me.username or str(me.id)  # every bot has a username; the type allows none
     return TelegramSetup(

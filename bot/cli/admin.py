@@ -92,10 +92,13 @@ def admin_add(
         ),
         env,
     )
+    dashboard = env.public_base_url.rstrip("/") + "/admin"  # where `serve` answers
     if new:
-        typer.echo(f"added {address} ({role}); sign in at /admin")
+        typer.echo(f"added {address} ({role}); sign in at {dashboard}")
     else:
-        typer.echo(f"updated {address} ({role}); signed out everywhere, sign in again at /admin")
+        typer.echo(
+            f"updated {address} ({role}); signed out everywhere, sign in again at {dashboard}"
+        )
 
 
 @admin_app.command("remove")
@@ -125,8 +128,11 @@ def admin_list() -> None:
         typer.echo("Nobody may sign in yet: referral-bot admin add you@example.com")
         return
     rows = [
-        [u.email, u.role, u.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at
-         else "never"]
+        [
+            u.email,
+            u.role,
+            u.last_sign_in_at.strftime("%Y-%m-%d %H:%M") if u.last_sign_in_at else "never",
+        ]
         for u in users
     ]
     show(["email", "role", "last sign-in"], rows)

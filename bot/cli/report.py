@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import existing_database
@@ -61,7 +62,7 @@ def rewards_table(funnel: Funnel) -> Table:
 def show(found: Report, console: Console) -> None:
     period = found.period
     when = (
-        f"{period.start:%Y-%m-%d}" if period.start else "the start",
+        f"{period.start:%Y-%m-%d}" if period.start else "from the start",
         f"{period.end - timedelta(days=1):%Y-%m-%d}" if period.end else "now",
     )
     where = f", {period.channel}" if period.channel else ""
@@ -90,12 +91,28 @@ def show(found: Report, console: Console) -> None:
         console.print(f"Referred customers among all signups: {found.referred_share:.1%}")
 
 
+def _day(option: str, written: str | None) -> datetime | None:
+    """A day as YYYY-MM-DD, or one line saying how to write it (typer's own message quotes
+    strptime formats after a stray "Value error, ")."""
+    if written is None:
+        return None
+    try:
+        return datetime.strptime(written.strip(), DATE[0])
+    except ValueError:
+        Console(stderr=True).print(
+            "[red]error:[/red] "
+            + escape(f"{option} {written!r} is not a day: write it as 2026-11-01 (YYYY-MM-DD)"),
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+
 def report_command(
-    start: Annotated[
-        datetime | None, typer.Option("--from", formats=DATE, help="first day (UTC)")
+    first: Annotated[
+        str | None, typer.Option("--from", metavar="YYYY-MM-DD", help="first day (UTC)")
     ] = None,
-    end: Annotated[
-        datetime | None, typer.Option("--to", formats=DATE, help="last day, included")
+    last: Annotated[
+        str | None, typer.Option("--to", metavar="YYYY-MM-DD", help="last day, included")
     ] = None,
     channel: Annotated[str | None, typer.Option(help=", ".join(CHANNELS))] = None,
     as_json: Annotated[
@@ -109,6 +126,7 @@ def report_command(
       referral-bot report --from 2026-11-01 --to 2026-11-30
       referral-bot report --channel sms --json
     """
+    start, end = _day("--from", first), _day("--to", last)
     if channel is not None and channel not in CHANNELS:
         Console(stderr=True).print(
             f"[red]error:[/red] --channel must be one of {', '.join(CHANNELS)}"

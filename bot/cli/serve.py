@@ -12,6 +12,7 @@ from bot import event_loop
 from bot.app import build
 from bot.cli.common import settings
 from bot.core.config import Settings
+from bot.core.store.sqlite import unborn_file
 
 
 def serve(
@@ -28,6 +29,7 @@ def serve(
     """
     env = settings()
     _log_to_stderr()
+    _say_if_new(env)
     port = port or env.port
     event_loop.run(_serve(follow_port(env, host, port), host, port))
 
@@ -80,6 +82,7 @@ def worker() -> None:
     """
     env = settings()
     _log_to_stderr()
+    _say_if_new(env)
     event_loop.run(_worker(env))
 
 
@@ -104,6 +107,13 @@ async def _worker(settings: Settings) -> None:
             if isinstance(channel, Lifecycle):
                 await channel.stop()  # close SDK sessions; the worker never started them
         await bot.close()
+
+
+def _say_if_new(env: Settings) -> None:
+    """As `chat` does: `admin add`, `report` and the rest must run where this file is."""
+    created = unborn_file(env.database_url)
+    if created is not None:
+        logging.getLogger("bot").info("A new database: %s (DATABASE_URL chooses another)", created)
 
 
 def _log_to_stderr() -> None:

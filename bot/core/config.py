@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -15,6 +16,9 @@ WEBHOOK_SECRET_FORM = (
     "must be whsec_ followed by base64, as Standard Webhooks secrets are "
     "(a receiver's library makes one)"
 )
+
+
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -68,7 +72,7 @@ class Settings(BaseSettings):
     @field_validator("twilio_from_number")
     @classmethod
     def _e164_sender(cls, value: str | None) -> str | None:
-        """"+1 (415) 555-0199" is +14155550199, as Twilio lists the account's numbers; a number
+        """ "+1 (415) 555-0199" is +14155550199, as Twilio lists the account's numbers; a number
         without its +country code cannot be told apart from another country's."""
         if not value or not value.strip():
             return None
@@ -79,6 +83,20 @@ class Settings(BaseSettings):
                 "write it as Twilio lists it, like +14155550199"
             )
         return address.id
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret_token(cls, value: str | None) -> str | None:
+        """Telegram's setWebhook refuses any other secret_token: `serve` would retry its
+        registration for ever and no update would come."""
+        if not value:
+            return None
+        if not TELEGRAM_SECRET.fullmatch(value):
+            raise ValueError(
+                "1 to 256 characters of A-Z a-z 0-9 _ -, as Telegram takes it "
+                "(a space or other punctuation makes setWebhook refuse it)"
+            )
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

@@ -120,6 +120,8 @@ def _read(path: Path) -> CustomerFile:
         for row in reader:
             extra = row.pop(None, None)
             cleaned = {k: v or "" for k, v in row.items()}
+            if not extra and not any(v.strip() for v in cleaned.values()):
+                continue  # ",,,,": a spreadsheet's emptied row, not a customer to reject
             if extra:
                 cleaned["__extra__"] = ",".join(extra)
             yield reader.line_num, cleaned

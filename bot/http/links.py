@@ -7,23 +7,24 @@ in the visitor's language, never a 500.
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.accept_language import visitor_language
 from bot.core.clock import Clock
 from bot.core.codes import normalize_code
 from bot.core.i18n import Catalogs
+from bot.core.language import LANGUAGE_NAMES, LANGUAGES
 from bot.core.links import LINK_PATH
 from bot.core.program import Program
 from bot.core.store import Store
-from bot.http.languages import from_accept_language
 from bot.http.ratelimit import RateLimit
+from bot.http.templating import Pages
 
 VISITOR_COOKIE = "rb_vid"
 _UNFURLERS = re.compile(
@@ -48,37 +49,42 @@ def landing_url(program: Program, code: str, public_base_url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _not_found(catalogs: Catalogs, lang: str) -> Response:
-    text = html.escape(catalogs.text(lang, "landing.not_found"))
-    page = (
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{text}</title></head>"
-        f'<body style="font-family:sans-serif;max-width:32em;margin:4em auto;padding:0 1em">'
-        f"<p>{text}</p></body></html>"
-    )
-    return HTMLResponse(page, status_code=404)
-
-
 def link_routes(
     *,
     store: Store,
     catalogs: Catalogs,
+    pages: Catalogs,
     program: Program,
     clock: Clock,
     limit: RateLimit,
     public_base_url: str,
 ) -> list[BaseRoute]:
+    templates = Pages()
+
+    def not_found(lang: str) -> Response:
+        """The page /welcome shows for an unknown code, in the same card and languages."""
+        return templates.render(
+            "not_found.html",
+            status=404,
+            lang=lang,
+            title=pages.text(lang, "landing.not_found_title"),
+            message=catalogs.text(lang, "landing.not_found"),
+            languages=[(tag, LANGUAGE_NAMES[tag]) for tag in LANGUAGES],
+            query="",
+        )
+
     async def follow(request: Request) -> Response:
         network = request.client.host if request.client else "unknown"
         if not limit.allow(network):
             return PlainTextResponse(
                 "Too many requests", status_code=429, headers={"Retry-After": "60"}
             )
-        lang = from_accept_language(request.headers.get("accept-language"))
+        lang = visitor_language(
+            request.query_params.get("lang"), request.headers.get("accept-language")
+        )
         code = normalize_code(request.path_params["code"][:64])
         if code is None:
-            return _not_found(catalogs, lang)
+            return not_found(lang)
         user_agent = request.headers.get("user-agent", "")
         # A HEAD (a link checker, a crawler) or a preview fetch is not a person clicking.
         person = request.method == "GET" and not is_unfurler(user_agent)
@@ -89,7 +95,7 @@ def link_routes(
         async with store.transaction() as tx:
             referrer = await tx.participants.by_code(code)
             if referrer is None:
-                return _not_found(catalogs, lang)
+                return not_found(lang)
             if person:
                 await tx.clicks.record(
                     code=code,

@@ -325,6 +325,10 @@ async def test_an_unreachable_api_is_transient() -> None:
     finally:
         await channel.stop()
     assert (raised.value.reason, raised.value.permanent) == ("transient", False)
+    host = url.removeprefix("http://").rstrip("/")
+    assert raised.value.detail.startswith(
+        f"aiohttp.ClientConnectorError: Cannot connect to host {host} ssl:default ["
+    )
 
 
 async def test_a_hanging_api_times_out_as_uncertain(world: TwilioWorld) -> None:

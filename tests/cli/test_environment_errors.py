@@ -41,6 +41,17 @@ def test_a_webhook_secret_that_is_not_base64_is_named_not_shown(
     assert "s3cr3t" not in result.stderr
 
 
+def test_a_telegram_secret_telegram_would_refuse_is_named_not_shown(tmp_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "my s3cr3t!"}
+    result = run(tmp_path, env, "serve", "--port", "1")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: TELEGRAM_WEBHOOK_SECRET: 1 to 256 characters of A-Z a-z 0-9 _ -, as Telegram "
+        "takes it (a space or other punctuation makes setWebhook refuse it)"
+    ]
+    assert "s3cr3t" not in result.stderr
+
+
 def test_two_mistakes_are_two_lines(tmp_path: Path) -> None:
     result = run(tmp_path, {"PORT": "x", "SHARED_PACING": "maybe"}, "chat")
     assert result.returncode == 2

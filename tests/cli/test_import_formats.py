@@ -103,6 +103,18 @@ def test_a_customer_since_date_in_the_future_is_rejected_with_its_reason(
     assert reason.endswith(" at the latest, anywhere)")
 
 
+def test_rows_a_spreadsheet_left_empty_are_skipped_not_rejected(db: str, tmp_path: Path) -> None:
+    """Excel saves rows that once held something as bare delimiters."""
+    source = tmp_path / "customers.csv"
+    source.write_text("name,phone,email\nAda,+14155550101,\n,,\n , ,\nBo,,\n,,\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "2 rows: 1 created, 0 updated, 0 unchanged, 1 rejected" in result.stdout
+    assert rejects(tmp_path, "customers.rejects.csv") == {
+        "Bo": "no phone, email, telegram_id or slack_id to know the customer by"
+    }
+
+
 def test_a_bad_region_and_a_folder_are_one_line_errors(db: str, tmp_path: Path) -> None:
     source = tmp_path / "customers.csv"
     source.write_text("name,phone\n", encoding="utf-8")

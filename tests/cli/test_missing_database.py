@@ -3,6 +3,10 @@ database there and makes none; the commands that start a program make one."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +90,28 @@ def test_chat_makes_the_database_and_says_so(wrong_folder: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"A new database: {wrong_folder / 'referral-bot.db'}" in result.output
     assert (wrong_folder / "referral-bot.db").is_file()
+
+
+def test_serve_says_where_it_made_the_database(tmp_path: Path) -> None:
+    """The owner's next command, `admin add`, must run where that file is. (The port is taken,
+    so serve stops right after making it.)"""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_BASE_URL")}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        first, again = (
+            subprocess.run(
+                [sys.executable, "-m", "bot", "serve", "--port", port],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            for _ in range(2)
+        )
+    database = tmp_path / "referral-bot.db"
+    assert database.is_file()
+    assert f"INFO bot: A new database: {database} (DATABASE_URL chooses another)" in first.stderr
+    assert "A new database" not in again.stderr

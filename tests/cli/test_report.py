@@ -29,6 +29,23 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+def test_an_open_period_is_titled_in_words(db: str) -> None:
+    everything = CliRunner().invoke(app, ["report"])
+    since = CliRunner().invoke(app, ["report", "--from", "2026-11-01"])
+    assert everything.output.splitlines()[0].strip() == "Funnel, from the start to now"
+    assert since.output.splitlines()[0].strip() == "Funnel, 2026-11-01 to now"
+
+
+def test_a_day_that_is_not_one_is_named_with_how_to_write_it(db: str) -> None:
+    result = CliRunner().invoke(app, ["report", "--from", "2026-13-01"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --from '2026-13-01' is not a day: write it as 2026-11-01 (YYYY-MM-DD)\n"
+    )
+    spaced = CliRunner().invoke(app, ["report", "--to", " 2026-11-30 "])
+    assert spaced.exit_code == 0, spaced.output
+
+
 def test_the_funnel_is_a_table_with_rates_as_percentages(db: str) -> None:
     result = CliRunner().invoke(app, ["report", "--from", "2026-11-01", "--to", "2026-11-30"])
     assert result.exit_code == 0, result.output

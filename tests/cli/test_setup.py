@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -199,4 +200,34 @@ def test_twilio_setup_says_when_credentials_or_the_number_are_wrong(
     )
     assert unknown.stderr == (
         "error: TWILIO_FROM_NUMBER +14155550000 is not a number of this Twilio account\n"
+    )
+
+
+def _refusing_url() -> str:
+    """A loopback address where nothing listens: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_a_setup_that_cannot_reach_the_provider_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unreachable = _refusing_url()
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
+    monkeypatch.setenv("TWILIO_FROM_NUMBER", FROM_NUMBER)
+    monkeypatch.setenv("TWILIO_API_BASE_URL", unreachable)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", unreachable)
+    twilio = runner.invoke(app, ["twilio", "setup"])
+    telegram = runner.invoke(app, ["telegram", "setup"])
+    assert twilio.exit_code == 2
+    assert twilio.stderr.startswith("error: could not reach Twilio (ClientConnectorError: ")
+    assert twilio.stderr.endswith("); nothing was changed\n")
+    assert "Traceback" not in twilio.output
+    assert telegram.exit_code == 2
+    assert telegram.stderr == (
+        "error: could not reach Telegram (httpx.ConnectError: All connection attempts failed);"
+        " nothing was changed\n"
     )

@@ -140,6 +140,7 @@ def test_admin_add_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
     from bot.core.store import open_store
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://referrals.shop.example/")
     runner = CliRunner()
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0  # as `serve` would have
     result = runner.invoke(
@@ -148,7 +149,9 @@ def test_admin_add_reads_the_password_from_stdin_and_stores_only_an_argon2_hash(
         input="a long enough secret\n",
     )
     assert result.exit_code == 0, result.output
-    assert "added boss@shop.example (viewer); sign in at /admin" in result.output
+    assert result.output.splitlines()[-1] == (
+        "added boss@shop.example (viewer); sign in at https://referrals.shop.example/admin"
+    )
     short = runner.invoke(app, ["admin", "add", "x@shop.example"], input="short\n")
     assert short.exit_code == 2 and "at least 10 characters" in short.output
 

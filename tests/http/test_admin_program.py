@@ -81,3 +81,44 @@ async def test_an_empty_file_is_not_a_valid_program(owner: httpx.AsyncClient) ->
     checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
     assert "empty.toml has 1 problem(s); the program in force is unchanged." in checked.text
     assert "empty.toml is empty." in checked.text and "is valid" not in checked.text
+
+
+async def test_a_file_over_the_server_s_limit_gets_a_page_back_to_program(
+    owner: httpx.AsyncClient,
+) -> None:
+    """Over 256 KB the page says so itself; over 1 MB the server refuses before reading, and
+    the owner still sees a page with the way back, not a bare line."""
+    page = await owner.get("/admin/program")
+    huge = b'name = "' + b"a" * 1_200_000 + b'"\n'
+    files = {"program": ("huge.toml", huge, "text/plain")}
+    refused = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "<h1>That file is too large</h1>" in refused.text
+    assert "What you sent is over 1,000 KB, more than the dashboard reads" in refused.text
+    assert '<a href="/admin/program">Back to Program</a>' in refused.text
+
+
+async def test_a_candidate_s_own_wording_of_its_rewards_is_shown(owner: httpx.AsyncClient) -> None:
+    """The tiers example calls its points "Supercharger miles", as `program check` prints."""
+    page = await owner.get("/admin/program")
+    tiers = (Path(__file__).parents[2] / "examples" / "tiers.toml").read_bytes()
+    files = {"program": ("tiers.toml", tiers, "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "tiers.toml is valid" in checked.text
+    assert "1,000 Supercharger miles" in checked.text
+    assert "1,000 points" not in checked.text
+
+
+async def test_a_candidate_whose_message_override_serve_would_refuse_is_not_valid(
+    owner: httpx.AsyncClient,
+) -> None:
+    page = await owner.get("/admin/program")
+    broken = b'[program]\nname = "Typo"\n\n[messages.en]\n"unit.points" = "{cnt} miles"\n'
+    files = {"program": ("typo.toml", broken, "text/plain")}
+    checked = await owner.post("/admin/program", data={"csrf": csrf_of(page)}, files=files)
+    assert "is valid" not in checked.text
+    assert "typo.toml has 1 problem(s); the program in force is unchanged." in checked.text
+    assert "messages: override for &#39;unit.points&#39; may only use [&#39;count&#39;]" in (
+        checked.text
+    )

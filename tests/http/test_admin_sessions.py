@@ -31,7 +31,7 @@ async def admin(bot: ReferralBot, *args: str, password: str = "") -> tuple[int, 
         cli,
         ["admin", *args],
         input=f"{password}\n",
-        env={"DATABASE_URL": bot.store.db.url},
+        env={"DATABASE_URL": bot.store.db.url, "PUBLIC_BASE_URL": "https://ref.example"},
     )
     return result.exit_code, result.output
 
@@ -73,7 +73,8 @@ async def test_a_new_password_signs_the_user_out_everywhere(
     )
     assert said == (
         0,
-        "updated viewer@shop.example (viewer); signed out everywhere, sign in again at /admin\n",
+        "updated viewer@shop.example (viewer); signed out everywhere, sign in again at "
+        "https://ref.example/admin\n",
     )
     assert (await browser.get("/admin/referrers")).status_code == 303
     assert (await sign_in(browser, *VIEWER)).status_code == 401

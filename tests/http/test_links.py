@@ -66,7 +66,24 @@ async def test_an_unknown_code_gets_a_friendly_page_in_the_visitors_language(
     ]:
         response = await web.get(path, headers={"accept-language": header})
         assert response.status_code == 404
-        assert expected.replace("'", "&#x27;") in response.text
+        assert expected.replace("'", "&#39;") in response.text
+
+
+async def test_an_unknown_code_s_page_is_the_landing_page_s_card_with_its_languages(
+    web: httpx.AsyncClient, web_bot: ReferralBot
+) -> None:
+    """A friend who mistyped the link sees what /welcome shows for a wrong code, not a bare
+    sentence, and can switch language there."""
+    mistyped = await web.get("/r/ZZZZ9999", headers={"accept-language": "ko-KR"})
+    welcome = await web.get("/welcome?ref=ZZZZ9999", headers={"accept-language": "ko-KR"})
+    assert mistyped.status_code == welcome.status_code == 404
+    assert mistyped.text == welcome.text
+    assert "<h1>링크를 찾을 수 없어요</h1>" in mistyped.text
+    assert '<link rel="stylesheet" href="/assets/public.css">' in mistyped.text
+    assert '<a href="?lang=zh-Hant" lang="zh-Hant">繁體中文</a>' in mistyped.text
+    switched = await web.get("/r/ZZZZ9999?lang=zh-Hant", headers={"accept-language": "ko-KR"})
+    assert switched.status_code == 404
+    assert web_bot.catalogs.text("zh-Hant", "landing.not_found") in switched.text
 
 
 async def test_a_flood_from_one_address_is_limited(

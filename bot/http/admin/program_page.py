@@ -4,11 +4,14 @@ changes until the server restarts with REFERRAL_PROGRAM pointing at the new file
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.grammar_files import default_locales_dir
+from bot.core.i18n import Catalogs
 from bot.core.program import (
     BUILT_IN_LANDING,
     NO_SUPPORT,
@@ -18,7 +21,8 @@ from bot.core.program import (
     parse_program,
 )
 from bot.core.reward_rules import Amount
-from bot.http.admin.desk import Desk
+from bot.core.reward_text import describe
+from bot.http.admin.desk import STAFF_LANG, Desk
 from bot.http.admin.session import Sessions, Visit, guarded
 
 MAX_FILE = 256_000  # bytes; a program file is a page of TOML
@@ -33,15 +37,20 @@ class RuleLine:
     cap: str
 
 
-def describe_rules(desk: Desk, program: Program) -> list[RuleLine]:
+def describe_rules(program: Program, catalogs: Catalogs) -> list[RuleLine]:
+    """`catalogs` carry `program`'s own wording ("{count} Supercharger miles" for points)."""
+
+    def amount(rule: RewardRule, value: Decimal) -> str:
+        return describe(
+            catalogs, STAFF_LANG, unit=rule.unit, measure=rule.measure, label=None, amount=value
+        )
+
     lines = []
     for rule in program.rewards:
-        amounts = [
-            (_since(a), desk.amount(rule.unit, rule.measure, a.amount)) for a in rule.amounts
-        ] or [("", _perk(rule))]
+        amounts = [(_since(a), amount(rule, a.amount)) for a in rule.amounts] or [("", _perk(rule))]
         if rule.unit == "perk":
             amounts = [(since, _perk(rule)) for since, _ in amounts]
-        cap = "" if rule.cap is None else desk.amount(rule.unit, rule.measure, rule.cap)
+        cap = "" if rule.cap is None else amount(rule, rule.cap)
         lines.append(RuleLine(rule.id, rule.side, amounts, cap))
     return lines
 
@@ -73,7 +82,7 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             here="/admin/program",
             title="Program",
             program=program,
-            rules=describe_rules(desk, program),
+            rules=describe_rules(program, desk.catalogs),  # the running program's wording
             milestones=[(m.count, m.text("en")) for m in program.milestones],
             landing=program.landing_url or BUILT_IN_LANDING,
             support=program.support or NO_SUPPORT,
@@ -107,8 +116,14 @@ def program_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             # One line a mistake; a line's own "; did you mean ...?" stays on it.
             errors = list(exc.problems) or [str(exc).removeprefix(f"{name}: ")]
             return show(visit, errors=errors, file_name=name)
+        try:  # the candidate's [messages] overrides, on the shipped catalogs, as `serve` loads them
+            wording = Catalogs.load(default_locales_dir()).with_overrides(candidate.messages)
+        except ValueError as exc:  # an override the catalogs refuse: `serve` would not start
+            return show(visit, errors=[f"messages: {exc}"], file_name=name)
         return show(
-            visit, candidate=describe_rules(desk, candidate), candidate_name=candidate.name,
+            visit,
+            candidate=describe_rules(candidate, wording),
+            candidate_name=candidate.name,
             file_name=name,
         )
 
