@@ -53,6 +53,7 @@ def language_of_tag(tag: str) -> str | None:
         return "zh-Hant" if parts[-1] in ("tw", "hk", "mo", "hant") else "zh-Hans"
     return None
 
+
 def scripts(text: str) -> frozenset[str]:
     """The scripts present: "latin" (ASCII letters or digits), "hangul", "han"."""
     if text.isascii():
@@ -62,8 +63,15 @@ def scripts(text: str) -> frozenset[str]:
 
 
 def is_decisive(text: str) -> bool:
-    """True when the script alone names the language (Hangul or Han present)."""
-    return bool(_HANGUL.search(text) or _HAN.search(text))
+    """True when the script alone names the language: Hangul or Han, unless it is a word of
+    it in an English sentence ("how many 🎉 friends 친구" is English; "排行榜 please" is not)."""
+    return bool(_HANGUL.search(text) or _HAN.search(text)) and not _english_around(text)
+
+
+def _english_around(text: str) -> bool:
+    """An English sentence with fewer Hangul or Han characters in it than English words."""
+    cjk = len(_HANGUL.findall(text)) + len(_HAN.findall(text))
+    return is_english_sentence(text) and cjk < len(_LATIN_WORD.findall(text))
 
 
 def is_english_sentence(text: str) -> bool:
@@ -79,6 +87,8 @@ def detect_language(text: str, known: str | None) -> str:
     while an English sentence is English.
     """
     known = known if known in LANGUAGES else None
+    if _english_around(text):
+        return "en"
     if _HANGUL.search(text):
         return "ko"
     if not _HAN.search(text):

@@ -45,6 +45,14 @@ def test_is_decisive() -> None:
     assert is_decisive("排行榜 please")
     assert not is_decisive("LINK")
     assert not is_decisive("🎉 123")
+    assert is_decisive("JOIN 친구") and is_decisive("내 링크 주세요 please")
+
+
+def test_a_word_of_korean_or_chinese_in_an_english_sentence_leaves_it_english() -> None:
+    assert not is_decisive("how many 🎉 friends 친구")
+    assert detect_language("how many 🎉 friends 친구", "en") == "en"
+    assert detect_language("what's my link 链接", None) == "en"
+    assert detect_language("我的链接 please send", "en") == "zh-Hans"  # more Chinese than English
 
 
 def test_scripts() -> None:

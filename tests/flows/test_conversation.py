@@ -250,7 +250,9 @@ async def test_an_english_sentence_after_korean_is_answered_in_english_unless_ko
 ) -> None:
     await conversation.say("minsu", "내 링크")
     assert await conversation.say("minsu", "LINK") == bot.catalogs.text(
-        "ko", "link.reply", link=f"https://ref.example/r/{await code_of(bot, 'minsu')}",
+        "ko",
+        "link.reply",
+        link=f"https://ref.example/r/{await code_of(bot, 'minsu')}",
         code=await code_of(bot, "minsu"),
     )
     assert await conversation.say("minsu", "how many friends have I referred?") == (
@@ -262,6 +264,22 @@ async def test_an_english_sentence_after_korean_is_answered_in_english_unless_ko
     assert reply == bot.catalogs.text(
         "ko", "count.none", link=f"https://ref.example/r/{await code_of(bot, 'jisoo')}"
     )
+
+
+async def test_a_korean_word_in_an_english_sentence_keeps_the_answers_in_english(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("alice", "LINK")
+    link = f"https://ref.example/r/{await code_of(bot, 'alice')}"
+    assert await conversation.say("alice", "how many 🎉 friends 친구") == (
+        f"You haven't referred anyone yet. Share your link: {link}"
+    )
+    assert await conversation.say("alice", "COUNT") == (
+        f"You haven't referred anyone yet. Share your link: {link}"
+    )
+    assert await conversation.say("alice", "친구 몇 명") == bot.catalogs.text(
+        "ko", "count.none", link=link
+    )  # Korean itself still switches
 
 
 async def test_the_same_words_are_answered_in_each_persons_own_language(
