@@ -11,6 +11,7 @@ from typing import Literal
 import httpx
 
 from bot.core.config import Settings
+from bot.core.plural import counted
 from bot.core.program import ProgramError, load_program
 from bot.core.store import DatabaseUnavailable, open_database
 from bot.core.store.database import shown
@@ -60,7 +61,7 @@ async def database(settings: Settings) -> Finding:
         pending = len(available(db.dialect))
     finally:
         await db.close()
-    schema = "schema up to date" if not pending else f"{pending} migration(s) to apply"
+    schema = "schema up to date" if not pending else f"{counted(pending, 'migration')} to apply"
     return Finding("database", "ok", f"{shown(url)}: writable, {schema}")
 
 
@@ -174,7 +175,8 @@ def webhooks(settings: Settings) -> Finding:
                                           "until then no webhook is sent")  # fmt: skip
     if not urls:
         return Finding("webhooks", "fix", "also set WEBHOOK_URL: until then no webhook is sent")
-    return Finding("webhooks", "ok", f"signed events to {len(urls)} endpoint(s): {', '.join(urls)}")
+    endpoints = f"{counted(len(urls), 'endpoint')}: {', '.join(urls)}"
+    return Finding("webhooks", "ok", f"signed events to {endpoints}")
 
 
 def _sqlite_file_to_come(url: str) -> Finding | None:

@@ -11,6 +11,7 @@ from rich.markup import escape
 from bot.app import load_language
 from bot.cli.common import err, fail
 from bot.cli.program_view import program_lines
+from bot.core.plural import counted
 from bot.core.program import ProgramError, parse_program, read_program_file
 from bot.core.shipped import example_programs
 
@@ -36,7 +37,8 @@ def check(
     except ProgramError as exc:
         if not exc.problems:  # missing, a folder, unreadable, not TOML
             raise fail(str(exc)) from exc
-        err.print(f"[red]{escape(str(path))}: {len(exc.problems)} problem(s)[/red]", soft_wrap=True)
+        problems = counted(len(exc.problems), "problem")
+        err.print(f"[red]{escape(str(path))}: {problems}[/red]", soft_wrap=True)
         for problem in exc.problems:
             err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc

@@ -17,6 +17,7 @@ from bot.app import ReferralBot
 from bot.cli.common import fail, with_bot
 from bot.cli.tables import show
 from bot.core.clock import rfc3339
+from bot.core.plural import counted
 from bot.core.reward_text import reward_text
 from bot.core.rewards import release_holds
 from bot.core.staff_names import known_as
@@ -151,7 +152,7 @@ def rewards_approve(
     """
 
     told = _decide(reward_id, "approve")
-    typer.echo(f"reward {reward_id} approved; {told} message(s) queued")
+    typer.echo(f"reward {reward_id} approved; {counted(told, 'message')} queued")
 
 
 @app.command("issue")
@@ -183,7 +184,7 @@ def rewards_void(
     if not reason.strip():
         raise fail("say why: --reason is what the customer is told")
     told = _decide(reward_id, "void", reason)
-    typer.echo(f"reward {reward_id} voided; {told} message(s) queued")
+    typer.echo(f"reward {reward_id} voided; {counted(told, 'message')} queued")
 
 
 @app.command("release")
@@ -200,4 +201,4 @@ def rewards_release() -> None:
         return Done(len(news.approved), await announce(bot.context, tx, news, now=now))
 
     approved, told = _run(work)
-    typer.echo(f"{approved} reward(s) approved; {told} message(s) queued")
+    typer.echo(f"{counted(approved, 'reward')} approved; {counted(told, 'message')} queued")

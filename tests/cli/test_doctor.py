@@ -104,7 +104,7 @@ def test_webhooks_name_their_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     result = runner.invoke(app, ["doctor"])
     assert (
-        "ok   webhooks    signed events to 2 endpoint(s): "
+        "ok   webhooks    signed events to 2 endpoints: "
         "https://crm.example/hooks, https://bi.example/in"
     ) in result.stdout.splitlines()
 

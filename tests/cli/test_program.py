@@ -56,7 +56,7 @@ def test_typos_name_the_section_and_the_key_and_suggest_the_nearest(tmp_path: Pa
     result = runner.invoke(app, ["program", "check", str(file)])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        f"{file}: 4 problem(s)",
+        f"{file}: 4 problems",
         "  [quiet_hour]: unknown section; did you mean [quiet_hours]?",
         "  rewards[0].capp: unknown key; did you mean cap?",
         "  pacing.turbo: Extra inputs are not permitted (valid keys: "

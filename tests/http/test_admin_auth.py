@@ -185,7 +185,7 @@ async def test_an_owner_sends_a_dead_message_again_from_the_messages_page(
     assert "provider down" in page.text
     data = {"row": str(row_id), "csrf": csrf_of(page)}
     done = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
-    assert "1 message(s) due again now." in done.text
+    assert "1 message due again now." in done.text
     async with admin_bot.store.transaction() as tx:
         row = await tx.outbox.get(row_id)
         history = await tx.outbox.history(row_id)

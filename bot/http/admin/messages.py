@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.plural import counted
 from bot.core.store.admin_views import AdminViews
 from bot.core.store.records import OutboxRow
 from bot.http.admin.desk import Desk
@@ -58,7 +59,8 @@ def message_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             pass
         if retried:
             desk.kick()
-            return desk.back("/admin/messages", notice=f"{len(retried)} message(s) due again now.")
+            notice = f"{counted(len(retried), 'message')} due again now."
+            return desk.back("/admin/messages", notice=notice)
         return desk.back("/admin/messages", problem="Nothing to retry: only dead or skipped rows.")
 
     return [

@@ -9,6 +9,7 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.plural import counted
 from bot.http.admin.chart import bar_chart, buckets
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
@@ -41,7 +42,7 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             for t in totals
             if t.status in ("pending", "approved") and t.unit != "perk"
         ] + [
-            (t.status, t.count, f"{t.count} perk(s)")
+            (t.status, t.count, counted(t.count, "perk"))
             for t in totals
             if t.status in ("pending", "approved") and t.unit == "perk"
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.core.plural import counted
 from bot.core.store.admin_views import AdminViews
 from bot.core.store.rewards import STATUSES
 from bot.http.admin.decisions import ReviewError, decide_from_dashboard
@@ -63,7 +64,8 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
                 problems.append(str(exc))
         notice = ""
         if done:
-            notice = f"Reward {', '.join(done)} {ACTIONS[action]}; {told} message(s) to customers"
+            told_text = counted(told, "message")
+            notice = f"Reward {', '.join(done)} {ACTIONS[action]}; {told_text} to customers"
             notice += " queued."
         return desk.back("/admin/rewards", notice=notice, problem=" ".join(problems)[:300])
 

@@ -67,7 +67,7 @@ def test_the_ledger_from_the_command_line(tmp_path: Path) -> None:
         (1, "pending", "20"),
     ]
     assert cli("list", "--status", "paid")[0] == 2
-    assert cli("release") == (0, "2 reward(s) approved; 2 message(s) queued\n")
+    assert cli("release") == (0, "2 rewards approved; 2 messages queued\n")
     assert _outbox(url, "alice")[-1] == "Your reward of $20.00 is approved."
     assert cli("issue", "1") == (0, "reward 1 issued\n")
     code, out = cli("issue", "1")
