@@ -43,7 +43,8 @@ class Reading:
     `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`,
     their `expiry`); the flow answers that part. Two questions in one message ("what's my link
     and how many joined?") read as the first, with `args["also"]` naming the second's intent
-    (and `args["also_topic"]` its topic): both are answered, in that order, in one reply.
+    (and `args["also_topic"]` its topic): both are answered, in that order, in one reply; the
+    second is answered with `args["after"]` naming the first.
     """
 
     intent: Intent

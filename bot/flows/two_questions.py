@@ -1,8 +1,9 @@
 """ "What's my link and how many friends joined?": both answers, in the order asked, in one reply.
 
 The reader marks the second question as `also` (and its topic as `also_topic`); the first
-intent's flow answers, then the second's as if it had been asked alone, and the two become one
-message: one outbox row, one text on SMS. The buttons of both follow, without repeats and
+intent's flow answers, then the second's as if it had been asked alone (its reading's `after`
+naming the first: the count leaves out the link the reply already has), and the two become
+one message: one outbox row, one text on SMS. The buttons of both follow, without repeats and
 without the keywords of what was just answered.
 """
 
@@ -46,7 +47,7 @@ def _and_also(first: Flow, table: Mapping[Intent, Flow]) -> Flow:
         asked = Reading(
             cast(Intent, also),
             turn.reading.lang,
-            {},
+            {"after": turn.reading.intent},
             turn.reading.confidence,
             topic=next((t for t in TOPICS if t == topic), None),
         )
