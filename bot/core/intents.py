@@ -29,12 +29,17 @@ Choices the flows rely on:
   ABC123") reads as `join` with that code, as "JOIN ABC123" does.
 - A complaint ("this is a scam", 我要投诉) reads as `complaint`, with `about` set to `count` or
   `rewards` when the message asks about those too ("my friend joined and I never got anything").
+- Two questions joined by a word of the grammar's `[questions]` ("what's my link and how many
+  friends joined?", 링크랑 몇 명인지, 我的链接和邀请人数) read as the first, with `also` set to
+  the second's intent (and `also_topic` to its topic), when each half alone asks something
+  different the bot can answer and the whole already read two intents: the flows answer both.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -74,6 +79,9 @@ _MAX_CHARS = 1000  # nobody asks for a link in a novel; bounds what a hostile te
 _COMMAND = re.compile(r"/(\w+)")
 _NON_WORD = re.compile(r"[\W_]+")
 _SIGN_NOISE = re.compile(r"[\s\ufe0f\u200d.!,]+")  # spaces, emoji presentation and joiners
+_REPEATED = re.compile(r"(.+?)\1+")  # "🔗🔗": one sign said twice
+_SHORT_SIGNS = 32  # longer runs of signs are no keyword: not worth a quadratic search
+_JOINS_TRIED = 4  # where two questions may meet: a message with more "and"s is no pair
 _DEEP_LINK = re.compile(r"/start\s+(\S.*)", re.DOTALL)
 
 
@@ -104,6 +112,7 @@ class Grammar:
     switch: LanguageSwitch
     smalltalk: Smalltalk
     speller: Speller
+    joins: re.Pattern[str] | None = None  # what joins two questions: "and", 랑, 和
 
     @classmethod
     def load(cls, locales_dir: Path) -> Grammar:
@@ -142,7 +151,9 @@ class Grammar:
             for script, same in by_script.items()
             for group in grouped([p for t in same for p in t.get("topics", {}).get(topic, [])])
         ]
+        joins = [p for t in tables for p in t.get("questions", {}).get("joins", [])]
         return cls(
+            joins=compile_patterns(joins) if joins else None,
             exact=exact,
             cues=tuple(c for level in LEVELS for c in cues_of(level)),
             negations=tuple(c for level in SWITCHES for c in cues_of(level)),
@@ -188,10 +199,11 @@ class Grammar:
         if target is not None:
             # Answered in the language the person reads now: "日本語" is no Chinese reader.
             return Reading("unknown", known or lang, {}, 0.9, runner_up="language", tone="unspoken")
-        found = self._cued(self.speller.expand(folded) if "latin" in present else folded,
-                           present, lang)
+        found = self._cued(
+            self.speller.expand(folded) if "latin" in present else folded, present, lang
+        )
         if found is not None:
-            return found
+            return self._two_questions(folded, lang, found) or found
         corrected = self.speller.correct(folded) if "latin" in present else None
         if corrected is not None:
             hit = self._exact(_key(corrected))
@@ -201,6 +213,42 @@ class Grammar:
             if found is not None:
                 return found
         return Reading("unknown", lang, {})
+
+    def _two_questions(self, folded: str, lang: str, whole: Reading) -> Reading | None:
+        """ "What's my link and how many friends joined?": the first question's reading, with the
+        second's intent as `also`, when the halves ask two different things the bot answers."""
+        two = whole.intent == "clarify" or (
+            whole.intent in _ASKABLE and whole.runner_up in _ASKABLE
+        )
+        if self.joins is None or not two:
+            return None
+        for join in islice(self.joins.finditer(folded), _JOINS_TRIED):
+            first = self._alone(folded[: join.start()], lang)
+            second = self._alone(folded[join.end() :], lang)
+            if (
+                first is not None
+                and second is not None
+                and {first.intent, second.intent} <= _ASKABLE
+                and first.intent != second.intent
+            ):
+                also: dict[str, str] = {"also": second.intent}
+                if second.topic is not None:
+                    also["also_topic"] = second.topic
+                sure = min(first.confidence, second.confidence)
+                return Reading(first.intent, lang, also, sure, topic=first.topic)
+        return None
+
+    def _alone(self, part: str, lang: str) -> Reading | None:
+        """One half of a message, read by its keyword or its cues."""
+        part = part.strip()
+        key = _key(part)
+        if not key:
+            return None
+        hit = self._exact(key)
+        if hit is not None:
+            return Reading(hit, lang, {})
+        present = scripts(part)
+        return self._cued(self.speller.expand(part) if "latin" in present else part, present, lang)
 
     def _code_in_a_sentence(self, folded: str, present: frozenset[str]) -> str | None:
         """ "My friend gave me code ABC123": a code of the wrong length after a join keyword
@@ -267,8 +315,10 @@ class Grammar:
             (
                 c.intent
                 for c in self.cues
-                if c.intent in _STATUS and c.intent not in off
-                and c.script in text and c.pattern.search(text[c.script])
+                if c.intent in _STATUS
+                and c.intent not in off
+                and c.script in text
+                and c.pattern.search(text[c.script])
             ),
             None,
         )
@@ -298,6 +348,9 @@ def _key(folded: str) -> str:
     compact = _NON_WORD.sub("", folded)
     if compact:
         return compact
-    if "?" in folded:
-        return "?"  # a bare "?" asks what the bot is
-    return _SIGN_NOISE.sub("", folded)  # a sign alone says it: 🛑, 🔗, 🏆
+    sign = _SIGN_NOISE.sub("", folded).replace("?", "")
+    if not sign:
+        return "?" if "?" in folded else ""  # a bare "?" asks what the bot is
+    # A sign alone says it, asked or said twice: 🛑, 🔗?, 🏆🏆
+    repeated = _REPEATED.fullmatch(sign) if len(sign) <= _SHORT_SIGNS else None
+    return repeated[1] if repeated else sign

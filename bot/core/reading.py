@@ -26,8 +26,10 @@ Intent = Literal[
 ]
 INTENTS: frozenset[str] = frozenset(get_args(Intent))
 # What a question about rewards or the offer is after, when it says: "when do I get paid?" is
-# still `rewards` (the same reading as before), answered with the days rewards come.
-Topic = Literal["when", "cap"]
+# still `rewards` (the same reading as before), answered with the days rewards come; "do my
+# points expire?" (`expiry`) is answered from the program, which sets rewards no end date.
+# In the order the reader tries them: "when do my points expire" asks about expiry.
+Topic = Literal["expiry", "when", "cap"]
 TOPICS: tuple[Topic, ...] = get_args(Topic)
 
 
@@ -38,8 +40,11 @@ class Reading:
     `tone` is how a `help` message was put when it was small talk (see bot/core/smalltalk.py):
     the answer is the same menu, greeted differently; an `unknown` one asking for a language we
     don't speak ("español por favor") has the tone `unspoken`, and is answered with ours.
-    `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`);
-    the flow answers that part.
+    `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`,
+    their `expiry`); the flow answers that part. Two questions in one message ("what's my link
+    and how many joined?") read as the first, with `args["also"]` naming the second's intent
+    (and `args["also_topic"]` its topic): both are answered, in that order, in one reply; the
+    second is answered with `args["after"]` naming the first.
     """
 
     intent: Intent

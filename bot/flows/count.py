@@ -28,7 +28,9 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
     # The counts are on the sender's row, read as their message came in (kept by triggers in
     # the statements that change referrals): no counting here.
     notes = await turn.tx.rewards.flags.notes(me.id)
-    if me.referral_count == 0:
+    if me.referral_count == 0 and _link_in_the_reply(turn):
+        lines = [cat.text(lang, "count.none_link_above")]  # the link once, not twice
+    elif me.referral_count == 0:
         lines = [cat.text(lang, "count.none", link=ctx.links.web(me.code))]
     else:
         lines = [cat.text(lang, "count.total", count=me.referral_count)]
@@ -62,6 +64,11 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
     return Effects.say("\n".join(shown), *menu(cat, lang, "LINK", "TOP"))
 
 
+def _link_in_the_reply(turn: Turn) -> bool:
+    """ "My link and how many joined?": the link answers the other question of the message."""
+    return "link" in (turn.reading.args.get("also"), turn.reading.args.get("after"))
+
+
 async def _next_milestone(ctx: Context, turn: Turn) -> str | None:
     if not ctx.program.milestones:
         return None
@@ -77,9 +84,7 @@ async def _next_milestone(ctx: Context, turn: Turn) -> str | None:
     )
 
 
-async def _not_counted(
-    cat: Catalogs, turn: Turn, notes: list[NotCounted]
-) -> tuple[list[str], int]:
+async def _not_counted(cat: Catalogs, turn: Turn, notes: list[NotCounted]) -> tuple[list[str], int]:
     """Why a friend did not count, in plain words: the question every referrer asks; and how
     many more there were than are shown."""
     why: list[tuple[datetime, str, str | None]] = [

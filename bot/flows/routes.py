@@ -4,7 +4,8 @@ A friend's join is a story of its own (sign-up, fraud, rewards, thank-you, staff
 a service, so `app.py` hands it in; every other intent is answered by a flow here. A rewards or
 offer question with a topic ("when do I get paid?", "is there a limit?") gets that topic's
 flow, whichever of the two intents read it; an unknown message asking for a language we don't
-speak is answered with the ones we do.
+speak is answered with the ones we do; a second question in the same message ("what's my
+link and how many joined?") is answered below the first, in the same reply (two_questions.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.core.reading import Topic
 from bot.flows import (
     complaint,
     count,
+    expiry,
     help,
     language,
     leaderboard,
@@ -29,8 +31,11 @@ from bot.flows import (
     payout,
     rewards,
 )
+from bot.flows.two_questions import answering_both
 
-TOPICS: Mapping[Topic, Flow] = MappingProxyType({"when": payout.when_paid, "cap": limits.the_limit})
+TOPICS: Mapping[Topic, Flow] = MappingProxyType(
+    {"expiry": expiry.rewards_dont_expire, "when": payout.when_paid, "cap": limits.the_limit}
+)
 
 
 def by_topic(plain: Flow) -> Flow:
@@ -72,4 +77,4 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "unknown": by_tone(help.not_understood, unspoken=language.not_spoken),
         "media": help.media_prompt,
     }
-    return MappingProxyType(table)
+    return MappingProxyType(answering_both(table))

@@ -492,3 +492,35 @@ async def test_the_webhook_answers_without_waiting_for_twilio(world: TwilioWorld
     assert_empty_twiml(await world.driver.sms("LINK"))
     assert world.fake.requests == []
     assert await world.count("outbox") == 1
+
+
+@pytest.mark.parametrize(
+    ("number", "confirmation"),
+    [
+        ("+8613800138000", "你已退订，之后不会再在这里收到消息。想恢复的话，发送 START 即可。"),
+        (
+            "+886912345678",
+            "你已取消訂閱，之後不會再從這裡收到訊息。想回來的話，傳 START 就可以了。",
+        ),
+        (
+            "+821012345678",
+            "수신 거부가 완료됐어요. 이제 여기로 메시지를 보내지 않을게요. "
+            "다시 받으려면 START를 보내 주세요.",
+        ),
+        (
+            "+14155550100",
+            "You're unsubscribed and won't get more messages here. Text START to come back.",
+        ),
+    ],
+)
+async def test_a_first_td_is_an_opt_out_we_confirm_in_the_language_of_the_number(
+    world: TwilioWorld, number: str, confirmation: str
+) -> None:
+    # TD (回复TD退订) is the Chinese carriers' opt-out, not among Twilio's keywords: Twilio
+    # neither blocks nor answers it (no OptOutType), so we opt the number out and say so
+    # ourselves, in the language the number's country suggests, as "TD" says none.
+    assert_empty_twiml(await world.driver.sms("TD", sender=number))
+    assert await opted_out(world, number)
+    assert await replies_to(world, number) == [confirmation]
+    assert_empty_twiml(await world.driver.sms("LINK", sender=number))
+    assert await replies_to(world, number) == [confirmation]  # nothing more after the opt-out

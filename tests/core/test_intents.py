@@ -48,6 +48,13 @@ def test_public_examples(grammar: Grammar, row: Row) -> None:
     _check(grammar, row)
 
 
+@pytest.mark.parametrize("row", _rows(DATA / "slang.tsv"), ids=_id)
+def test_slang_emoji_two_questions_and_expiry(grammar: Grammar, row: Row) -> None:
+    """Every row exactly: "lnk pls", "🔗?", ㄴㄴ, "what's my link and how many joined?" (the
+    second question in `also`), "do rewards expire?" (the `expiry` topic)."""
+    _check(grammar, row)
+
+
 _SHARED_ROWS = _rows(SHARED) if SHARED.exists() else []
 
 
@@ -132,8 +139,9 @@ def test_to_json() -> None:
         ("日本語", "unknown", {}),  # a language we do not speak
     ],
 )
-def test_hostile_and_edge_inputs(grammar: Grammar, text: str, intent: str,
-                                 args: dict[str, str]) -> None:
+def test_hostile_and_edge_inputs(
+    grammar: Grammar, text: str, intent: str, args: dict[str, str]
+) -> None:
     reading = grammar.read(text, known_lang="en")
     assert (reading.intent, reading.args) == (intent, args)
 
@@ -248,6 +256,14 @@ def test_fresh_rounds(grammar: Grammar, path: Path) -> None:
         ("在吗", "help", {}, "hello"),
         ("thanks, send my link", "link", {}, None),  # small talk only when nothing else is said
         ("help", "help", {}, None),
+        # emoji alone thank or acknowledge; ㅇㅇ is a yes, ㄴㄴ a no (nothing to opt in or out)
+        ("🙏", "help", {}, "thanks"),
+        ("❤️", "help", {}, "thanks"),
+        ("👍👍", "help", {}, "ok"),
+        ("ty for the link", "help", {}, "thanks"),
+        ("ㅇㅇ", "help", {}, "ok"),
+        ("ㄴㄴ", "help", {}, "no"),
+        ("謝啦", "help", {}, "thanks"),
     ],
 )
 def test_small_talk_reads_as_help_with_its_tone(

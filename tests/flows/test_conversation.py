@@ -391,3 +391,43 @@ async def test_a_fast_texter_muted_by_the_loop_guard_is_told_so_once(
     assert await conversation.say("minsu", "링크 주세요") == ""
     clock.advance(timedelta(minutes=1))
     assert "JOIN" in await conversation.say("minsu", "링크 주세요")
+
+
+async def test_slang_shorthand_and_emoji_are_understood_in_every_language(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    for text in ("wheres my link", "lnk pls", "🔗?", "🔥 my link 🔥"):
+        reply = await conversation.say("alice", text)
+        code = await code_of(bot, "alice")
+        assert reply == (
+            f"Here's your personal link: https://ref.example/r/{code}\n"
+            f"Friends can also text JOIN {code} to sign up."
+        ), text
+    none_yet = f"You haven't referred anyone yet. Share your link: https://ref.example/r/{code}"
+    for text in (
+        "how many ppl joined",
+        "hw many frnds",
+        "👀 my referrals",
+        "lol how many did i get",
+    ):
+        assert await conversation.say("alice", text) == none_yet, text
+    assert await conversation.say("alice", "ur leaderboard") == "No referrals yet. Be the first!"
+    for text in ("thx", "ty", "🙏", "❤️"):
+        assert await conversation.say("alice", text) == "You're welcome! Anything else?", text
+    assert await conversation.say("alice", "👍") == "Great! Anything else I can do?"
+    minsu = await conversation.say("minsu", "링크 ㄱㄱ")
+    assert minsu.startswith("전용 추천 링크예요:\nhttps://ref.example/r/")
+    assert await conversation.say("minsu", "몇명임?") == (
+        f"아직 추천한 친구가 없어요. 링크를 공유해 보세요: https://ref.example/r/"
+        f"{await code_of(bot, 'minsu')}"
+    )
+    assert await conversation.say("minsu", "ㅇㅇ") == "좋아요! 더 도와드릴까요?"
+    assert await conversation.say("minsu", "ㄴㄴ") == (
+        "알겠어요. 링크가 필요할 때 LINK를, 메시지를 그만 받으려면 STOP을 보내 주세요."
+    )
+    assert (await conversation.say("wei", "链接呢")).startswith("这是你的专属推荐链接：\n")
+    assert await conversation.say("wei", "几个人了") == (
+        f"你还没有推荐任何朋友。分享你的链接吧：https://ref.example/r/{await code_of(bot, 'wei')}"
+    )
+    assert await conversation.say("wei", "排行榜呢") == "目前还没有人推荐，来当第一个吧！"
+    assert await conversation.say("mei", "謝啦") == "不客氣！還需要什麼嗎？"

@@ -1,0 +1,104 @@
+"""Two questions in one message: both answers, in the order asked, in one reply (one outbox
+row, one text on SMS), with the buttons of both and none for what was just answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import ReferralBot
+from tests.fakes import CollectingChannel, Conversation
+from tests.flows.rewards_kit import code_of
+
+
+async def ask(cash: tuple[ReferralBot, Conversation], who: str, text: str) -> tuple[str, str]:
+    """What `who` is answered, and their code (to write the literal link)."""
+    bot, chat = cash
+    reply = await chat.say(who, text)
+    return reply, await code_of(bot, who)
+
+
+def link_reply(code: str) -> str:
+    """The link, as LINK answers it in the two-sided cash program."""
+    return (
+        "Your friend gets $20.00, you get $20.00 when they sign up.\n"
+        f"Here's your personal link: https://ref.example/r/{code}\n"
+        f"Friends can also text JOIN {code} to sign up."
+    )
+
+
+async def test_the_link_and_the_count_come_in_one_reply_in_the_order_asked(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    reply, code = await ask(cash, "alice", "what's my link and how many friends joined?")
+    # the count leaves out the link the reply already has
+    assert reply == link_reply(code) + "\nYou haven't referred anyone yet."
+    [message] = channel.sent
+    assert [(b.label, b.value) for b in message.buttons] == [
+        ("Share", f"https://ref.example/r/{code}"),
+        ("Leaderboard", "TOP"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "answer"),
+    [
+        (
+            "minsu",
+            "링크랑 몇 명인지 알려줘",
+            "친구가 가입하면 친구는 US$20.00, 회원님은 US$20.00 받아요.\n"
+            "전용 추천 링크예요:\n"
+            "https://ref.example/r/{code}\n"
+            "친구가 이렇게 메시지를 보내도 가입할 수 있어요: JOIN {code}\n"
+            "아직 추천한 친구가 없어요.",
+        ),
+        (
+            "wei",
+            "我的链接和邀请人数",
+            "朋友可得 US$20.00，朋友注册后你可得 US$20.00。\n"
+            "这是你的专属推荐链接：\n"
+            "https://ref.example/r/{code}\n"
+            "朋友也可以发消息“JOIN {code}”来加入。\n"
+            "你还没有推荐任何朋友。",
+        ),
+    ],
+)
+async def test_korean_and_chinese_ask_for_the_link_and_the_count_together(
+    cash: tuple[ReferralBot, Conversation],
+    channel: CollectingChannel,
+    who: str,
+    text: str,
+    answer: str,
+) -> None:
+    reply, code = await ask(cash, who, text)
+    assert reply == answer.format(code=code)
+    assert len(channel.sent) == 1
+
+
+async def test_a_second_question_about_when_rewards_come_gets_that_answer(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    reply, code = await ask(cash, "alice", "how many joined and when do i get paid")
+    assert reply == (
+        f"You haven't referred anyone yet. Share your link: https://ref.example/r/{code}\n"
+        "You have no rewards waiting right now.\n"
+        "Rewards are approved 14 days after your friends sign up: $20.00 for each."
+    )
+    [message] = channel.sent
+    assert [b.value for b in message.buttons] == ["LINK", "TOP"]
+
+
+async def test_one_question_asked_twice_over_is_answered_once(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    bot, chat = cash
+    assert await chat.say("alice", "my link and code") == link_reply(await code_of(bot, "alice"))
+    assert len(channel.sent) == 1
+
+
+async def test_the_count_asked_first_leaves_the_link_to_the_answer_below_it(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    reply, code = await ask(cash, "alice", "how many friends joined? and what's my link")
+    assert reply == "You haven't referred anyone yet.\n" + link_reply(code)
+    [message] = channel.sent
+    assert [b.value for b in message.buttons] == ["TOP", f"https://ref.example/r/{code}"]
