@@ -18,6 +18,7 @@ telegram_app = typer.Typer(
 )
 twilio_app = typer.Typer(help="Twilio: point a number at this deployment.", no_args_is_help=True)
 TAIWAN_HONG_KONG_MACAU = frozenset({"TW", "HK", "MO"})
+CHINESE_SCRIPTS: tuple[Literal["zh-Hant", "zh-Hans"], ...] = ("zh-Hant", "zh-Hans")
 
 
 @slack_app.command("manifest")
@@ -44,7 +45,7 @@ def slack_manifest(
 @telegram_app.command("setup")
 def telegram_set_up(
     chinese: Annotated[
-        Literal["zh-Hant", "zh-Hans"] | None,
+        str | None,
         typer.Option(
             metavar="SCRIPT",
             help="zh-Hant or zh-Hans for Telegram's one Chinese menu "
@@ -62,7 +63,7 @@ def telegram_set_up(
     from bot.channels import telegram_setup
 
     env = settings()
-    script = chinese or _chinese_default(env.referral_program)
+    script = _chinese_script(chinese) or _chinese_default(env.referral_program)
     _, catalogs = load_language()
     try:
         done = asyncio.run(telegram_setup.set_up_telegram(env, catalogs, chinese=script))
@@ -74,6 +75,20 @@ def telegram_set_up(
         f"menus:     commands, description and short description for {', '.join(done.menus)}"
     )
     typer.echo(f"deep link: {done.deep_link}  (CODE is a person's referral code)")
+
+
+def _chinese_script(written: str | None) -> Literal["zh-Hant", "zh-Hans"] | None:
+    """The script asked for (language tags ignore case), or one line naming the two there are:
+    typer's own message for a Literal is "Value error, ..." under a usage block."""
+    if written is None:
+        return None
+    for script in CHINESE_SCRIPTS:
+        if written.strip().casefold() == script.casefold():
+            return script
+    raise fail(
+        f"--chinese {written!r} is not a script: write zh-Hant (traditional characters) "
+        "or zh-Hans (simplified)"
+    )
 
 
 def _chinese_default(program_file: str | None) -> Literal["zh-Hant", "zh-Hans"]:

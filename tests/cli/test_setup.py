@@ -135,6 +135,24 @@ def test_a_refused_telegram_token_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     assert result.stderr == "error: Telegram refused TELEGRAM_BOT_TOKEN (getMe: Unauthorized)\n"
 
 
+def test_a_chinese_script_that_is_not_one_is_named_with_the_two_there_are() -> None:
+    result = runner.invoke(app, ["telegram", "setup", "--chinese", "zh-XX"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --chinese 'zh-XX' is not a script: write zh-Hant (traditional characters) "
+        "or zh-Hans (simplified)\n"
+    )
+
+
+def test_a_chinese_script_may_be_written_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    with in_thread(FakeTelegram(), FakeTelegram.start) as fake:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+        result = runner.invoke(app, ["telegram", "setup", "--chinese", "zh-hant"])
+    assert result.exit_code == 0, result.output
+    assert fake.profile["zh"]["short_description"] == "你的推薦連結、加入的朋友、你的獎勵。"
+
+
 # -- Twilio ----------------------------------------------------------------------------------
 
 
