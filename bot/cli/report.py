@@ -13,8 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import existing_database
+from bot.core.grammar_files import default_locales_dir
+from bot.core.i18n import Catalogs
 from bot.core.store import open_store
 from bot.services.report_json import report_json
+from bot.services.report_parts import duration
 from bot.services.reports import CHANNELS, Funnel, Period, Report, report
 
 DATE = ["%Y-%m-%d"]
@@ -22,16 +25,6 @@ DATE = ["%Y-%m-%d"]
 
 def _percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate:.1%}"
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 3600:
-        return f"{value / 60:.0f} min"
-    if value < 2 * 86_400:
-        return f"{value / 3600:.1f} h"
-    return f"{value / 86_400:.1f} days"
 
 
 def funnel_table(funnel: Funnel, title: str) -> Table:
@@ -48,18 +41,18 @@ def funnel_table(funnel: Funnel, title: str) -> Table:
     return table
 
 
-def rewards_table(funnel: Funnel) -> Table:
+def rewards_table(funnel: Funnel, catalogs: Catalogs) -> Table:
+    """Amounts as the dashboard and the chat write them: "$60.00", not "60 USD"."""
     table = Table(title="Rewards promised", title_justify="left")
     table.add_column("status")
     table.add_column("count", justify="right")
     table.add_column("amount", justify="right")
     for total in funnel.reward_totals:
-        unit = total.measure or total.unit
-        table.add_row(total.status, f"{total.count:,}", f"{total.amount:,} {unit}")
+        table.add_row(total.status, f"{total.count:,}", total.in_words(catalogs, "en"))
     return table
 
 
-def show(found: Report, console: Console) -> None:
+def show(found: Report, console: Console, catalogs: Catalogs) -> None:
     period = found.period
     when = (
         f"{period.start:%Y-%m-%d}" if period.start else "from the start",
@@ -68,13 +61,13 @@ def show(found: Report, console: Console) -> None:
     where = f", {period.channel}" if period.channel else ""
     console.print(funnel_table(found.funnel, f"Funnel{where}, {when[0]} to {when[1]}"))
     if found.funnel.reward_totals:
-        console.print(rewards_table(found.funnel))
+        console.print(rewards_table(found.funnel, catalogs))
     ttc = found.time_to_convert
     times = Table(title="Time to convert", title_justify="left")
     for name in ("", "measured", "median", "p90"):
         times.add_column(name, justify="right" if name else "left")
     for label, q in (("to signup", ttc.to_signup), ("to qualified", ttc.to_qualified)):
-        times.add_row(label, f"{q.count:,}", _seconds(q.median), _seconds(q.p90))
+        times.add_row(label, f"{q.count:,}", duration(q.median), duration(q.p90))
     console.print(times)
     if found.top_referrers:
         top = Table(title="Top referrers", title_justify="left")
@@ -150,4 +143,4 @@ def report_command(
     if as_json:
         typer.echo(json.dumps(report_json(found), ensure_ascii=False, indent=2))
     else:
-        show(found, Console())
+        show(found, Console(), Catalogs.load(default_locales_dir()))

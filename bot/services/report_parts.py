@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from bot.core.i18n import Catalogs
+from bot.core.plural import counted
+from bot.core.reward_text import describe
 from bot.core.staff_names import staff_name
 
 
@@ -37,6 +40,15 @@ class RewardTotal:
     measure: str | None  # the currency, or MB / GB
     count: int
     amount: Decimal
+
+    def in_words(self, catalogs: Catalogs, lang: str) -> str:
+        """How much, as the chat says it: "$60.00", "1,000 points", "16 GB"; perks differ from
+        one another, so they are counted ("2 perks")."""
+        if self.unit == "perk":
+            return counted(self.count, "perk")
+        return describe(
+            catalogs, lang, unit=self.unit, measure=self.measure, label=None, amount=self.amount
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +87,20 @@ class Quantiles:
     count: int  # how many conversions were measured
     median: float | None  # seconds
     p90: float | None
+
+
+def duration(seconds: float | None) -> str:
+    """A time to convert as the dashboard and `report` print it: "under a minute", "12 min",
+    "5.5 h", "3.0 days"; "–" when nothing was measured."""
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 2 * 86_400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.1f} days"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.store import open_store
+from tests.core.rewards.kit import buy, join, person, program
 from tests.services.test_reports import november
 
 
@@ -56,7 +58,7 @@ def test_the_funnel_is_a_table_with_rates_as_percentages(db: str) -> None:
     qualified = next(line for line in lines if line.startswith("│ qualified"))
     assert qualified.split("│")[2:4] == ["     2 ", "  33.3% "]
     assert any("rejected: self_referral" in line and " 1 " in line for line in lines)
-    assert any("voided" in line and "60 USD" in line for line in lines)
+    assert any("voided" in line and "$60.00" in line for line in lines)
     assert any("to signup" in line and "3.0 days" in line and "39.0 days" in line for line in lines)
     assert any("Alice" in line and " 2 " in line for line in lines)
     assert "Referred customers among all signups: 80.0%" in result.output
@@ -79,3 +81,33 @@ def test_bad_options_are_refused_clearly(db: str) -> None:
     assert backwards.exit_code == 2 and "--to is before --from" in backwards.output
     garbled = CliRunner().invoke(app, ["report", "--from", "last week"])
     assert garbled.exit_code == 2
+
+
+def test_rewards_and_quick_conversions_read_as_the_dashboard_says_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ann gets her link, her friend Ben signs up through it 30 seconds later and buys 10
+    seconds after that: both earn $20.00."""
+    url = f"sqlite:///{tmp_path / 'quick.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COLUMNS", "100")
+    opened = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    purchases = program(qualifying_event="purchase")
+
+    async def build() -> None:
+        store = await open_store(url)
+        ann, ben = await person(store, "Ann", at=opened), await person(store, "Ben", at=opened)
+        async with store.transaction() as tx:
+            await tx.participants.mark_link_sent(ann.id, opened, channel="sms")
+        await join(store, purchases, ann, ben, at=opened + timedelta(seconds=30))
+        await buy(store, purchases, ben, "50", at=opened + timedelta(seconds=40))
+        await store.close()
+
+    asyncio.run(build())
+    result = CliRunner().invoke(app, ["report", "--from", "2026-11-01", "--to", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("│")[1:-1] for line in result.output.splitlines() if "│" in line]
+    cells = [[cell.strip() for cell in row] for row in rows]
+    assert ["pending", "2", "$40.00"] in cells  # Ann's and Ben's $20.00, not "40 USD"
+    assert ["to signup", "1", "under a minute", "under a minute"] in cells
+    assert ["to qualified", "1", "under a minute", "under a minute"] in cells

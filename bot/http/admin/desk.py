@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from starlette.responses import HTMLResponse, RedirectResponse
@@ -14,7 +13,7 @@ from bot.core.clock import Clock
 from bot.core.context import Context
 from bot.core.i18n import Catalogs
 from bot.core.program import Program
-from bot.core.reward_text import describe, reward_text
+from bot.core.reward_text import reward_text
 from bot.core.signing import Signer
 from bot.core.store import Store
 from bot.core.store.rewards import Reward
@@ -73,11 +72,6 @@ class Desk:
         if not isinstance(value, dict):
             return {"notice": "", "problem": ""}
         return {"notice": str(value.get("notice", "")), "problem": str(value.get("problem", ""))}
-
-    def amount(self, unit: str, measure: str | None, amount: Decimal) -> str:
-        return describe(
-            self.catalogs, STAFF_LANG, unit=unit, measure=measure, label=None, amount=amount
-        )
 
 
 def when(moment: datetime | None) -> str:

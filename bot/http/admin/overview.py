@@ -9,25 +9,13 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.core.plural import counted
 from bot.http.admin.chart import bar_chart, buckets
-from bot.http.admin.desk import Desk
+from bot.http.admin.desk import STAFF_LANG, Desk
 from bot.http.admin.session import Sessions, Visit, guarded
+from bot.services.report_parts import duration
 from bot.services.reports import CHANNELS, Period, RewardTotal, per_day, report
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last year"}
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 60:
-        return "under a minute"
-    if seconds < 3600:
-        return f"{round(seconds / 60)} min"
-    if seconds < 2 * 86_400:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86_400:.1f} days"
 
 
 def rate(value: float | None) -> str:
@@ -37,14 +25,10 @@ def rate(value: float | None) -> str:
 def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
     def owed(totals: tuple[RewardTotal, ...]) -> list[tuple[str, int, str]]:
         """(state, how many, how much) for rewards not yet paid: pending and approved."""
+        unpaid = [t for t in totals if t.status in ("pending", "approved")]
         return [
-            (t.status, t.count, desk.amount(t.unit, t.measure, t.amount))
-            for t in totals
-            if t.status in ("pending", "approved") and t.unit != "perk"
-        ] + [
-            (t.status, t.count, counted(t.count, "perk"))
-            for t in totals
-            if t.status in ("pending", "approved") and t.unit == "perk"
+            (t.status, t.count, t.in_words(desk.catalogs, STAFF_LANG))
+            for t in sorted(unpaid, key=lambda t: t.unit == "perk")  # perks after amounts
         ]
 
     async def page(visit: Visit) -> Response:
@@ -71,8 +55,11 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             title="Overview",
             report=found,
             steps=[(s.name, s.count, rate(s.rate)) for s in found.funnel.steps],
-            by_channel=[f for f in found.by_channel if f.step("links").count or
-                        f.step("signups").count or f.step("clicks").count],
+            by_channel=[
+                f
+                for f in found.by_channel
+                if f.step("links").count or f.step("signups").count or f.step("clicks").count
+            ],
             owed=owed(found.funnel.reward_totals),
             chart=chart,
             periods=PERIODS,
@@ -88,6 +75,3 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         )
 
     return [Route("/admin", guarded(sessions, page), methods=["GET"])]
-
-
-
