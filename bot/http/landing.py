@@ -98,7 +98,7 @@ def landing_routes(landing: Landing) -> list[BaseRoute]:
                 referrer = await tx.participants.by_code(code)
         if code is None or referrer is None:
             return landing.templates.render(
-                "not_found.html",
+                "notice.html",
                 status=404,
                 lang=lang,
                 title=landing.pages.text(lang, "landing.not_found_title"),
@@ -116,8 +116,10 @@ def landing_routes(landing: Landing) -> list[BaseRoute]:
         yours = landing.offers("friend", lang)
         theirs = landing.offers("referrer", lang)
         fmt = landing.catalogs.format_list
-        step = "landing.do_purchase" if landing.program.qualifying_event == "purchase" else (
-            "landing.do_signup"
+        step = (
+            "landing.do_purchase"
+            if landing.program.qualifying_event == "purchase"
+            else ("landing.do_signup")
         )
         link = landing.link(code)
         return landing.templates.render(

@@ -12,7 +12,7 @@ import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.accept_language import visitor_language
@@ -27,6 +27,7 @@ from bot.http.ratelimit import RateLimit
 from bot.http.templating import Pages
 
 VISITOR_COOKIE = "rb_vid"
+FLOOD_WAIT_SECONDS = 60  # what the page tells the visitor: "wait a minute"
 _UNFURLERS = re.compile(
     r"Slackbot|Slack-ImgProxy|TelegramBot|facebookexternalhit|Facebot|Twitterbot|WhatsApp|"
     r"Discordbot|LinkedInBot|SkypeUriPreview|Applebot|Googlebot|bingbot|Embedly|redditbot|"
@@ -61,27 +62,37 @@ def link_routes(
 ) -> list[BaseRoute]:
     templates = Pages()
 
-    def not_found(lang: str) -> Response:
-        """The page /welcome shows for an unknown code, in the same card and languages."""
+    def notice(lang: str, status: int, title: str, message: str) -> Response:
+        """A line for the visitor in the landing page's card, with its languages."""
         return templates.render(
-            "not_found.html",
-            status=404,
+            "notice.html",
+            status=status,
             lang=lang,
-            title=pages.text(lang, "landing.not_found_title"),
-            message=catalogs.text(lang, "landing.not_found"),
+            title=title,
+            message=message,
             languages=[(tag, LANGUAGE_NAMES[tag]) for tag in LANGUAGES],
             query="",
         )
 
+    def not_found(lang: str) -> Response:
+        """The page /welcome shows for an unknown code."""
+        title = pages.text(lang, "landing.not_found_title")
+        return notice(lang, 404, title, catalogs.text(lang, "landing.not_found"))
+
+    def too_many(lang: str) -> Response:
+        """A flood from one network: the same card, saying when to come back (Retry-After)."""
+        title, message = (pages.text(lang, key) for key in ("links.flood_title", "links.flood"))
+        response = notice(lang, 429, title, message)
+        response.headers["Retry-After"] = str(FLOOD_WAIT_SECONDS)
+        return response
+
     async def follow(request: Request) -> Response:
         network = request.client.host if request.client else "unknown"
-        if not limit.allow(network):
-            return PlainTextResponse(
-                "Too many requests", status_code=429, headers={"Retry-After": "60"}
-            )
         lang = visitor_language(
             request.query_params.get("lang"), request.headers.get("accept-language")
         )
+        if not limit.allow(network):
+            return too_many(lang)
         code = normalize_code(request.path_params["code"][:64])
         if code is None:
             return not_found(lang)

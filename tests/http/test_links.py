@@ -92,3 +92,27 @@ async def test_a_flood_from_one_address_is_limited(
     code = await alice_code(web_bot, clock)
     statuses = [(await web.get(f"/r/{code}")).status_code for _ in range(40)]
     assert statuses[:30] == [302] * 30 and statuses[-1] == 429
+
+
+async def test_a_limited_visitor_sees_the_landing_page_s_card_in_their_language(
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock
+) -> None:
+    """Too many clicks from one network: the card /welcome shows, saying when to come back, in
+    the visitor's language with the language switcher, and Retry-After for the browser."""
+    code = await alice_code(web_bot, clock)
+    for _ in range(30):
+        await web.get(f"/r/{code}")
+    limited = await web.get(f"/r/{code}", headers={"accept-language": "en-US"})
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
+    assert limited.headers["content-type"].startswith("text/html")
+    assert "<h1>Too many clicks</h1>" in limited.text
+    assert (
+        "This link was opened too many times from your network just now. "
+        "Wait a minute, then open it again."
+    ) in limited.text
+    assert '<link rel="stylesheet" href="/assets/public.css">' in limited.text
+    assert '<a href="?lang=ko" lang="ko">한국어</a>' in limited.text
+    korean = await web.get(f"/r/{code}?lang=ko")
+    assert korean.status_code == 429 and korean.headers["retry-after"] == "60"
+    assert "<h1>링크가 너무 많이 열렸어요</h1>" in korean.text
+    assert "1분 뒤에 다시 열어 주세요." in korean.text
