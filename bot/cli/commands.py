@@ -13,6 +13,7 @@ from bot.cli import (
     customers,
     db,
     doctor,
+    guides,
     outbox,
     parse,
     program,
@@ -64,6 +65,7 @@ app.add_typer(setup.slack_app, name="slack")
 app.add_typer(setup.telegram_app, name="telegram")
 app.add_typer(setup.twilio_app, name="twilio")
 app.command()(doctor.doctor)
+app.command()(guides.docs)
 app.command("report")(report.report_command)
 app.add_typer(admin.admin_app, name="admin")
 app.add_typer(webhooks.webhooks_app, name="webhooks")

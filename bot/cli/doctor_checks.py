@@ -101,7 +101,9 @@ def sms(settings: Settings) -> Finding:
     }
     missing = [name for name, value in have.items() if not value]
     if len(missing) == len(have):
-        return Finding("sms", "off", "set " + ", ".join(have) + " (docs/twilio.md)")
+        return Finding(
+            "sms", "off", "set " + ", ".join(have) + " (guide: `referral-bot docs twilio`)"
+        )
     if missing:
         return Finding("sms", "fix", "also set " + ", ".join(missing))
     return Finding(
@@ -115,7 +117,9 @@ def telegram(settings: Settings) -> Finding:
     from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
 
     if not settings.telegram_bot_token:
-        return Finding("telegram", "off", "set TELEGRAM_BOT_TOKEN (docs/telegram.md)")
+        return Finding(
+            "telegram", "off", "set TELEGRAM_BOT_TOKEN (guide: `referral-bot docs telegram`)"
+        )
     if settings.telegram_webhook_secret:
         url = settings.public_base_url.rstrip("/") + TELEGRAM_PATH
         return Finding("telegram", "ok", f"webhook at {url}, checked with the secret")
@@ -131,7 +135,11 @@ def slack(settings: Settings) -> Finding:
             "SLACK_SIGNING_SECRET": settings.slack_signing_secret}  # fmt: skip
     missing = [name for name, value in have.items() if not value]
     if len(missing) == len(have):
-        return Finding("slack", "off", "set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (docs/slack.md)")
+        return Finding(
+            "slack",
+            "off",
+            "set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (guide: `referral-bot docs slack`)",
+        )
     if missing:
         return Finding("slack", "fix", "also set " + ", ".join(missing))
     staff = len([u for u in settings.slack_staff_users.split(",") if u.strip()])

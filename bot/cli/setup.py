@@ -31,7 +31,7 @@ def slack_manifest(
 
     At api.slack.com/apps: Create New App > From a manifest, paste this, install it to the
     workspace, then copy the Bot User OAuth Token (SLACK_BOT_TOKEN) and the Signing Secret
-    (SLACK_SIGNING_SECRET). See docs/slack.md.
+    (SLACK_SIGNING_SECRET). The guide: `referral-bot docs slack`.
 
     \b
     Example:

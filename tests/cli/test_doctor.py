@@ -78,9 +78,10 @@ def test_a_fresh_install_says_what_is_off_and_that_nobody_can_reach_it(
     assert lines[3].endswith("is `referral-bot serve` running there?")
     assert lines[4:] == [
         "off  sms         set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER or "
-        "TWILIO_MESSAGING_SERVICE_SID (docs/twilio.md)",
-        "off  telegram    set TELEGRAM_BOT_TOKEN (docs/telegram.md)",
-        "off  slack       set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (docs/slack.md)",
+        "TWILIO_MESSAGING_SERVICE_SID (guide: `referral-bot docs twilio`)",
+        "off  telegram    set TELEGRAM_BOT_TOKEN (guide: `referral-bot docs telegram`)",
+        "off  slack       set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET "
+        "(guide: `referral-bot docs slack`)",
         "off  api         /api/v1 answers 401 until REFERRAL_API_TOKEN is set",
         "off  webhooks    set WEBHOOK_URL and WEBHOOK_SECRET to send your CRM signed events",
     ]

@@ -35,7 +35,7 @@ def test_the_commands_are_all_here() -> None:
         "chat", "parse", "serve", "worker", "doctor", "import", "export", "db upgrade",
         "outbox list", "outbox retry", "rewards list", "rewards approve", "program check",
         "program example", "slack manifest", "telegram setup", "twilio setup", "admin add",
-        "admin remove", "admin list",
+        "admin remove", "admin list", "docs",
     } <= names  # fmt: skip
 
 
