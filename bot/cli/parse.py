@@ -25,6 +25,7 @@ def parse(
     Examples:
       referral-bot parse "how many friends have I referred?"
       referral-bot parse "내 링크 보내줘" --lang ko
+      referral-bot parse $'\\x01\\x02 LINK'   (bash's $'...' types control characters)
     """
     if lang is not None and lang not in LANGUAGES:
         raise fail(f"--lang must be one of {', '.join(LANGUAGES)}")

@@ -16,8 +16,9 @@ from bot.core.normalize import clean, fold, split_scripts
         ("\u2066link\u2069 \u200e\u200f", "link"),  # isolates and direction marks
         ("\ufeffhelp", "help"),  # byte-order mark
         ("JOIN\x00 K7Q2M9XA\x07", "JOIN K7Q2M9XA"),  # NUL and BEL
+        ("\x00\x01 LINK\x1f", "LINK"),  # C0 controls around a keyword
         ("  how\tmany\n\nfriends  ", "how many friends"),
-        ("what’s my “code”", "what's my \"code\""),  # smart punctuation
+        ("what’s my “code”", 'what\'s my "code"'),  # smart punctuation
         ("\u3164 hi", "hi"),  # Hangul filler, a favourite invisible character
         ("", ""),
     ],
