@@ -28,3 +28,29 @@ async def test_a_top_referrer_with_two_friends_has_two_signups(
     await refer(admin_bot, "Alice Kim", "Bo", "Cy")
     page = await owner.get("/admin")
     assert "Alice Kim: 2 signups, 1 qualified" in words(page.text)  # Cy is held for review
+
+
+async def test_an_empty_program_says_what_will_appear_instead_of_an_empty_chart(
+    owner: httpx.AsyncClient,
+) -> None:
+    page = await owner.get("/admin")
+    shown = words(page.text)
+    assert "No referrals yet: when friends join through a link, the funnel shows here." in shown
+    assert "<svg" not in page.text and "Time to convert" not in shown
+    assert "0 measured" not in shown
+
+
+async def test_a_channel_without_signups_says_where_to_look(
+    owner: httpx.AsyncClient, admin_bot: ReferralBot
+) -> None:
+    await refer(admin_bot, "Alice Kim", "Bo")  # on the web chat
+    web = await owner.get("/admin?channel=web")
+    assert 'class="wide"' in web.text and 'class="phone"' in web.text  # one for each screen
+    sms_page = await owner.get("/admin?channel=sms")
+    assert "<svg" not in sms_page.text
+    sms = words(sms_page.text)
+    assert re.search(
+        r"No friend signed up on sms from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d: "
+        "all channels may show some.",
+        sms,
+    )

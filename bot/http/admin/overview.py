@@ -9,13 +9,22 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.http.admin.chart import bar_chart, buckets
+from bot.http.admin.chart import bar_charts, buckets
 from bot.http.admin.desk import STAFF_LANG, Desk
 from bot.http.admin.session import Sessions, Visit, guarded
 from bot.services.report_parts import duration
 from bot.services.reports import CHANNELS, Period, RewardTotal, per_day, report
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "365": "Last year"}
+
+
+def nothing_drawn(*, ever: bool, span: str, channel: str | None) -> str:
+    """What the Overview says instead of an empty chart over "– · 0 measured"."""
+    if not ever:
+        return "No referrals yet: when friends join through a link, the funnel shows here."
+    if channel:
+        return f"No friend signed up on {channel} {span}: all channels may show some."
+    return f"No friend signed up {span}: a longer period may show some."
 
 
 def rate(value: float | None) -> str:
@@ -40,14 +49,21 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         weekly = query.get("by") == "week" or (query.get("by") != "day" and int(days) > 90)
         end = desk.clock.now().date()
         start = end - timedelta(days=int(days) - 1)
+        span = f"from {start.isoformat()} to {end.isoformat()}"
         period = Period.of_dates(start, end, channel)
         async with desk.store.snapshot() as tx:  # a report scans: messages go on meanwhile
             found = await report(tx, period)
             daily = await per_day(tx, period)
-        chart = bar_chart(
-            buckets(daily, start, end, weekly=weekly),
-            title=f"Signups and qualified referrals per {'week' if weekly else 'day'}",
-        )
+            points = buckets(daily, start, end, weekly=weekly)
+            drawn = any(signups or qualified for _, signups, qualified in points)
+            ever = drawn or bool(
+                await tx.referrals.page(
+                    status=None, referrer_id=None, since=None, before=None, limit=1
+                )
+            )
+        empty = "" if drawn else nothing_drawn(ever=ever, span=span, channel=channel)
+        title = f"Signups and qualified referrals per {'week' if weekly else 'day'}"
+        chart = bar_charts(points, title=title) if drawn else ""
         return desk.page(
             visit,
             "overview.html",
@@ -62,6 +78,7 @@ def overview_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             ],
             owed=owed(found.funnel.reward_totals),
             chart=chart,
+            empty=empty,
             periods=PERIODS,
             days=days,
             channel=channel or "",
