@@ -110,3 +110,12 @@ def containing(text: str) -> str:
     % and _ are characters there, not wildcards."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def among(dialect: str, ids: Sequence[int]) -> tuple[str, list[object]]:
+    """What `IN (...)` tests a list of ids against, with its parameters: one array on
+    PostgreSQL (one statement text, prepared once, whatever the count), a mark each on SQLite;
+    an empty list matches nothing on both."""
+    if dialect == "postgres":
+        return "SELECT unnest(?::bigint[])", [list(ids)]
+    return ", ".join("?" for _ in ids) or "SELECT NULL WHERE 0", list(ids)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from bot.core.clock import from_micros, to_micros
 from bot.core.kinds import DIRECT, DIRECT_KINDS, PROACTIVE
 from bot.core.messages import Address, Button, Outbound
-from bot.core.store.database import Connection, Row
+from bot.core.store.database import Connection, Row, among
 from bot.core.store.records import OutboxRow
 
 
@@ -408,8 +408,8 @@ class Outbox:
         found: dict[int, list[datetime]] = {person: [] for person in participant_ids}
         if not found:
             return found
-        people, people_params = self._among(sorted(found))
-        skip, skip_params = self._among(besides)
+        people, people_params = among(self._conn.dialect, sorted(found))
+        skip, skip_params = among(self._conn.dialect, besides)
         kinds = ", ".join("?" for _ in direct) or "NULL"
         rows = await self._conn.fetchall(
             f"SELECT participant_id, COALESCE(sent_at, ?) FROM outbox "
@@ -428,13 +428,6 @@ class Outbox:
         for times in found.values():
             times.sort()
         return found
-
-    def _among(self, ids: Sequence[int]) -> tuple[str, list[object]]:
-        """A list of ids to test with IN: one array parameter on PostgreSQL (one statement
-        text, prepared once, whatever the count), marks on SQLite."""
-        if self._conn.dialect == "postgres":
-            return "SELECT unnest(?::bigint[])", [list(ids)]
-        return ", ".join("?" for _ in ids) or "NULL", list(ids)
 
     async def reply_counts_each(
         self, rows: Sequence[OutboxRow], *, since: datetime

@@ -11,7 +11,7 @@ from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
-from bot.core.store.database import Connection, Row, containing
+from bot.core.store.database import Connection, Row, among, containing
 from bot.core.store.events import Events
 from bot.core.store.records import Identity, Participant
 from bot.core.store.webhook_endpoints import WebhookEndpoints
@@ -228,15 +228,11 @@ class Participants:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        if self._conn.dialect == "postgres":
-            among = "SELECT unnest(?::bigint[])"  # one statement text, prepared once
-            params: list[object] = [wanted]
-            locking = " FOR UPDATE" if lock else ""
-        else:
-            among, locking = ", ".join("?" for _ in wanted), ""
-            params = list[object](wanted)
+        listed, params = among(self._conn.dialect, wanted)
+        locking = " FOR UPDATE" if lock and self._conn.dialect == "postgres" else ""
         rows = await self._conn.fetchall(
-            f"SELECT {_COLUMNS} FROM participants p WHERE p.id IN ({among}) ORDER BY p.id{locking}",
+            f"SELECT {_COLUMNS} FROM participants p WHERE p.id IN ({listed}) "
+            f"ORDER BY p.id{locking}",
             *params,
         )
         return {person.id: person for person in map(_participant, rows)}
