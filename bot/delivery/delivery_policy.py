@@ -105,7 +105,8 @@ class DeliveryPolicy:
         of concurrent dispatchers are always taken in the same order."""
         batch = [row.id for row in rows]
         known = await tx.participants.identities(row.to for row in rows)
-        open_rows = [row for row in rows if self._refusal(row, known) is None]
+        refused = {row.id: self._refusal(row, known) for row in rows}
+        open_rows = [row for row in rows if refused[row.id] is None]
         replies = [row for row in open_rows if row.kind == REPLY]
         counts = (
             await tx.outbox.reply_counts_each(replies, since=now - HOUR)
@@ -135,7 +136,7 @@ class DeliveryPolicy:
         approved: Counter[object] = Counter()
         verdicts: dict[int, Verdict] = {}
         for row in sorted(rows, key=lambda r: (r.participant_id or 0, r.id)):
-            reason = self._refusal(row, known)
+            reason = refused[row.id]
             if reason is not None:
                 verdicts[row.id] = Verdict(skip=True, why=reason)
             elif row.kind == REPLY:
