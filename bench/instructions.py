@@ -17,7 +17,11 @@ Workloads (no HTTP; the kernel's work, such as a COMMIT's writes, is not counted
 - telegram: a Telegram `/start <code>` update from a new friend, as the webhook reads its body,
   16 at a time (their transactions share commits), through the engine;
 - sms: a signed Twilio inbound SMS asking for the count, through the ASGI app as `serve` builds
-  it (signature check, form, engine), 16 at a time, from 100 known numbers.
+  it (signature check, form, engine), 16 at a time, from 100 known numbers;
+- burst: a Telegram friend joining (as `telegram`, parsing aside) with the dispatcher running as
+  `serve` runs it (system clock, the pacing lifted), its welcome and the referrer's thank-you
+  claimed, judged, sent to an in-process channel and recorded: the join's whole cost to the
+  database and the delivery, the provider's HTTP aside.
 Compare two commits by running this from each checkout. valgrind runs each workload about 50x
 slower than Python alone: the default sizes take a few minutes in all.
 """
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -40,7 +45,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for bench.*, tests.*
 
-WORKLOADS = ("join", "count", "telegram", "sms")
+WORKLOADS = ("join", "count", "telegram", "sms", "burst")
 REFERRERS, REFERRALS, WARM, AT_ONCE, SENDERS = 1000, 5000, 100, 16, 100
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
@@ -182,11 +187,62 @@ async def _sms(n: int) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+async def _burst(n: int) -> None:
+    from bench.engine import seed
+    from bench.serving import program_file
+    from bot.app import build
+    from bot.core.config import Settings
+    from bot.core.messages import Address, Inbound, Profile
+    from bot.core.store import open_store
+    from tests.fakes import CollectingChannel
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
+    url = f"sqlite:///{folder / 'bench.db'}"
+    await (await open_store(url)).close()
+    codes = seed(folder / "bench.db", REFERRERS, REFERRALS)
+    program = str(program_file(folder, pacing=False))
+    # The friends on Telegram (paced, though lifted); the seeded referrers are on the console.
+    telegram, console = CollectingChannel("telegram"), CollectingChannel("console")
+    bot = await build(Settings(database_url=url, referral_program=program),
+                      channels=[telegram, console])
+    dispatching = asyncio.get_running_loop().create_task(bot.dispatcher.run(idle=0.05))
+    rng = random.Random(5)
+
+    def inbound(i: int) -> Inbound:
+        return Inbound(Address("telegram", str(5_000_000 + i)), f"JOIN {rng.choice(codes)}",
+                       f"burst-{i}", bot.clock.now(), Profile(name=f"Friend{i}", lang="en"))
+
+    async def delivered() -> None:
+        """Until no row waits or is being sent (thank-yous to one referrer may be coalesced)."""
+        while True:
+            await asyncio.sleep(0.005)
+            async with bot.store.autocommit() as tx:
+                left = await tx.conn.fetchval(
+                    "SELECT COUNT(*) FROM outbox WHERE status IN ('scheduled', 'sending')")
+            if not left:
+                return
+
+    for i in range(WARM):
+        await bot.engine.handle(inbound(i))
+    await delivered()
+    for k in range(WARM, WARM + n, AT_ONCE):
+        batch = range(k, min(k + AT_ONCE, WARM + n))
+        await asyncio.gather(*(bot.engine.handle(inbound(i)) for i in batch))
+    await delivered()
+    dispatching.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await dispatching
+    await bot.close()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def run_workload(kind: str, n: int) -> None:
     if kind in ("join", "count"):
         asyncio.run(_engine(kind, n))
     elif kind == "telegram":
         asyncio.run(_telegram(n))
+    elif kind == "burst":
+        asyncio.run(_burst(n))
     else:
         asyncio.run(_sms(n))
 
