@@ -2,11 +2,12 @@
 them at each provider's limit and hands each to its channel.
 
 Rows are the truth. A claim is one lease covering the hold and the send (the send lease outlives
-the providers' timeouts), checked just before the send by a read (sending.py): one commit per
-message fewer than a claim lease turned into a send lease. After a crash, a claimed row whose
-lease ran out may or may not have reached the person: it is an uncertain send (sending.py),
-looked up first where the provider can say, and sent again once at most, after the uncertain
-wait. Nothing is lost, and nothing is sent twice where the provider can be asked.
+the providers' timeouts), checked just before a send that waited for its slot by a read
+(sending.py): one commit per message fewer than a claim lease turned into a send lease.
+After a crash, a claimed row whose lease ran out may or may not have reached the person: it is
+an uncertain send (sending.py), looked up first where the provider can say, and sent again once
+at most, after the uncertain wait. Nothing is lost, and nothing is sent twice where the
+provider can be asked.
 
 Rows that have lost their point expire at claim time (retry_policy.py); a channel whose sends
 keep failing pauses (breaker.py); a channel whose HTTP client has a bounded pool never has more
@@ -50,6 +51,8 @@ from bot.delivery.shared_pacing import SharedPacing
 log = logging.getLogger(__name__)
 
 CLAIM_MARGIN = timedelta(seconds=10)  # a claim outlives the hold and the send lease by this
+# A send whose slot is this close to its claim goes on the claim's reading of STOP (sending.py).
+AT_ONCE = timedelta(milliseconds=20)
 
 
 class Dispatcher:
@@ -243,7 +246,9 @@ class Dispatcher:
         token = to_micros(now + self._claim_lease)
         for held in sends.held:
             self._breakers.probing(held.row.to.channel, now)
-            job = self._sender.send(held.row, held.pace, held.slot, token)
+            # Sent one after another, a row waits for the sends before it: read again then.
+            judged = not inline and not held.row.uncertain and _at_once(held.slot, now)
+            job = self._sender.send(held.row, held.pace, held.slot, token, judged=judged)
             if inline:
                 await job
                 await self._sender.flush()
@@ -336,3 +341,7 @@ class Dispatcher:
                 self.kick()
 
         task.add_done_callback(finished)
+
+
+def _at_once(slot: datetime | None, now: datetime) -> bool:
+    return slot is None or slot - now <= AT_ONCE

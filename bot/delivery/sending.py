@@ -1,6 +1,7 @@
 """One row's send: wait for its slot, check the claim is still ours (and STOP, with a read: the
 claim's lease already covers the send, so no commit), send at the exact moment the pacer
-allows, and record what came of it.
+allows, and record what came of it. A send that starts as its claim ends goes on the claim's
+own reading of STOP, a moment old (`judged`): one statement in six of a join, end to end.
 
 With shared pacing (shared_pacing.py) the slot is also claimed in the database, just before
 it (at `PREPARE`), so that the sends of every process on the database keep each provider's pace.
@@ -90,11 +91,17 @@ class Sender:
         self._sent: list[tuple[int, str | None, datetime]] = []
         self._flushing: asyncio.Task[None] | None = None
 
-    async def send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> None:
-        """Never raises: a database fault leaves the claim to run out and the row due again."""
+    async def send(
+        self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int, *, judged: bool = False
+    ) -> None:
+        """Never raises: a database fault leaves the claim to run out and the row due again.
+
+        `judged`: the send starts as its claim ends, whose transaction read the person's STOP a
+        moment ago; it goes without the last read (a STOP that lands now finds it under way, as
+        it would a moment later). A send that waits for its slot reads again first."""
         reached = False
         try:
-            reached = await self._send(row, pace, slot, token)
+            reached = await self._send(row, pace, slot, token, judged)
         except Exception:
             log.exception("outbox row %s: dispatch failed; it is due again after its lease", row.id)
         finally:
@@ -104,7 +111,9 @@ class Sender:
                 self._pacer.cancel(pace, slot)  # a no-op once the send consumed the booking
                 self._next_turn(pace)
 
-    async def _send(self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int) -> bool:
+    async def _send(
+        self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int, judged: bool
+    ) -> bool:
         """Whether the send reached the provider (and its outcome told the breaker)."""
         paused = self._breakers.paused(row.to.channel, self._clock.now())
         if row.uncertain and not paused and await self._traced(row, pace, token):
@@ -115,7 +124,7 @@ class Sender:
             # The channel paused since this row was claimed: back, at no cost to the row.
             await self._put_back(row, row.due_at)
             return False
-        if not self._claims(pace) and not await self._take(row, token):
+        if not self._claims(pace) and not judged and not await self._take(row, token):
             return False  # (with shared pacing the claim's statement checks the row)
         if not await self._until_slot(row, pace, slot, token):
             return False

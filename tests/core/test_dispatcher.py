@@ -4,6 +4,8 @@ crash cut off is an uncertain one."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Sender
 from bot.delivery.shared_pacing import SharedPacing
 from tests.core.dispatch_rig import Rig, make_rig
+from tests.statements import CountingDatabase
 
 ALICE = Address("sms", "+14155550100")
 BOB = Address("sms", "+14155550101")
@@ -60,6 +63,32 @@ async def test_stop_between_the_claim_and_the_send_still_wins(
     await rig.dispatcher.dispatch_due()
     assert rig.referee.to(BOB.id) == [] and rig.referee.to(ALICE.id) == ["for alice"]
     assert (await rig.row(to_bob)).status == "skipped"
+
+
+async def test_replies_sent_as_their_claim_ends_go_on_its_reading_of_stop(
+    store: Store, clock: FakeClock
+) -> None:
+    """As `serve` runs it: ten replies claimed and judged together are sent at once, with no
+    read each before its send (the claim read STOP a moment ago), and recorded together."""
+    counting = CountingDatabase(store.db)
+    rig = make_rig(Store(counting), clock, paced=False)
+    people = [Address("console", f"customer{n}") for n in range(10)]
+    rows = []
+    for person in people:
+        await rig.person(person)
+        rows.append(await rig.enqueue(person, "Your count is 3"))
+    counting.tally.reset()
+    running = asyncio.get_running_loop().create_task(rig.dispatcher.run(idle=0.01))
+    for _ in range(5_000):  # the sends, then their recording, a few loop turns later
+        if all([(await rig.row(row)).status == "sent" for row in rows]):
+            break
+        await asyncio.sleep(0.001)
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    assert sorted(s.message.to.id for s in rig.referee.sends) == [p.id for p in people]
+    reads_before_a_send = [sql for sql in counting.tally.sql if "AND o.lease_until = ?" in sql]
+    assert reads_before_a_send == []
 
 
 class StopBeforeTheClaim(SharedPacing):
