@@ -1,10 +1,12 @@
-""" "What's my link and how many friends joined?": both answers, in the order asked, in one reply.
+""" "What's my link and how many friends joined?", "link, count and top?": the answers, in the
+order asked, in one reply.
 
-The reader marks the second question as `also` (and its topic as `also_topic`); the first
-intent's flow answers, then the second's as if it had been asked alone (its reading's `after`
-naming the first: the count leaves out the link the reply already has), and the two become
-one message: one outbox row, one text on SMS. The buttons of both follow, without repeats and
-without the keywords of what was just answered.
+The reader lists the other questions in `also` (and their topics in `also_topic`,
+bot/core/questions.py); the first intent's flow answers, then each other's as if it had been
+asked alone (its reading's `after` naming those answered before it: the count leaves out the
+link the reply already has), and they become one message: one outbox row, one text on SMS.
+Up to MOST are answered; a question past them is offered as its keyword. The buttons of all
+follow, without repeats and without the keywords of what was just answered.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from bot.core.effects import Effects, Reply
 from bot.core.intents import Intent, Reading
 from bot.core.messages import Button
 from bot.core.reading import TOPICS
+from bot.flows.menu import menu
 
+MOST = 3  # answers in one reply: each fits its own two SMS segments (fit.py), three stay short
 # The intents a second question may ask, and the keyword that asks each (their menu buttons).
 _KEYWORDS: Mapping[str, str] = {
     "link": "LINK",
@@ -40,35 +44,48 @@ def answering_both(table: Mapping[Intent, Flow]) -> dict[Intent, Flow]:
 def _and_also(first: Flow, table: Mapping[Intent, Flow]) -> Flow:
     async def answer(ctx: Context, turn: Turn) -> Effects:
         answered = await first(ctx, turn)
-        also = turn.reading.args.get("also")
-        if also is None or also not in _KEYWORDS or also == turn.reading.intent:
+        asked: list[str] = [turn.reading.intent]
+        others = turn.reading.args.get("also", "").split()
+        topics = turn.reading.args.get("also_topic", "").split()
+        answers, left = [answered], []
+        for n, also in enumerate(others):
+            if also not in _KEYWORDS or also in asked or also in left:
+                continue
+            if len(asked) == MOST:
+                left.append(also)  # offered as a button instead
+                continue
+            topic = topics[n] if n < len(topics) else None
+            reading = Reading(
+                cast(Intent, also),
+                turn.reading.lang,
+                {"after": " ".join(asked)},
+                turn.reading.confidence,
+                topic=next((t for t in TOPICS if t == topic), None),
+            )
+            answers.append(await table[reading.intent](ctx, replace(turn, reading=reading)))
+            asked.append(also)
+        if len(answers) == 1:
             return answered
-        topic = turn.reading.args.get("also_topic")
-        asked = Reading(
-            cast(Intent, also),
-            turn.reading.lang,
-            {"after": turn.reading.intent},
-            turn.reading.confidence,
-            topic=next((t for t in TOPICS if t == topic), None),
-        )
-        second = await table[asked.intent](ctx, replace(turn, reading=asked))
-        return in_one_reply(answered, second, answered=(turn.reading.intent, also))
+        offered = menu(ctx.catalogs, turn.lang, *(_KEYWORDS[intent] for intent in left))
+        return in_one_reply(*answers, answered=tuple(asked), offered=offered)
 
     return answer
 
 
-def in_one_reply(first: Effects, second: Effects, *, answered: tuple[str, ...]) -> Effects:
-    """Two answers as one reply: the texts in order, the buttons of both once each, less the
-    keywords of what was answered (COUNT under the count is no next step)."""
-    replies = first.replies + second.replies
+def in_one_reply(
+    *answers: Effects, answered: tuple[str, ...], offered: tuple[Button, ...] = ()
+) -> Effects:
+    """Several answers as one reply: the texts in order, then the buttons of what was asked
+    and not answered (`offered`), and those of each answer once, less the keywords of what was
+    answered (COUNT under the count is no next step)."""
+    replies = tuple(reply for effects in answers for reply in effects.replies)
     done = {_KEYWORDS[intent] for intent in answered if intent in _KEYWORDS}
     buttons: dict[tuple[str, str | None], Button] = {}
-    for reply in replies:
-        for button in reply.buttons:
-            if button.is_share or button.value not in done:
-                buttons.setdefault((button.value, button.action), button)
+    for button in (*offered, *(b for reply in replies for b in reply.buttons)):
+        if button.is_share or button.value not in done:
+            buttons.setdefault((button.value, button.action), button)
     text = "\n".join(reply.text for reply in replies if reply.text)
     return Effects(
         replies=(Reply(text, tuple(buttons.values())),) if text else (),
-        scheduled=first.scheduled + second.scheduled,
+        scheduled=tuple(s for effects in answers for s in effects.scheduled),
     )

@@ -1,11 +1,13 @@
-"""Two questions in one message: both answers, in the order asked, in one reply (one outbox
-row, one text on SMS), with the buttons of both and none for what was just answered."""
+"""Two or three questions in one message: the answers, in the order asked, in one reply (one
+outbox row, one text on SMS), with the buttons of all and none for what was just answered."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.app import ReferralBot
+from bot.channels.sms import render
+from bot.core.sms_text import sms_segments
 from tests.fakes import CollectingChannel, Conversation
 from tests.flows.rewards_kit import code_of
 
@@ -102,3 +104,47 @@ async def test_the_count_asked_first_leaves_the_link_to_the_answer_below_it(
     assert reply == "You haven't referred anyone yet.\n" + link_reply(code)
     [message] = channel.sent
     assert [b.value for b in message.buttons] == ["TOP", f"https://ref.example/r/{code}"]
+
+
+async def test_keywords_side_by_side_are_answered_in_the_order_typed(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    reply, code = await ask(cash, "alice", "link count")
+    assert reply == link_reply(code) + "\nYou haven't referred anyone yet."
+    reply, code = await ask(cash, "bob", "count link")
+    assert reply == "You haven't referred anyone yet.\n" + link_reply(code)
+    reply, code = await ask(cash, "minsu", "링크 몇명")
+    assert reply == (
+        "친구가 가입하면 친구는 US$20.00, 회원님은 US$20.00 받아요.\n"
+        "전용 추천 링크예요:\n"
+        f"https://ref.example/r/{code}\n"
+        f"친구가 이렇게 메시지를 보내도 가입할 수 있어요: JOIN {code}\n"
+        "아직 추천한 친구가 없어요."
+    )
+    assert len(channel.sent) == 3  # one reply each, no "did you mean"
+
+
+THREE = "\nYou haven't referred anyone yet.\nNo referrals yet. Be the first!"
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("link, count and leaderboard?", []),
+        ("link count top rewards", [("Rewards", "REWARDS")]),  # a fourth: offered, not answered
+    ],
+)
+async def test_three_questions_get_three_answers_in_one_sms_that_fits(
+    cash: tuple[ReferralBot, Conversation],
+    channel: CollectingChannel,
+    text: str,
+    offered: list[tuple[str, str]],
+) -> None:
+    reply, code = await ask(cash, "alice", text)
+    assert reply == link_reply(code) + THREE
+    [message] = channel.sent
+    share = ("Share", f"https://ref.example/r/{code}")
+    assert [(b.label, b.value) for b in message.buttons] == [*offered, share]
+    keywords = "".join(f"\n{value}" for _, value in offered)
+    assert render(message) == reply + keywords  # not clipped; the keywords add no segment
+    assert sms_segments(render(message)) == sms_segments(reply) == 2
