@@ -19,7 +19,7 @@ from bot.core.context import Context, Flow, Turn
 from bot.core.effects import Effects, Reply
 from bot.core.intents import Intent, Reading
 from bot.core.messages import Button
-from bot.core.reading import TOPICS
+from bot.core.reading import TOPICS, Topic
 from bot.flows.menu import menu
 
 MOST = 3  # answers in one reply: each fits its own two SMS segments (fit.py), three stay short
@@ -43,33 +43,40 @@ def answering_both(table: Mapping[Intent, Flow]) -> dict[Intent, Flow]:
 
 def _and_also(first: Flow, table: Mapping[Intent, Flow]) -> Flow:
     async def answer(ctx: Context, turn: Turn) -> Effects:
-        answered = await first(ctx, turn)
+        todo, left = _others(turn.reading)
+        if not todo:
+            return await first(ctx, turn)
+        # The first answer knows what follows it (the count leaves out a link that comes next).
+        args = {**turn.reading.args, "also": " ".join(intent for intent, _ in todo)}
+        answers = [await first(ctx, replace(turn, reading=replace(turn.reading, args=args)))]
         asked: list[str] = [turn.reading.intent]
-        others = turn.reading.args.get("also", "").split()
-        topics = turn.reading.args.get("also_topic", "").split()
-        answers, left = [answered], []
-        for n, also in enumerate(others):
-            if also not in _KEYWORDS or also in asked or also in left:
-                continue
-            if len(asked) == MOST:
-                left.append(also)  # offered as a button instead
-                continue
-            topic = topics[n] if n < len(topics) else None
+        for intent, topic in todo:
             reading = Reading(
-                cast(Intent, also),
+                intent,
                 turn.reading.lang,
                 {"after": " ".join(asked)},
                 turn.reading.confidence,
-                topic=next((t for t in TOPICS if t == topic), None),
+                topic=topic,
             )
-            answers.append(await table[reading.intent](ctx, replace(turn, reading=reading)))
-            asked.append(also)
-        if len(answers) == 1:
-            return answered
+            answers.append(await table[intent](ctx, replace(turn, reading=reading)))
+            asked.append(intent)
         offered = menu(ctx.catalogs, turn.lang, *(_KEYWORDS[intent] for intent in left))
         return in_one_reply(*answers, answered=tuple(asked), offered=offered)
 
     return answer
+
+
+def _others(reading: Reading) -> tuple[list[tuple[Intent, Topic | None]], list[str]]:
+    """The other questions a reading asks, each once: those answered after it (with their
+    topics), and those past MOST, offered as their keywords."""
+    topics = reading.args.get("also_topic", "").split()
+    others: dict[str, Topic | None] = {}
+    for n, intent in enumerate(reading.args.get("also", "").split()):
+        if intent in _KEYWORDS and intent != reading.intent and intent not in others:
+            topic = topics[n] if n < len(topics) else None
+            others[intent] = next((t for t in TOPICS if t == topic), None)
+    ordered = [(cast(Intent, intent), topic) for intent, topic in others.items()]
+    return ordered[: MOST - 1], [intent for intent, _ in ordered[MOST - 1 :]]
 
 
 def in_one_reply(

@@ -76,17 +76,35 @@ async def test_korean_and_chinese_ask_for_the_link_and_the_count_together(
     assert len(channel.sent) == 1
 
 
-async def test_a_second_question_about_when_rewards_come_gets_that_answer(
-    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+@pytest.mark.parametrize(
+    ("text", "after", "buttons"),
+    [
+        (  # the second question asks when rewards come: that is its answer
+            "how many joined and when do i get paid",
+            "You have no rewards waiting right now.\n"
+            "Rewards are approved 14 days after your friends sign up: $20.00 for each.",
+            ["LINK", "TOP"],
+        ),
+        (  # the link, a fourth question, is offered, not answered: the count keeps it
+            "count top rewards link",
+            "No referrals yet. Be the first!\n"
+            "No rewards yet: you get $20.00 for each friend who signs up with your link.",
+            ["LINK"],
+        ),
+    ],
+)
+async def test_the_count_asked_first_shares_the_link_the_reply_has_not(
+    cash: tuple[ReferralBot, Conversation],
+    channel: CollectingChannel,
+    text: str,
+    after: str,
+    buttons: list[str],
 ) -> None:
-    reply, code = await ask(cash, "alice", "how many joined and when do i get paid")
-    assert reply == (
-        f"You haven't referred anyone yet. Share your link: https://ref.example/r/{code}\n"
-        "You have no rewards waiting right now.\n"
-        "Rewards are approved 14 days after your friends sign up: $20.00 for each."
-    )
+    reply, code = await ask(cash, "alice", text)
+    count = f"You haven't referred anyone yet. Share your link: https://ref.example/r/{code}"
+    assert reply == f"{count}\n{after}"
     [message] = channel.sent
-    assert [b.value for b in message.buttons] == ["LINK", "TOP"]
+    assert [b.value for b in message.buttons] == buttons
 
 
 async def test_one_question_asked_twice_over_is_answered_once(
