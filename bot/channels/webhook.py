@@ -8,7 +8,8 @@ Retry-After it sent (seconds or an HTTP date), and its own: one dead receiver do
 the others (the channel's circuit breaker is for a provider's outage); a 429 waits its
 Retry-After with the attempt refunded; `410 Gone` is the receiver's "stop sending here", a
 permanent `blocked`, which marks the endpoint stopped (see store/webhook_endpoints.py) so
-nothing more is queued for it.
+nothing more is sent to it: deliveries to one endpoint go one at a time (`InOrder`), so those
+claimed with the refused one are kept for a resume too, not sent.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Answer:
 
 class Webhooks:
     name = CHANNEL
+    in_order = True  # one delivery at a time per endpoint: nothing goes past its 410 (InOrder)
 
     def __init__(
         self,

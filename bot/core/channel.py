@@ -101,6 +101,16 @@ class Bounded(Protocol):
 
 
 @runtime_checkable
+class InOrder(Protocol):
+    """A channel whose sends to one address go one at a time, in the order claimed: each is
+    checked (still ours, not stopped) only once the answer to the one before is recorded, so a
+    webhook receiver that answers 410 Gone is sent nothing more. For channels of few addresses
+    (the business's endpoints): the dispatcher keeps a lock per address."""
+
+    in_order: bool
+
+
+@runtime_checkable
 class Segmented(Protocol):
     """A channel paced by what it really sends (SMS segments of the rendered body); channels
     without this method cost one unit a message."""

@@ -14,7 +14,7 @@ wants the messages); "the wifi code" switches link off. A keyword can be asked a
 什么意思?" switches stop off and reads as help, whose menu says what STOP does. Latin cues read
 Latin words glued to Han or Hangul as words ("STOP唔該", "send我link"). When nothing matches, the
 speller (bot/core/spelling.py) corrects shorthand and typos and the text is read once more, less
-confidently. Two weak cues of different intents ("link count") make a `clarify` reading: the
+confidently. Two weak cues of different intents ("link or count") make a `clarify` reading: the
 flow asks which one was meant rather than guessing. A `rewards` or `offer` reading also says its
 topic when the grammar's `[topics]` cues name one ("when do I get paid?", "is there a cap?").
 
@@ -29,17 +29,18 @@ Choices the flows rely on:
   ABC123") reads as `join` with that code, as "JOIN ABC123" does.
 - A complaint ("this is a scam", 我要投诉) reads as `complaint`, with `about` set to `count` or
   `rewards` when the message asks about those too ("my friend joined and I never got anything").
-- Two questions joined by a word of the grammar's `[questions]` ("what's my link and how many
-  friends joined?", 링크랑 몇 명인지, 我的链接和邀请人数) read as the first, with `also` set to
-  the second's intent (and `also_topic` to its topic), when each half alone asks something
-  different the bot can answer and the whole already read two intents: the flows answer both.
+- Two or three questions joined by a word of the grammar's `[questions]` ("what's my link and
+  how many friends joined?", 링크랑 몇 명인지, 我的链接和邀请人数, "link, count and top?") or
+  typed as keywords side by side ("link count", 링크 몇명) read as the first, with `also` set to
+  the others' intents in order, space-separated (and `also_topic` to their topics), when each
+  piece alone asks something different the bot can answer and the whole already read two
+  intents: the flows answer them all (bot/core/questions.py).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 
@@ -57,6 +58,7 @@ from bot.core.grammar_files import (
 )
 from bot.core.language import LANGUAGES, SCRIPTS, LanguageSwitch, detect_language, scripts
 from bot.core.normalize import clean, split_scripts
+from bot.core.questions import also, questions
 from bot.core.reading import INTENTS, TOPICS, Intent, Reading, Topic
 from bot.core.smalltalk import Smalltalk
 from bot.core.spelling import Speller
@@ -81,7 +83,6 @@ _NON_WORD = re.compile(r"[\W_]+")
 _SIGN_NOISE = re.compile(r"[\s\ufe0f\u200d.!,]+")  # spaces, emoji presentation and joiners
 _REPEATED = re.compile(r"(.+?)\1+")  # "🔗🔗": one sign said twice
 _SHORT_SIGNS = 32  # longer runs of signs are no keyword: not worth a quadratic search
-_JOINS_TRIED = 4  # where two questions may meet: a message with more "and"s is no pair
 _DEEP_LINK = re.compile(r"/start\s+(\S.*)", re.DOTALL)
 
 
@@ -215,31 +216,32 @@ class Grammar:
         return Reading("unknown", lang, {})
 
     def _two_questions(self, folded: str, lang: str, whole: Reading) -> Reading | None:
-        """ "What's my link and how many friends joined?": the first question's reading, with the
-        second's intent as `also`, when the halves ask two different things the bot answers."""
+        """ "What's my link and how many friends joined?", "link count": the first question's
+        reading, with the others' intents in `also` (bot/core/questions.py), when the whole
+        already read two intents."""
         two = whole.intent == "clarify" or (
             whole.intent in _ASKABLE and whole.runner_up in _ASKABLE
         )
         if self.joins is None or not two:
             return None
-        for join in islice(self.joins.finditer(folded), _JOINS_TRIED):
-            first = self._alone(folded[: join.start()], lang)
-            second = self._alone(folded[join.end() :], lang)
-            if (
-                first is not None
-                and second is not None
-                and {first.intent, second.intent} <= _ASKABLE
-                and first.intent != second.intent
-            ):
-                also: dict[str, str] = {"also": second.intent}
-                if second.topic is not None:
-                    also["also_topic"] = second.topic
-                sure = min(first.confidence, second.confidence)
-                return Reading(first.intent, lang, also, sure, topic=first.topic)
-        return None
+        asked = questions(
+            folded,
+            lang,
+            self.joins,
+            read_alone=lambda part: self._alone(part, lang),
+            keyword=lambda words: self._exact(_key(words)),
+            courtesy=lambda word: self.switch.filler.fullmatch(word) is not None,
+            askable=_ASKABLE,
+        )
+        if asked is None:
+            return None
+        first = asked[0]
+        sure = min(r.confidence for r in asked)
+        return Reading(first.intent, lang, also(asked), sure, topic=first.topic)
 
     def _alone(self, part: str, lang: str) -> Reading | None:
-        """One half of a message, read by its keyword or its cues."""
+        """One piece of a message, read by its keyword, as small talk ("thanks for the link":
+        no question) or by its cues."""
         part = part.strip()
         key = _key(part)
         if not key:
@@ -247,6 +249,9 @@ class Grammar:
         hit = self._exact(key)
         if hit is not None:
             return Reading(hit, lang, {})
+        kind = self.smalltalk.kind(part)
+        if kind is not None:
+            return Reading("help", lang, {}, 0.95, tone=kind)
         present = scripts(part)
         return self._cued(self.speller.expand(part) if "latin" in present else part, present, lang)
 

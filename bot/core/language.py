@@ -124,7 +124,7 @@ def _chinese_variant(text: str) -> str | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LanguageSwitch:
-    """Reads a request to speak another language: "LANG ko", "in Korean please", "請用繁體中文".
+    """Reads a request to speak another language: "LANG ko", "KO", "in Korean", "請用繁體中文".
 
     Built from the `[language]` sections of the grammar files, whose names map to one of
     LANGUAGES, "zh" (Chinese: the variant comes from context) or "other" (one we don't speak).
@@ -178,6 +178,12 @@ class LanguageSwitch:
             found = self.codes.get(arg) or _last(self._named(arg))
             if found:
                 return _variant(found, lang, known)
+        # A code standing alone ("KO", "EN please", "zh?"), as a newcomer picks a language;
+        # inside a sentence ("I got an EN keyboard") a code is just a word.
+        head, _, rest = folded.strip(" .!?").partition(" ")
+        alone = self.codes.get(head.rstrip(",;:!?."))
+        if alone and not re.sub(r"[\W_]+", "", self.filler.sub("", rest)):
+            return _variant(alone, lang, known)
         present = [self.names[s] for s in scripts(folded) if s in self.names]
         named = self._named(folded, present)
         if not named:

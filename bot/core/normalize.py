@@ -17,6 +17,19 @@ _INVISIBLE = re.compile(
     "\u115f\u1160\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\ud800-\udfff"
     "\U000e0000-\U000e007f]+"
 )
+# Terminal escape sequences, whole (ECMA-48, https://ecma-international.org/publications-and-
+# standards/standards/ecma-48/), as a paste from a terminal brings them: CSI (ESC [ or its C1
+# form, parameters, intermediates, a final byte: colours, cursor moves), the string controls
+# (OSC, DCS, SOS, PM, APC: a window title, a hyperlink) up to BEL or ST, and the escapes a
+# terminal writes (ESC ( B, ESC 7, ESC =). None of our dependencies strips them and the grammar
+# is small: written here. Removing only ESC would leave "[0m" in "\x1b[0mLINK". A stray ESC
+# before a letter ("\x1bcount", though ESC c resets a terminal) or opening a string control
+# that never ends loses only the ESC, not the words after it.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b(?:[ -/]+[0-~]|[78=>\\])"
+)
 _SPACE = re.compile(r"\s+")
 # Unicode's White_Space, what pydantic strips, spelled out for patterns that other engines read
 # too (JSON Schema's): `\s` is one set in Python, another in Rust and a third in ECMAScript.
@@ -35,12 +48,13 @@ _SCRIPT_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[{_C
 def clean(text: str) -> str:
     """NFKC text without invisible characters, whitespace collapsed to single spaces.
 
-    NFKC turns full-width forms (ＬＩＮＫ, ？) into ASCII. Invisible characters are dropped
-    rather than turned into spaces, so "ST\\u200bOP" still reads as STOP.
+    NFKC turns full-width forms (ＬＩＮＫ, ？) into ASCII. Invisible characters and terminal
+    escape sequences are dropped rather than turned into spaces, so "ST\\u200bOP" still reads as
+    STOP and "\\x1b[1mLINK\\x1b[0m" as LINK.
     """
     if text.isascii() and text.isprintable():  # the common case, and already normal
         return " ".join(text.split())
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", _ESCAPES.sub("", text))
     if not unicodedata.is_normalized("NFKC", text):
         # NFKC can yield invisible characters (U+3164 becomes the filler U+1160): strip again.
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))

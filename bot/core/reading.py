@@ -41,10 +41,11 @@ class Reading:
     the answer is the same menu, greeted differently; an `unknown` one asking for a language we
     don't speak ("español por favor") has the tone `unspoken`, and is answered with ours.
     `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`,
-    their `expiry`); the flow answers that part. Two questions in one message ("what's my link
-    and how many joined?") read as the first, with `args["also"]` naming the second's intent
-    (and `args["also_topic"]` its topic): both are answered, in that order, in one reply; the
-    second is answered with `args["after"]` naming the first.
+    their `expiry`); the flow answers that part. Several questions in one message ("what's my
+    link and how many joined?", "link count top") read as the first, with `args["also"]` naming
+    the others' intents, space-separated in order (and `args["also_topic"]` their topics,
+    aligned, "-" for none): up to three are answered, in that order, in one reply; each after
+    the first with `args["after"]` naming those answered before it.
     """
 
     intent: Intent

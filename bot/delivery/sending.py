@@ -28,8 +28,9 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from bot.core.channel import Channel, DeliveryFailed, Traceable
+from bot.core.channel import Channel, DeliveryFailed, InOrder, Traceable
 from bot.core.clock import Clock, from_micros, to_micros
+from bot.core.messages import Address
 from bot.core.store import Store, Tx
 from bot.core.store.outbox import Reachable
 from bot.core.store.pace import Sendable
@@ -90,6 +91,8 @@ class Sender:
         # (a crash before the flush, a loop turn later, repeats them like sends in flight).
         self._sent: list[tuple[int, str | None, datetime]] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._in_order = {n for n, c in channels.items() if isinstance(c, InOrder) and c.in_order}
+        self._lines: dict[Address, asyncio.Lock] = {}  # per address of an InOrder channel
 
     async def send(
         self, row: OutboxRow, pace: Pace, slot: datetime | None, token: int, *, judged: bool = False
@@ -101,7 +104,12 @@ class Sender:
         it would a moment later). A send that waits for its slot reads again first."""
         reached = False
         try:
-            reached = await self._send(row, pace, slot, token, judged)
+            if row.to.channel in self._in_order:  # a lock is FIFO: the claim's order is kept
+                # Waiting its turn, the row may have been stopped meanwhile: read again.
+                async with self._lines.setdefault(row.to, asyncio.Lock()):
+                    reached = await self._send(row, pace, slot, token, False)
+            else:
+                reached = await self._send(row, pace, slot, token, judged)
         except Exception:
             log.exception("outbox row %s: dispatch failed; it is due again after its lease", row.id)
         finally:

@@ -66,7 +66,8 @@ async def my_count(ctx: Context, turn: Turn) -> Effects:
 
 def _link_in_the_reply(turn: Turn) -> bool:
     """ "My link and how many joined?": the link answers the other question of the message."""
-    return "link" in (turn.reading.args.get("also"), turn.reading.args.get("after"))
+    args = turn.reading.args
+    return "link" in (*args.get("also", "").split(), *args.get("after", "").split())
 
 
 async def _next_milestone(ctx: Context, turn: Turn) -> str | None:

@@ -7,6 +7,7 @@ in the visitor's language, never a 500.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,7 +28,6 @@ from bot.http.ratelimit import RateLimit
 from bot.http.templating import Pages
 
 VISITOR_COOKIE = "rb_vid"
-FLOOD_WAIT_SECONDS = 60  # what the page tells the visitor: "wait a minute"
 _UNFURLERS = re.compile(
     r"Slackbot|Slack-ImgProxy|TelegramBot|facebookexternalhit|Facebot|Twitterbot|WhatsApp|"
     r"Discordbot|LinkedInBot|SkypeUriPreview|Applebot|Googlebot|bingbot|Embedly|redditbot|"
@@ -79,11 +79,13 @@ def link_routes(
         title = pages.text(lang, "landing.not_found_title")
         return notice(lang, 404, title, catalogs.text(lang, "landing.not_found"))
 
-    def too_many(lang: str) -> Response:
-        """A flood from one network: the same card, saying when to come back (Retry-After)."""
-        title, message = (pages.text(lang, key) for key in ("links.flood_title", "links.flood"))
-        response = notice(lang, 429, title, message)
-        response.headers["Retry-After"] = str(FLOOD_WAIT_SECONDS)
+    def too_many(lang: str, network: str) -> Response:
+        """A flood from one network: the same card, saying when the limit lets it in again (and
+        Retry-After, whole seconds rounded up: a browser retrying then is let in)."""
+        seconds = max(1, math.ceil(limit.wait(network)))
+        title = pages.text(lang, "links.flood_title")
+        response = notice(lang, 429, title, pages.text(lang, "links.flood", count=seconds))
+        response.headers["Retry-After"] = str(seconds)
         return response
 
     async def follow(request: Request) -> Response:
@@ -92,7 +94,7 @@ def link_routes(
             request.query_params.get("lang"), request.headers.get("accept-language")
         )
         if not limit.allow(network):
-            return too_many(lang)
+            return too_many(lang, network)
         code = normalize_code(request.path_params["code"][:64])
         if code is None:
             return not_found(lang)

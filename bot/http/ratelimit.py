@@ -42,3 +42,13 @@ class RateLimit:
         while len(self._buckets) > self._max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may make a request again (0 when it may now): a refused client
+        is told when its bucket next holds a whole token, not a guess."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return 0.0
+        now = self._clock.now().timestamp()
+        tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
+        return max(0.0, (1.0 - tokens) / self._rate)

@@ -3,6 +3,7 @@ the `standardwebhooks` library, retried while it is down, stopped when it says 4
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -16,7 +17,7 @@ from bot.core.config import Settings
 from bot.core.messages import Address
 from bot.core.store import open_store
 from bot.core.store.webhook_endpoints import KEPT
-from bot.core.store.webhook_events import WebhookTargets
+from bot.core.store.webhook_events import WebhookEvents, WebhookTargets
 from tests.channels.fake_receiver import SECRET, FakeReceiver
 from tests.fakes import CollectingChannel, Conversation
 
@@ -159,17 +160,47 @@ async def test_410_gone_stops_that_endpoint_and_only_that_one(
 ) -> None:
     bot, chat = hooked
     tried = await gone_while_carol_joins(bot, chat, zapier)
-    assert tried >= 2 and {d.status for d in zapier.deliveries} == {410}
-    assert len(zapier.deliveries) == tried  # nothing more was sent to it after the 410
+    # bob's join raised two events, claimed together: the first one's 410 keeps the second
+    assert tried == 1 and [d.status for d in zapier.deliveries] == [410]
     assert sum(e["type"] == "referral.created" for e in crm.events) == 2
     async with bot.store.transaction() as tx:
         rows = [r for r in await tx.outbox.recent(limit=100) if r.to.id == zapier.url]
         assert await tx.webhook_endpoints.stopped() == {zapier.url}
-        assert await tx.webhook_endpoints.missed(zapier.url) == len(rows)
+        assert await tx.webhook_endpoints.missed(zapier.url) == len(rows) == len(crm.events)
     assert {r.status for r in rows} == {"skipped"}
     answered = [r for r in rows if "410 Gone: endpoint stopped" in (r.last_error or "")]
-    kept = [r for r in rows if r.last_error == KEPT]  # carol's, raised while it was stopped
-    assert len(answered) == tried and len(kept) >= 2 and len(rows) == tried + len(kept)
+    kept = [r for r in rows if r.last_error == KEPT]  # bob's other one, and carol's
+    assert len(answered) == 1 and len(kept) == len(rows) - 1 >= 3
+    assert answered[0].id == min(r.id for r in rows)  # the first, the only one sent
+
+
+async def test_sending_concurrently_nothing_goes_to_an_endpoint_past_its_410(
+    hooked: tuple[ReferralBot, Conversation], crm: FakeReceiver, zapier: FakeReceiver
+) -> None:
+    bot, _ = hooked
+    zapier.gone = True
+    async with bot.store.transaction() as tx:  # three events, claimed together
+        for n in range(3):
+            await WebhookEvents(tx.conn, bot.store.webhooks).emit(
+                "participant.opted_in", {"n": n}, at=bot.clock.now()
+            )
+    running = asyncio.create_task(bot.dispatcher.run(idle=0.05))  # sends concurrently
+
+    async def settled() -> list[str | None]:
+        while True:
+            async with bot.store.transaction() as tx:
+                rows = [r for r in await tx.outbox.recent(limit=10) if r.to.id == zapier.url]
+            if len(crm.events) == 3 and all(r.status == "skipped" for r in rows):
+                return [r.last_error for r in sorted(rows, key=lambda r: r.id)]
+            await asyncio.sleep(0.01)
+
+    try:
+        reasons = await asyncio.wait_for(settled(), 10)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert [d.status for d in zapier.deliveries] == [410]  # the first only; the CRM got all 3
+    assert "answered 410 Gone" in (reasons[0] or "") and reasons[1:] == [KEPT, KEPT]
 
 
 async def test_an_endpoint_resumed_with_resend_gets_what_it_missed_in_order(
@@ -186,6 +217,7 @@ async def test_an_endpoint_resumed_with_resend_gets_what_it_missed_in_order(
     assert len(due) == len(crm.events)
     await bot.dispatcher.dispatch_due()
     assert [e["id"] for e in zapier.events] == [e["id"] for e in crm.events]  # all, in order
+    assert len(zapier.deliveries) == 1 + len(crm.events)  # each once after the one 410
     await chat.say("dan", f"/start {await code_of(bot, 'alice')}")  # new events go as before
     await bot.dispatcher.dispatch_due()
     assert [e["id"] for e in zapier.events] == [e["id"] for e in crm.events]

@@ -387,7 +387,7 @@ def test_language_requests(grammar: Grammar) -> None:
 
 
 def test_two_weak_rivals_make_a_question(grammar: Grammar) -> None:
-    reading = grammar.read("link count")
+    reading = grammar.read("link or count")
     assert reading.intent == "clarify"
     assert reading.args == {"options": "count link"}
     assert reading.confidence < 0.6
@@ -397,7 +397,7 @@ def test_two_weak_rivals_make_a_question(grammar: Grammar) -> None:
 
 
 def test_explained_json_shows_confidence_and_runner_up(grammar: Grammar) -> None:
-    body = json.loads(grammar.read("my link count").to_json(explain=True))
+    body = json.loads(grammar.read("the link count").to_json(explain=True))
     assert set(body) >= {"intent", "lang", "args", "confidence", "runner_up"}
     assert body["runner_up"] is not None
 

@@ -17,6 +17,19 @@ from bot.core.normalize import clean, fold, split_scripts
         ("\ufeffhelp", "help"),  # byte-order mark
         ("JOIN\x00 K7Q2M9XA\x07", "JOIN K7Q2M9XA"),  # NUL and BEL
         ("\x00\x01 LINK\x1f", "LINK"),  # C0 controls around a keyword
+        # Terminal escape sequences go whole, as a paste from a terminal brings them:
+        ("\x1b[0mLINK", "LINK"),  # SGR reset: not "[0mLINK"
+        ("\x1b[1;31mSTOP\x1b[0m", "STOP"),  # bold red
+        ("\x1b[38;5;208mhow many\x1b[m friends", "how many friends"),  # 256 colours
+        ("\x1b[?25l\x1b[2K\x1b[1Gcount\x1b[?25h", "count"),  # cursor hidden, line erased
+        ("\x1b]0;~/shop\x07LINK", "LINK"),  # OSC window title, ended by BEL
+        ("\x1b]8;;https://x.example\x1b\\my link\x1b]8;;\x1b\\", "my link"),  # OSC 8 hyperlink
+        ("\x1b(BLINK\x1b7", "LINK"),  # charset and cursor save
+        ("\x9b1mtop\x9b0m", "top"),  # CSI in its 8-bit C1 form
+        ("\x1bPq#0\x1b\\count", "count"),  # DCS (sixel) to ST
+        ("\x1b[1m링크\x1b[0m 주세요", "링크 주세요"),
+        ("\x1bcount", "count"),  # a stray ESC before a word loses only itself
+        ("\x1b]never ended LINK", "]never ended LINK"),  # nor an OSC that never ends
         ("  how\tmany\n\nfriends  ", "how many friends"),
         ("what’s my “code”", 'what\'s my "code"'),  # smart punctuation
         ("\u3164 hi", "hi"),  # Hangul filler, a favourite invisible character
@@ -66,4 +79,4 @@ def test_any_text_is_cleaned_without_raising(text: str) -> None:
     cleaned = clean(text)
     assert cleaned == cleaned.strip()
     assert "  " not in cleaned
-    assert not any(ch in cleaned for ch in "\x00\u200b\u202e\u2066\ufeff")
+    assert not any(ch in cleaned for ch in "\x00\x1b\x9b\u200b\u202e\u2066\ufeff")

@@ -47,7 +47,7 @@ DIALOGUES: dict[str, list[tuple[str, str, str]]] = {
         ),
         (
             "mina",
-            "link count",
+            "link or count",
             "Did you mean 1) how many friends joined or 2) your link? Reply 1 or 2.",
         ),
         (

@@ -245,6 +245,22 @@ async def test_language_is_detected_switched_and_remembered(
     )
 
 
+async def test_a_newcomers_first_word_a_language_code_chooses_that_language(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    assert await conversation.say("minsu", "KO") == "알겠어요. 이제 한국어로 안내해 드릴게요."
+    assert await conversation.say("wei", "ZH") == "好的，之后我会用简体中文和你沟通。"
+    assert await conversation.say("ana", "EN") == "Okay, I'll write to you in English."
+    assert await conversation.say("jisoo", "한국어") == "알겠어요. 이제 한국어로 안내해 드릴게요."
+    assert await conversation.say("li", "中文") == "好的，之后我会用简体中文和你沟通。"
+    assert await conversation.say("bea", "English") == "Okay, I'll write to you in English."
+    link = f"https://ref.example/r/{await code_of(bot, 'minsu')}"
+    assert await conversation.say("minsu", "COUNT") == bot.catalogs.text(
+        "ko", "count.none", link=link
+    )  # remembered
+    assert (await conversation.say("tom", "I speak EN")).startswith("Sorry, I didn't catch")
+
+
 async def test_an_english_sentence_after_korean_is_answered_in_english_unless_korean_was_chosen(
     conversation: Conversation, bot: ReferralBot
 ) -> None:

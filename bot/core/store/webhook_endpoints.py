@@ -2,7 +2,8 @@
 
 An event raised while its endpoint is stopped is still written to the outbox for it, as a
 skipped row (`KEPT`), not sent: `referral-bot webhooks resume URL --resend` (or `outbox retry`)
-sends what the endpoint missed, once it is back.
+sends what the endpoint missed, once it is back. So is every event still waiting for it when it
+says 410, claimed with the one it refused or not: each would only hear 410 again.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class WebhookEndpoints:
             url,
             to_micros(at),
             reason,
+        )
+        # In flight (claimed, its send not begun) or queued: kept. A send already on the wire
+        # records its own answer over this; one not begun finds its claim gone (still_ours).
+        await self._conn.execute(
+            "UPDATE outbox SET status = 'skipped', last_error = ?, lease_until = NULL "
+            "WHERE channel = ? AND address = ? AND status IN ('scheduled', 'sending')",
+            KEPT,
+            CHANNEL,
+            url,
         )
 
     async def resume(self, url: str) -> bool:
