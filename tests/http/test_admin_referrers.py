@@ -51,3 +51,9 @@ async def test_an_unknown_referrer_is_a_dashboard_page_with_a_title(
     assert "<title>No such referrer · referral-bot</title>" in page.text
     assert "There is no referrer 9999." in page.text
     assert '<a href="/admin/referrers">All referrers</a>' in page.text
+
+
+async def test_a_search_pasted_with_a_nul_finds_the_name_around_it(
+    owner: httpx.AsyncClient,
+) -> None:
+    assert sorted(await names_found(owner, "ki\x00m")) == ["Kim_Lee", "KimxLee"]

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from bot.core.normalize import visible
+
 Row = Sequence[Any]
 
 
@@ -107,8 +109,8 @@ def shown(url: str) -> str:
 
 def containing(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') for text containing `text` as typed, any ASCII case:
-    % and _ are characters there, not wildcards."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    % and _ are characters there, not wildcards; invisible characters are not looked for."""
+    escaped = visible(text).lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
