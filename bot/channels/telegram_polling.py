@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from telegram import Bot
-from telegram.error import InvalidToken, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.channels.telegram_delivery import retry_seconds
 from bot.channels.telegram_updates import lane, update_id
@@ -27,6 +27,11 @@ from bot.channels.telegram_updates import lane, update_id
 Update = Mapping[str, Any]  # as Telegram sent it: telegram_updates.py reads it
 
 MAX_PAUSE = 60.0
+CONFLICT = (
+    "telegram polling: Telegram gives this bot's updates to someone else (409 %s): another "
+    "`referral-bot serve` polls the same TELEGRAM_BOT_TOKEN, or a webhook was set for it; "
+    "stop the other one, or run `referral-bot telegram setup` here. Trying again"
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,10 @@ async def poll(
         except InvalidToken as exc:
             log.error("telegram polling stopped: %s", exc)
             return
+        except Conflict as exc:  # Telegram's own words say "use deleteWebhook", not what to do
+            failures += 1
+            log.warning(CONFLICT, exc.message)
+            await asyncio.sleep(pause(exc, failures, base=base_pause))
         except Exception as exc:  # network, 409, 429, a database hiccup: pause and go on
             failures += 1
             log.warning("telegram polling: %s: %s", type(exc).__name__, exc)

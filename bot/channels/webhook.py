@@ -14,6 +14,7 @@ claimed with the refused one are kept for a resume too, not sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import httpx
 from standardwebhooks import Webhook
 from starlette.routing import BaseRoute
 
+from bot.channels.send_timeouts import SendTimeouts
 from bot.channels.switches import WEBHOOK
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.config import Settings
@@ -31,7 +33,7 @@ from bot.core.retry_after import retry_after
 from bot.core.store.webhook_events import CHANNEL
 
 REQUIRED = WEBHOOK.required
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+TIMEOUTS = SendTimeouts()
 USER_AGENT = "referral-bot-webhooks/1"
 
 
@@ -54,9 +56,19 @@ class Webhooks:
         secret: str,
         client: httpx.AsyncClient | None = None,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timeouts: SendTimeouts = TIMEOUTS,
     ) -> None:
         self._signer = Webhook(secret)  # raises on a secret that is not base64
-        self._client = client or httpx.AsyncClient(timeout=TIMEOUT)
+        # The providers' 30 s (send_timeouts.py): a CRM slow to answer (Zapier, a busy
+        # receiver) took the event all the same, and each timeout sent it again. 10 s gave a
+        # receiver answering in 12 s one copy per retry until the row died, 24 h later.
+        self.timeout = httpx.Timeout(
+            timeouts.read, connect=timeouts.connect, write=timeouts.write, pool=timeouts.pool
+        )
+        self._client = client or httpx.AsyncClient(timeout=self.timeout)
+        # httpx times each read on its own; a receiver trickling its answer is bounded here,
+        # inside the dispatcher's 60 s send lease.
+        self._total = timeouts.connect + timeouts.total
         # Receivers refuse signatures more than 5 minutes off their clock: sign with real time.
         self._wall = wall
 
@@ -78,10 +90,11 @@ class Webhooks:
 
     async def post(self, url: str, message_id: str, body: str) -> httpx.Response:
         try:
-            return await self._client.post(
-                url, content=body, headers=self.headers(message_id, body)
-            )
-        except httpx.TransportError as exc:  # refused, reset, timed out: the receiver is down
+            async with asyncio.timeout(self._total):
+                return await self._client.post(
+                    url, content=body, headers=self.headers(message_id, body)
+                )
+        except (httpx.TransportError, TimeoutError) as exc:  # refused, reset, timed out: down
             raise DeliveryFailed(
                 "transient", permanent=False, detail=f"{url}: {exc!r}", own_server=True
             ) from exc
@@ -125,4 +138,5 @@ class Webhooks:
 def from_settings(settings: Settings) -> Webhooks | None:
     if not settings.webhook_url or not settings.webhook_secret:
         return None
-    return Webhooks(secret=settings.webhook_secret)
+    timeouts = TIMEOUTS.scaled(settings.provider_timeout_scale)
+    return Webhooks(secret=settings.webhook_secret, timeouts=timeouts)

@@ -24,7 +24,7 @@ COLUMNS = (
 EMAIL_PATTERN = rf"^[^@{WHITE_SPACE}]+@[^@{WHITE_SPACE}]+\.[^@{WHITE_SPACE}]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-_SLACK_ID = re.compile(r"^[A-Z0-9]+:[UW][A-Z0-9]{2,20}$")
+_SLACK_ID = re.compile(r"^[A-Z0-9]{1,20}:[UW][A-Z0-9]{2,20}$")
 _LANGUAGE_NAMES = {
     "english": "en", "korean": "ko", "한국어": "ko", "kr": "ko",
     "traditional chinese": "zh-Hant", "繁體中文": "zh-Hant",

@@ -45,6 +45,12 @@ _CJK = (
 _SCRIPT_EDGE = re.compile(f"(?<=[{_CJK}])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[{_CJK}])")
 
 
+def visible(text: str) -> str:
+    """The text without its invisible characters, nothing else changed: what a search matches
+    (a name pasted with a stray NUL or a bidi mark still finds the name)."""
+    return text if text.isascii() and text.isprintable() else _INVISIBLE.sub("", text)
+
+
 def clean(text: str) -> str:
     """NFKC text without invisible characters, whitespace collapsed to single spaces.
 

@@ -3,6 +3,7 @@ and it verifies every delivery with the `standardwebhooks` library, as a real re
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ class FakeReceiver:
         self.answers: list[int] = []  # statuses for the next requests, then 200
         self.gone = False  # the endpoint was removed: 410 Gone to everything
         self.retry_after: str | None = None  # the Retry-After header of answers other than 200
+        self.delay = 0.0  # seconds before answering (the delivery is taken all the same)
         self.url = ""
         self._runner: web.AppRunner | None = None
 
@@ -63,6 +65,7 @@ class FakeReceiver:
         except WebhookVerificationError:
             verified, status = None, 401
         self.deliveries.append(Delivery(headers, body, status, verified))
+        await asyncio.sleep(self.delay)
         text = json.dumps({"ok": status == 200})
         asked = status != 200 and self.retry_after is not None
         wait = {"Retry-After": self.retry_after or ""} if asked else {}

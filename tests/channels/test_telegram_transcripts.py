@@ -290,6 +290,22 @@ async def test_polling_pauses_on_errors_and_flood_control_then_carries_on(
     assert len(telegram_api.texts(777)) == 1
 
 
+async def test_polling_told_another_process_polls_says_what_to_do(
+    polling: Wired, telegram_api: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    telegram_api.fail("getUpdates", 409, "Conflict: terminated by other getUpdates request")
+    await polling.channel.start()
+    update = telegram_api.queue_update(polling.driver.message("LINK"))
+    await handled(telegram_api, update["update_id"])
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.channels.telegram_polling"]
+    assert said == [
+        "telegram polling: Telegram gives this bot's updates to someone else (409 Conflict: "
+        "terminated by other getUpdates request): another `referral-bot serve` polls the same "
+        "TELEGRAM_BOT_TOKEN, or a webhook was set for it; stop the other one, or run "
+        "`referral-bot telegram setup` here. Trying again"
+    ]  # was "Conflict: Conflict: terminated by other getUpdates request"
+
+
 async def test_polling_keeps_an_update_it_could_not_store_and_handles_it_later(
     polling: Wired, telegram_api: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import pytest
 
 from bot.app import ReferralBot, build
-from bot.channels.webhook import Webhooks
+from bot.channels.webhook import Webhooks, from_settings
 from bot.core.clock import FakeClock
 from bot.core.config import Settings
 from bot.core.messages import Address
@@ -276,3 +276,41 @@ async def test_an_event_is_queued_only_if_its_cause_commits(
             raise RuntimeError("the cause fails after the write")
     await bot.dispatcher.dispatch_due()
     assert crm.deliveries == []
+
+
+def test_production_timeouts_outlast_a_receiver_answering_in_25_seconds() -> None:
+    hooks = Webhooks(secret=SECRET)
+    assert hooks.timeout.read is not None and hooks.timeout.read > 25  # 10 s: a copy per retry
+
+
+@pytest.mark.parametrize(("seconds", "again"), [(12, False), (25, False), (40, True)])
+async def test_a_slow_receiver_gets_each_event_once_and_one_past_30_seconds_again(
+    database_url: str, clock: FakeClock, crm: FakeReceiver, seconds: int, again: bool
+) -> None:
+    # The receiver's delay and our timeouts shrink together, as for the providers.
+    scale = 0.02
+    settings = Settings(
+        database_url=database_url, public_base_url="https://ref.example",
+        webhook_url=crm.url, webhook_secret=SECRET, provider_timeout_scale=scale,
+    )  # fmt: skip
+    hooks = from_settings(settings)
+    assert hooks is not None
+    targets = WebhookTargets((crm.url,), base_url="https://ref.example")
+    store = await open_store(database_url, webhooks=targets)
+    channel = CollectingChannel("console")
+    bot = await build(settings, channels=[channel, hooks], clock=clock, store=store)
+    chat = Conversation(bot=bot, channel=channel, clock=clock)
+    try:
+        crm.delay = seconds * scale
+        await chat.say("alice", "LINK")
+        await chat.say("bob", f"/start {await code_of(bot, 'alice')}")
+        await bot.dispatcher.dispatch_due()
+        for _ in range(3):
+            clock.advance(timedelta(minutes=30))
+            await bot.dispatcher.dispatch_due()
+        ids = [d.headers["webhook-id"] for d in crm.deliveries]
+        assert len(set(ids)) >= 2
+        assert (len(set(ids)) < len(ids)) is again  # a copy only after a 30 s timeout
+    finally:
+        await hooks.stop()
+        await store.close()

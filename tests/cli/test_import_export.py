@@ -145,3 +145,33 @@ def test_a_name_that_looks_like_a_formula_is_exported_as_text(db: str, tmp_path:
     [row] = list(csv.DictReader(target.open(encoding="utf-8-sig")))
     assert row["friend"] == "'" + evil
     assert row["referrer"] == "alice"
+
+
+def test_a_cell_with_a_stray_nul_loads_its_row_on_every_database(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL's text cannot hold U+0000; the import stopped there with a traceback.
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    source = tmp_path / "customers.csv"
+    source.write_text(HEADER + "Ann\x00 Lee,+14155550101,,,,b2c,Acme\x00,,,en,\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "1 rows: 1 created, 0 updated, 0 unchanged, 0 rejected" in result.output
+    assert lookup(database_url, Address("sms", "+14155550101")) is not None
+
+
+def test_a_slack_id_longer_than_slack_makes_is_a_rejected_row_on_every_database(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    team = "T" + "".join(f"{n:04X}" for n in range(1000))  # PostgreSQL's index: ~2.7 KB at most
+    source = tmp_path / "customers.csv"
+    source.write_text(
+        HEADER + f"Ann Lee,+14155550101,,,{team}:U0ABC,b2c,,,,en,\n"
+        "Bo Kim,+14155550102,,,T01:U0ABD,b2c,,,,en,\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "2 rows: 1 created, 0 updated, 0 unchanged, 1 rejected" in result.output
+    assert lookup(database_url, Address("sms", "+14155550102")) is not None

@@ -57,6 +57,17 @@ async def test_text_is_stored_exactly(store: Store) -> None:
     assert again is not None and again.display_name == odd
 
 
+async def test_an_address_with_a_nul_is_kept_and_found_again(store: Store) -> None:
+    # PostgreSQL's text cannot hold U+0000 (the whole transaction was lost); SQLite's can.
+    address = Address("email", "dan\x00@example.com")
+    async with store.transaction() as tx:
+        p = await tx.participants.create(display_name="Dan\x00", lang="en", at=NOW)
+        assert await tx.participants.attach(address, p.id, at=NOW)
+        found = await tx.participants.by_address(address)
+    assert found is not None and found[0].id == p.id
+    assert found[0].display_name.replace("\x00", "") == "Dan"
+
+
 async def test_an_address_belongs_to_one_participant(store: Store) -> None:
     alice = await _person(store, "alice")
     async with store.transaction() as tx:

@@ -195,6 +195,10 @@ async def test_an_owner_sends_a_dead_message_again_from_the_messages_page(
     ]
     again = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
     assert "Nothing to retry: only dead or skipped rows." in again.text
+    for typed in ("99999999999999999999", "²"):
+        data = {"row": typed, "csrf": csrf_of(page)}
+        past = await browser.post("/admin/messages/retry", data=data, follow_redirects=True)
+        assert "Nothing to retry: only dead or skipped rows." in past.text
 
 
 async def test_a_rows_own_approve_button_takes_that_reward_alone_without_any_script(

@@ -54,3 +54,14 @@ async def test_a_channel_without_signups_says_where_to_look(
         "all channels may show some.",
         sms,
     )
+
+
+async def test_friends_who_joined_by_code_are_timed_from_their_link_not_a_click(
+    owner: httpx.AsyncClient, admin_bot: ReferralBot
+) -> None:
+    await refer(admin_bot, "Alice Kim", "Bo")  # JOIN and the code: nobody opened the link
+    shown = words((await owner.get("/admin")).text)
+    assert "Link visitors 0" in shown
+    # Measured from the first click, or from when the link was handed out when none came.
+    assert "Link to signup (median · 90th percentile)under a minute" in shown
+    assert "Click to signup" not in shown  # "1 measured" under "Click" with no click at all

@@ -51,3 +51,24 @@ async def test_an_unknown_referrer_is_a_dashboard_page_with_a_title(
     assert "<title>No such referrer · referral-bot</title>" in page.text
     assert "There is no referrer 9999." in page.text
     assert '<a href="/admin/referrers">All referrers</a>' in page.text
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999", "9223372036854775808"])
+async def test_a_referrer_past_every_id_is_no_such_referrer(
+    owner: httpx.AsyncClient, typed: str
+) -> None:
+    page = await owner.get(f"/admin/referrers/{typed}")
+    assert page.status_code == 404
+    assert f"There is no referrer {typed}." in page.text
+
+
+async def test_a_page_number_in_other_digits_is_the_first_page(owner: httpx.AsyncClient) -> None:
+    page = await owner.get("/admin/referrers", params={"page": "²"})  # a digit to str.isdigit
+    assert page.status_code == 200
+    assert "Kim_Lee" in page.text
+
+
+async def test_a_search_pasted_with_a_nul_finds_the_name_around_it(
+    owner: httpx.AsyncClient,
+) -> None:
+    assert sorted(await names_found(owner, "ki\x00m")) == ["Kim_Lee", "KimxLee"]

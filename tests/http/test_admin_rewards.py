@@ -62,3 +62,18 @@ async def test_a_rows_mark_issued_sends_the_reference_typed_in_that_row(
     empty = {"csrf": token, "payout": " ", "action": f"issue:{approved[1]}"}
     refused = await browser.post("/admin/rewards", data=empty, follow_redirects=True)
     assert "Give the payout reference (a transfer or voucher id)." in refused.text
+
+
+async def test_a_reward_number_no_row_can_have_is_asked_to_choose_again(
+    browser: httpx.AsyncClient, admin_bot: ReferralBot
+) -> None:
+    reward, page = await queue_as(browser, admin_bot, OWNER)
+    for typed in ("99999999999999999999", "²"):
+        data = {"action": f"approve:{typed}", "csrf": csrf_of(page)}
+        done = await browser.post("/admin/rewards", data=data, follow_redirects=True)
+        assert done.status_code == 200
+        assert "Choose one or more rewards and an action." in done.text
+        data = {"action": "approve", "reward": [typed], "csrf": csrf_of(page)}
+        done = await browser.post("/admin/rewards", data=data, follow_redirects=True)
+        assert "Choose one or more rewards and an action." in done.text
+    assert (await statuses(admin_bot))[reward] == "pending"

@@ -131,3 +131,22 @@ async def test_the_schema_says_how_times_are_written(web: httpx.AsyncClient) -> 
     assert not re.fullmatch(created["pattern"].strip("^$"), "2026-11-23T15:00:00+00:00")
     [qualified, _null] = schemas["ReferralOut"]["properties"]["qualified_at"]["anyOf"]
     assert qualified["pattern"] == created["pattern"]
+
+
+async def test_a_friend_whose_email_came_with_a_nul_counts_on_every_database(
+    web: httpx.AsyncClient, web_bot: ReferralBot, clock: FakeClock, channel: CollectingChannel
+) -> None:
+    # PostgreSQL's text cannot hold U+0000: this was a 500 and a lost signup there.
+    code = await alice_code(web_bot, clock)
+    event = signup(code, email="bob\x00@example.com", name="Bob")
+    response = await web.post("/api/v1/events", json=event, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "counted"
+    again = await web.post("/api/v1/events", json=event, headers=AUTH)
+    assert again.json()["duplicate"] is True
+    await web_bot.dispatcher.dispatch_due()
+    thanks = "Thank you! Bob just joined with your link. That's 1 friend so far."
+    assert channel.to("alice")[-1] == thanks
+    found = await web.get("/api/v1/participants", params={"query": "bob\x00"}, headers=AUTH)
+    assert found.status_code == 200
+    assert [p["name"] for p in found.json()["items"]] == ["Bob"]

@@ -188,3 +188,15 @@ async def test_a_retry_names_one_row_or_a_kind_of_rows_never_both(
         assert body_allowed(document, "RetryIn", body) is (status != 422), body
         answer = await web.post("/api/v1/outbox/retry", json=body, headers=AUTH)
         assert answer.status_code == status, answer.text
+
+
+async def test_a_slack_id_longer_than_slack_makes_is_refused_on_every_database(
+    web: httpx.AsyncClient, document: dict[str, Any]
+) -> None:
+    # PostgreSQL's index holds no address past ~2.7 KB: this was a 500 there, 200 on SQLite.
+    long_id = "T01:U" + "".join(f"{n:04X}" for n in range(1000))
+    body = purchase("s1", friend={"slack_id": long_id})
+    assert not body_allowed(document, "EventIn", body)
+    answer = await web.post("/api/v1/events", json=body, headers=AUTH)
+    assert answer.status_code == 422
+    assert answer.json()["fields"][0]["field"] == "friend.slack_id"

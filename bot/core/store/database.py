@@ -11,7 +11,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
+from bot.core.normalize import visible
+
 Row = Sequence[Any]
+MAX_ID = 2**63 - 1  # ids are BIGINT in both stores
+
+
+def row_id(raw: str) -> int | None:
+    """The id a form, a path or a query names, or None when no row can have it: not ASCII
+    digits ("²" is a digit to str.isdigit, not to int), 0, or past a BIGINT (both drivers
+    raise on those rather than find nothing)."""
+    digits = raw.lstrip("0")
+    # the length first: int() of thousands of digits is slow, or raises
+    if raw.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_ID:
+        return int(digits)
+    return None
 
 
 class Connection(Protocol):
@@ -107,8 +121,8 @@ def shown(url: str) -> str:
 
 def containing(text: str) -> str:
     """A LIKE pattern (with ESCAPE '\\') for text containing `text` as typed, any ASCII case:
-    % and _ are characters there, not wildcards."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    % and _ are characters there, not wildcards; invisible characters are not looked for."""
+    escaped = visible(text).lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 

@@ -11,6 +11,7 @@ from bot.core.clock import from_micros, to_micros
 from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
+from bot.core.normalize import visible
 from bot.core.store.database import Connection, Row, among, containing
 from bot.core.store.events import Events
 from bot.core.store.records import Identity, Participant
@@ -251,7 +252,7 @@ class Participants:
                 "(LOWER(p.display_name) LIKE ? ESCAPE '\\' OR p.code = ? OR p.id IN "
                 "(SELECT participant_id FROM identities WHERE address IN (?, ?)))"
             )
-            bare = query.strip()
+            bare = visible(query).strip()
             dialled = "+" + bare if bare.isdigit() else bare  # 16505550001 is +16505550001
             params += [containing(bare), bare.upper(), bare, dialled]
         rows = await self._conn.fetchall(

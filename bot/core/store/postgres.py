@@ -25,6 +25,16 @@ def to_numbered(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
 
 
+def storable(params: tuple[object, ...]) -> tuple[object, ...]:
+    """`params` without U+0000 in their text: PostgreSQL's text cannot hold it (SQLSTATE 22021
+    aborts the whole transaction), and SQLite's can. Chat text is cleaned of control characters
+    before it gets here, but an e-mail from the API, a cell of an import or a dashboard search
+    reaches the store as sent; dropping the NUL stores and finds it as on SQLite, bar the NUL."""
+    if not any(type(value) is str and "\x00" in value for value in params):
+        return params
+    return tuple(value.replace("\x00", "") if type(value) is str else value for value in params)
+
+
 def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg:", "postgresql:", 1)
 
@@ -37,26 +47,26 @@ class PostgresConnection:
 
     async def execute(self, sql: str, *params: object) -> None:
         try:
-            await self._conn.execute(to_numbered(sql), *params)
+            await self._conn.execute(to_numbered(sql), *storable(params))
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 
     async def fetchall(self, sql: str, *params: object) -> list[Row]:
         try:
-            return list(await self._conn.fetch(to_numbered(sql), *params))
+            return list(await self._conn.fetch(to_numbered(sql), *storable(params)))
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 
     async def fetchone(self, sql: str, *params: object) -> Row | None:
         try:
-            row: Row | None = await self._conn.fetchrow(to_numbered(sql), *params)
+            row: Row | None = await self._conn.fetchrow(to_numbered(sql), *storable(params))
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
         return row
 
     async def fetchval(self, sql: str, *params: object) -> Any:
         try:
-            return await self._conn.fetchval(to_numbered(sql), *params)
+            return await self._conn.fetchval(to_numbered(sql), *storable(params))
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(str(exc)) from exc
 

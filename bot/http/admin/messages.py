@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.core.plural import counted
 from bot.core.store.admin_views import AdminViews
+from bot.core.store.database import row_id
 from bot.core.store.records import OutboxRow
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
@@ -33,7 +34,7 @@ def message_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
             for state, title in STATES:
                 limit = 50 if state == "sent" else 200
                 ids = await views.outbox_ids(state, now=now, limit=limit)
-                rows = [await tx.outbox.get(row_id) for row_id in ids]
+                rows = [await tx.outbox.get(n) for n in ids]
                 sections.append((state, title, [r for r in rows if r is not None]))
             hooks = [await tx.outbox.get(i) for i in await views.webhook_ids()]
         return desk.page(
@@ -53,8 +54,8 @@ def message_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         try:  # the one home of a retry, as for the CLI and the API
             if form.get("all") == "dead":
                 retried = await retry_outbox(desk.work, status="dead", actor=actor)
-            elif raw.isdigit():
-                retried = await retry_outbox(desk.work, row_id=int(raw), actor=actor)
+            elif (row := row_id(raw)) is not None:
+                retried = await retry_outbox(desk.work, row_id=row, actor=actor)
         except NotRetryable:
             pass
         if retried:

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.core.staff_names import staff_name
 from bot.core.store.admin_views import SORTS, AdminViews, ReferralFilter
+from bot.core.store.database import MAX_ID, row_id
 from bot.core.store.records import Participant
 from bot.http.admin.desk import Desk
 from bot.http.admin.session import Sessions, Visit, guarded
@@ -15,7 +16,8 @@ PAGE = 50
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    number = row_id(raw or "")
+    return number if number is not None and number < 100_000 else 1
 
 
 def people_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
@@ -45,7 +47,7 @@ def people_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
     async def person(visit: Visit) -> Response:
         raw = visit.request.path_params["person"]
         async with desk.store.transaction() as tx:
-            found: Participant | None = await tx.participants.get(raw)
+            found: Participant | None = await tx.participants.get(raw) if raw <= MAX_ID else None
             if found is None:
                 return desk.page(
                     visit, "not_found.html", here="/admin/referrers", title="No such referrer",

@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.core.plural import counted
 from bot.core.store.admin_views import AdminViews
+from bot.core.store.database import row_id
 from bot.core.store.rewards import STATUSES
 from bot.http.admin.decisions import ReviewError, decide_from_dashboard
 from bot.http.admin.desk import Desk
@@ -43,8 +44,8 @@ def reward_routes(desk: Desk, sessions: Sessions) -> list[BaseRoute]:
         form = await visit.request.form()
         # A row's own button says "approve:7": that reward alone, whatever else is picked.
         action, _, one = str(form.get("action", "")).partition(":")
-        picked = [int(v) for v in form.getlist("reward") if isinstance(v, str) and v.isdigit()]
-        ids = [int(one)] if one.isdigit() else [] if one else picked
+        named = [one] if one else [v for v in form.getlist("reward") if isinstance(v, str)]
+        ids = [n for n in map(row_id, named) if n is not None]
         if action not in ACTIONS or not ids:
             return desk.back("/admin/rewards", problem="Choose one or more rewards and an action.")
         field, missing = NEEDS.get(action, ("", ""))

@@ -46,7 +46,8 @@ class FriendIn(BaseModel):
     email: str | None = Field(default=None, max_length=254, pattern=EMAIL_PATTERN)
     external_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=NOT_BLANK)
     telegram_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
-    slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]+:[A-Z0-9]+$")
+    # Slack's ids are about 11 characters; PostgreSQL's index refuses an address past ~2.7 KB.
+    slack_id: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,20}:[A-Z0-9]{1,20}$")
     name: str | None = Field(default=None, max_length=120)
     lang: Literal["en", "ko", "zh-Hant", "zh-Hans"] | None = None
     time_zone: str | None = Field(default=None, max_length=64)

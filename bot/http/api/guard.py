@@ -16,8 +16,9 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bot.core.store.database import MAX_ID, row_id
+
 MAX_DEPTH = 20
-MAX_ID = 2**63 - 1  # ids are BIGINT in both stores
 MAX_NUMBER_CHARS = 40
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,9 +116,7 @@ def query(model: type[M], request: Request) -> M:
 
 def path_id(request: Request) -> int:
     """Every id the document allows (1 to 2**63-1, a BIGINT) is looked up: an unknown one is 404."""
-    raw = request.path_params["id"]
-    digits = raw.lstrip("0")
-    # the length first: int() of thousands of digits is slow, or raises
-    if raw.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_ID:
-        return int(digits)
+    found = row_id(request.path_params["id"])
+    if found is not None:
+        return found
     raise Refusal(422, "invalid path", [("id", f"a whole number from 1 to {MAX_ID}")])

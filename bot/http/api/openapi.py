@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from bot.core.resources import ParticipantOut
+from bot.core.store.database import MAX_ID
 from bot.http.api.events import EventIn, EventOut
-from bot.http.api.guard import MAX_ID
 from bot.http.api.outbox import RetryIn, RetryOut
 from bot.http.api.shapes import (
     Decision,

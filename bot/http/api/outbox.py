@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.requests import Request
 
-from bot.http.api.guard import MAX_ID, Refusal, parse, read_json
+from bot.core.store.database import MAX_ID
+from bot.http.api.guard import Refusal, parse, read_json
 from bot.services.outbox_retry import NotRetryable, retry_outbox
 from bot.services.unit_of_work import UnitOfWork
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.core.resources import ParticipantOut, ReferralOut, RewardOut, RewardStatus
 from bot.core.resources import ReferralStatus as ReferralStatus
-from bot.http.api.guard import MAX_ID
+from bot.core.store.database import MAX_ID
 from bot.http.api.values import NOT_BLANK, Day, Written
 
 Channel = Literal["sms", "telegram", "slack", "console", "web", "api"]
