@@ -179,8 +179,10 @@ class DeliveryPolicy:
         now: datetime,
     ) -> Verdict:
         """A proactive message: quiet hours in the person's zone, then their weekly cap."""
-        stored = None if participant is None else participant.time_zone
-        zones = recipient_zones(stored, row.to, self.default_zone)
+        stored, lang = (
+            (None, None) if participant is None else (participant.time_zone, participant.lang)
+        )
+        zones = recipient_zones(stored, row.to, self.default_zone, lang)
         allowed = allowed_from(now, zones, self.quiet, self.default_zone)
         if allowed > now:
             return Verdict(until=allowed, why=f"quiet hours in {zones[0].key}")

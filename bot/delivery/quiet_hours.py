@@ -1,10 +1,14 @@
 """Quiet hours in the recipient's time zone: when a proactive message may next go out.
 
 The zone is the one stored for the person; else what the phone number says; else the program's
-default. A number whose area spans several zones (US 208 is Boise and Los Angeles, toll-free
-numbers span Guam to Newfoundland) is treated as being in all of them: the message waits until
-it is allowed in every one, which is what "not before 8 a.m. at the called party's local time"
-asks when we cannot know which is theirs. When the zones are so far apart that no common
+default, together with the zone their language is mostly spoken in (Korean: Seoul; Chinese:
+UTC+8), where the channel tells no zone (Telegram): a thank-you waits for an hour decent in
+both, since a Korean speaker on Telegram is most likely in Korea but may be anywhere.
+
+A number whose area spans several zones (US 208 is Boise and Los Angeles, toll-free numbers
+span Guam to Newfoundland) is treated as being in all of them: the message waits until it is
+allowed in every one, which is what "not before 8 a.m. at the called party's local time" asks
+when we cannot know which is theirs. When the zones are so far apart that no common
 moment exists, the program's default zone decides.
 """
 
@@ -46,14 +50,25 @@ def number_zones(address: Address) -> tuple[ZoneInfo, ...]:
     return tuple(z for z in found if z is not None)
 
 
+# Where a language of ours is mostly spoken; English is everywhere, so it tells nothing.
+LANGUAGE_ZONES = {"ko": "Asia/Seoul", "zh-Hans": "Asia/Shanghai", "zh-Hant": "Asia/Taipei"}
+
+
 def recipient_zones(
-    stored: str | None, address: Address, default: ZoneInfo
+    stored: str | None, address: Address, default: ZoneInfo, lang: str | None = None
 ) -> tuple[ZoneInfo, ...]:
-    """Stored zone, else the number's zones, else the program default."""
+    """Stored zone, else the number's zones, else the language's zone with the program
+    default, else the program default."""
     mine = zone(stored)
     if mine is not None:
         return (mine,)
-    return number_zones(address) or (default,)
+    found = number_zones(address)
+    if found:
+        return found
+    spoken = zone(LANGUAGE_ZONES.get(lang or ""))
+    if spoken is not None and spoken.key != default.key:
+        return (spoken, default)
+    return (default,)
 
 
 def next_allowed_in(now: datetime, where: ZoneInfo, window: QuietHours) -> datetime:

@@ -105,7 +105,8 @@ async def assess(
     default = ZoneInfo(program.default_time_zone)
     reach, blocked = reach_of(identities, off)
     address = reach.address if reach is not None else identities[0].address if identities else None
-    zone = recipient_zones(client.time_zone, address, default)[0] if address else default
+    zones = recipient_zones(client.time_zone, address, default, client.lang) if address else ()
+    zone = zones[0] if zones else default
     blockers = (blocked,) if blocked else ()
     advice = tuple(_advice(program, client, last, now))
     if reach is None:

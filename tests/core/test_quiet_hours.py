@@ -62,6 +62,19 @@ def test_the_zone_comes_from_the_store_then_the_number_then_the_program() -> Non
     assert number_zones(Address("sms", "+447700900123")) == ()  # the library has no idea
 
 
+def test_without_a_zone_a_korean_or_chinese_speaker_waits_for_an_hour_decent_in_both() -> None:
+    chat = Address("telegram", "42")
+    assert recipient_zones(None, chat, UTC_ZONE, "ko") == (SEOUL, UTC_ZONE)
+    taipei = ZoneInfo("Asia/Taipei")
+    assert recipient_zones(None, chat, UTC_ZONE, "zh-Hant") == (taipei, UTC_ZONE)
+    assert recipient_zones(None, chat, UTC_ZONE, "en") == (UTC_ZONE,)  # spoken everywhere
+    assert recipient_zones(None, chat, SEOUL, "ko") == (SEOUL,)  # a business in Seoul
+    assert recipient_zones("America/New_York", chat, UTC_ZONE, "ko") == (
+        ZoneInfo("America/New_York"),
+    )  # a zone on record says where they are
+    assert recipient_zones(None, Address("sms", "+14155550100"), UTC_ZONE, "ko") == (LA,)
+
+
 def test_a_number_spanning_zones_waits_until_it_is_allowed_in_all_of_them() -> None:
     idaho = number_zones(Address("sms", "+12085550100"))  # Boise (MST) and Los Angeles (PST)
     assert len(idaho) == 2
@@ -105,6 +118,26 @@ async def test_a_thank_you_at_midnight_in_seoul_waits_until_eight_and_is_then_se
     await rig.drain()
     assert [s.at for s in rig.referee.sends] == [at("2026-11-23 23:00")]
     assert (await rig.row(row_id)).status == "sent"
+
+
+async def test_a_korean_telegram_user_is_not_thanked_at_eleven_at_night_in_seoul(
+    store: Store, clock: FakeClock
+) -> None:
+    """Telegram tells no time zone: a program in UTC once thanked Kim at 14:00 UTC, 23:00 in
+    Seoul. Now the thank-you waits for 08:00 UTC, 17:00 in Seoul: decent in both."""
+    rig = make_rig(store, clock)
+    clock.set(at("2026-11-23 14:00"))
+    to = Address("telegram", "kim")
+    async with store.transaction() as tx:
+        kim = await tx.participants.create(display_name="Kim", lang="ko", at=clock.now())
+        await tx.participants.attach(to, kim.id, at=clock.now())
+    row_id = await rig.enqueue(to, "고마워요! 친구가 가입했어요", kind="thanks", participant=kim.id)
+    await rig.dispatcher.dispatch_due()
+    row = await rig.row(row_id)
+    assert row.due_at == at("2026-11-24 08:00")
+    assert "quiet hours in Asia/Seoul" in (row.last_error or "")
+    await rig.drain()
+    assert [s.at for s in rig.referee.sends] == [at("2026-11-24 08:00")]
 
 
 async def test_a_los_angeles_number_without_a_stored_zone_uses_the_numbers(
