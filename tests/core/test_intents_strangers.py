@@ -80,23 +80,25 @@ def test_a_count_said_to_be_wrong_is_a_complaint(
 
 
 @pytest.mark.parametrize(
-    ("text", "intent"),
+    ("text", "intent", "tone"),
     [
-        ("how many friends did maria refer", "unknown"),
-        ("how many referrals does my husband have", "unknown"),
-        ("my dad's referral count", "unknown"),
+        # someone else's: not understood, with the tone that says why (the flow tells them)
+        ("how many friends did maria refer", "unknown", "others"),
+        ("how many referrals does my husband have", "unknown", "others"),
+        ("my dad's referral count", "unknown", "others"),
         # the asker's own, however it is put
-        ("how many friends did i refer", "count"),
-        ("how many people has my link brought in", "count"),
-        ("any sign ups from my code?", "count"),
-        ("has my brother used my link", "count"),
-        ("what's my score", "count"),
+        ("how many friends did i refer", "count", None),
+        ("how many people has my link brought in", "count", None),
+        ("any sign ups from my code?", "count", None),
+        ("has my brother used my link", "count", None),
+        ("what's my score", "count", None),
     ],
 )
 def test_the_bot_counts_only_the_askers_own_referrals(
-    grammar: Grammar, text: str, intent: str
+    grammar: Grammar, text: str, intent: str, tone: str | None
 ) -> None:
-    assert grammar.read(text).intent == intent
+    reading = grammar.read(text)
+    assert (reading.intent, reading.tone) == (intent, tone)
 
 
 @pytest.mark.parametrize(
