@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from bot.core.codes import normalize_code
 from bot.core.grammar_files import compile_patterns, fold, grouped
 
-# A code-like token: 8 characters with hyphens between them, two halves (K7Q2 M9XA, K7Q2.M9XA),
-# or read out one character at a time (K 7 Q 2 M 9 X A).
+# A code-like token: 8 characters with hyphens between them, two halves (K7Q2 M9XA, K7Q2.M9XA,
+# K7Q2 - M9XA), or read out one character at a time (K 7 Q 2 M 9 X A).
 _TOKEN = re.compile(
-    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4}[ .][0-9a-z]{4}|[0-9a-z](?: [0-9a-z]){7})"
+    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4}(?: ?[-.] ?| )[0-9a-z]{4}"
+    r"|[0-9a-z](?: [0-9a-z]){7})"
     r"(?![0-9a-z]|-[0-9a-z])"
 )
 _LETTER = re.compile(r"[a-z]")

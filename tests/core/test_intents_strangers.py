@@ -34,6 +34,7 @@ def grammar() -> Grammar:
         ("mute", "stop"),
         ("이제 문자 안 보내 주셨으면 해요", "stop"),
         ("請停止", "stop"),
+        ("문자가 너무 자주 와요 그만", "stop"),  # a closing 그만 after another sentence
         ("停止吧", "stop"),
         # a visit, the offer's end, a link that broke: no opt-out
         ("i'll stop by your shop", "unknown"),
@@ -42,6 +43,7 @@ def grammar() -> Grammar:
         ("what's the end date", "offer"),
         ("do codes stop working", "offer"),
         ("where should i start", "help"),
+        ("이벤트 언제까지 해요 그만 물어볼게요", "offer"),
         ("why did the texts stop", "unknown"),  # someone missing the messages
         ("did it stop?", "unknown"),
         ("我的連結停止運作", "link"),
@@ -92,6 +94,7 @@ def test_a_count_said_to_be_wrong_is_a_complaint(
         ("any sign ups from my code?", "count", None),
         ("has my brother used my link", "count", None),
         ("what's my score", "count", None),
+        ("동생이 제 링크로 가입했는데 안 보여요", "count", None),  # a sign-up that does not show
     ],
 )
 def test_the_bot_counts_only_the_askers_own_referrals(
@@ -108,6 +111,7 @@ def test_the_bot_counts_only_the_askers_own_referrals(
         ("still no bonus", "rewards", "when"),
         ("no credit yet", "rewards", "when"),
         ("언제 입금돼요?", "rewards", "when"),
+        ("my bonus is still showing as pending", "rewards", "when"),
         ("친구가 가입했는데 포인트가 안 들어왔어요", "rewards", "when"),
     ],
 )
@@ -138,3 +142,24 @@ def test_a_code_split_with_a_dot_is_the_code(grammar: Grammar) -> None:
     assert grammar.read("my friend's code is K7Q2.M9XA thanks").args == {"code": "K7Q2M9XA"}
     assert normalize_code("k7q2.m9xa") == normalize_code("K7Q2 M9XA") == "K7Q2M9XA"
     assert grammar.read("open index.html").intent == "unknown"  # a file name is no code
+
+
+def test_a_code_split_with_a_spaced_hyphen_is_the_code(grammar: Grammar) -> None:
+    assert grammar.read("JOIN k7q2 - m9xa").args == {"code": "K7Q2M9XA"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "args"),
+    [
+        ("邀请码要在哪里输入", "join", {}),  # where a code goes: the join flow says how
+        ("在哪裡輸入推薦碼", "join", {}),
+        ("優惠到什麼時候", "offer", {}),  # the offer's end, no payday
+        ("추천하면 얼마 받아요?", "offer", {}),
+        ("제 링크 보내주시고 몇 명 가입했는지도 알려주세요", "link", {"also": "count"}),
+    ],
+)
+def test_where_a_code_goes_when_the_offer_ends_and_two_asks_in_korean(
+    grammar: Grammar, text: str, intent: str, args: dict[str, str]
+) -> None:
+    reading = grammar.read(text)
+    assert (reading.intent, reading.args, reading.topic) == (intent, args, None)
