@@ -163,3 +163,16 @@ def test_where_a_code_goes_when_the_offer_ends_and_two_asks_in_korean(
 ) -> None:
     reading = grammar.read(text)
     assert (reading.intent, reading.args, reading.topic) == (intent, args, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["do you sell gift cards?", "do you guys sell hoodies", "is the referral bonus taxable"],
+)
+def test_the_shops_own_business_and_taxes_are_no_balance_question(
+    grammar: Grammar, text: str
+) -> None:
+    """Not understood, so the reply names the team's contact, where "You have no rewards
+    waiting" answered a question nobody asked."""
+    assert grammar.read(text).intent == "unknown"
+    assert grammar.read("can i spend my credit on gift cards").intent == "rewards"
