@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from bot.core.codes import normalize_code
 from bot.core.grammar_files import compile_patterns, fold, grouped
 
-# A code-like token: 8 characters with hyphens between them, two halves (K7Q2 M9XA), or read
-# out one character at a time (K 7 Q 2 M 9 X A).
+# A code-like token: 8 characters with hyphens between them, two halves (K7Q2 M9XA, K7Q2.M9XA,
+# K7Q2 - M9XA), or read out one character at a time (K 7 Q 2 M 9 X A).
 _TOKEN = re.compile(
-    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4} [0-9a-z]{4}|[0-9a-z](?: [0-9a-z]){7})"
+    r"(?<![0-9a-z-])([0-9a-z](?:-?[0-9a-z]){7}|[0-9a-z]{4}(?: ?[-.] ?| )[0-9a-z]{4}"
+    r"|[0-9a-z](?: [0-9a-z]){7})"
     r"(?![0-9a-z]|-[0-9a-z])"
 )
 _LETTER = re.compile(r"[a-z]")
@@ -62,7 +63,7 @@ class CodeFinder:
             if len(halves) == 2 and any(h in self.vocabulary for h in halves):
                 start = match.start() + 5  # "join b9wx b1a9": JOIN is a word, not a half
                 continue
-            token = match[1].replace(" ", "")
+            token = match[1].replace(" ", "").replace(".", "")
             code = normalize_code(token)
             if code is None:
                 continue

@@ -10,6 +10,7 @@ LENGTH = 8
 # 40 bits of randomness: about a trillion codes, so guessing one is hopeless at any sane rate.
 _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _SHAPE = re.compile(rf"[0-9A-Z]{{{LENGTH}}}")
+_SPLITS = re.compile(r"[-. ]")
 
 
 def new_code() -> str:
@@ -26,9 +27,10 @@ def new_code() -> str:
 def normalize_code(text: str) -> str | None:
     """The canonical code a person meant, or None when it cannot be a code.
 
-    Crockford decoding forgives the look-alikes people type (o for 0, i/l for 1) and hyphens.
+    Crockford decoding forgives the look-alikes people type (o for 0, i/l for 1) and the
+    hyphens, dots and spaces they split a code with ("K7Q2.M9XA", "k7q2 m9xa").
     """
-    candidate = text.strip().upper().replace("-", "").translate(_READ_AS)
+    candidate = _SPLITS.sub("", text.strip().upper()).translate(_READ_AS)
     if not _SHAPE.fullmatch(candidate) or "U" in candidate:
         return None
     return candidate

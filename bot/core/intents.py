@@ -25,6 +25,9 @@ Choices the flows rely on:
 - "change language" without a language reads as `language` with no `lang` argument (the flow
   offers the choices); a language we don't speak ("日本語", "Spanish please") reads as `unknown`
   with the tone `unspoken`, in the reader's own language (the flow names the ones we write).
+- Someone else's count ("how many did John refer?") switches count off and, when nothing else
+  is asked, reads as `unknown` with the tone `others`: the flow says each person hears only
+  their own, rather than answering with the asker's count as if it were John's.
 - A code of the wrong length ending a sentence after a join keyword ("my friend gave me code
   ABC123") reads as `join` with that code, as "JOIN ABC123" does.
 - A complaint ("this is a scam", 我要投诉) reads as `complaint`, with `about` set to `count` or
@@ -72,6 +75,8 @@ _SWITCH_MEANS: dict[tuple[str, str], Intent] = {
     ("stop", "negated"): "start",
     ("stop", "asked"): "help",
 }
+# A switch that leaves nothing asked but is worth saying why: another person's count.
+_SWITCH_TONE: dict[tuple[str, str], str] = {("count", "negated"): "others"}
 _ASKABLE = frozenset(("link", "count", "leaderboard", "rewards", "offer"))  # worth a question
 _TOPICAL = frozenset(("rewards", "offer"))  # intents whose readings may name a topic
 _STATUS = frozenset(("count", "rewards"))  # what a complaint may be about: the person's own
@@ -291,7 +296,8 @@ class Grammar:
             if cue.script in text and cue.pattern.search(text[cue.script]):
                 hits.append((cue.intent, cue.level))
         if not hits:
-            return None
+            tone = next((_SWITCH_TONE[s] for s in switched if s in _SWITCH_TONE), None)
+            return None if tone is None else Reading("unknown", lang, {}, 0.9, "count", tone=tone)
         (best, level), rival = hits[0], (hits[1] if len(hits) > 1 else None)
         sure = _CONFIDENCE[level] * doubt
         if best == "complaint":

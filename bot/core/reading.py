@@ -39,7 +39,8 @@ class Reading:
 
     `tone` is how a `help` message was put when it was small talk (see bot/core/smalltalk.py):
     the answer is the same menu, greeted differently; an `unknown` one asking for a language we
-    don't speak ("español por favor") has the tone `unspoken`, and is answered with ours.
+    don't speak ("español por favor") has the tone `unspoken`, and is answered with ours; one
+    asking for another person's count ("how many did John refer?") has the tone `others`.
     `topic` is what a `rewards` or `offer` question asks about (`when` rewards come, the `cap`,
     their `expiry`); the flow answers that part. Several questions in one message ("what's my
     link and how many joined?", "link count top") read as the first, with `args["also"]` naming

@@ -23,6 +23,12 @@ from bot.flows.names import mask_name
 SHOWN = 3  # the most recent friends who did not count; older ones are no news
 
 
+async def only_yours(ctx: Context, turn: Turn) -> Effects:
+    """ "How many did John refer?": each person hears only their own count."""
+    cat, lang = ctx.catalogs, turn.lang
+    return Effects.say(cat.text(lang, "count.only_yours"), *menu(cat, lang, "COUNT", "LINK"))
+
+
 async def my_count(ctx: Context, turn: Turn) -> Effects:
     cat, lang, me = ctx.catalogs, turn.lang, turn.participant
     # The counts are on the sender's row, read as their message came in (kept by triggers in

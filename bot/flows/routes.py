@@ -4,8 +4,9 @@ A friend's join is a story of its own (sign-up, fraud, rewards, thank-you, staff
 a service, so `app.py` hands it in; every other intent is answered by a flow here. A rewards or
 offer question with a topic ("when do I get paid?", "is there a limit?") gets that topic's
 flow, whichever of the two intents read it; an unknown message asking for a language we don't
-speak is answered with the ones we do; a second question in the same message ("what's my
-link and how many joined?") is answered below the first, in the same reply (two_questions.py).
+speak is answered with the ones we do, and one asking for another person's count with why it
+gets none; a second question in the same message ("what's my link and how many joined?") is
+answered below the first, in the same reply (two_questions.py).
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def routes(*, join: Flow) -> Mapping[Intent, Flow]:
         "start": optout.start,
         "join": join,
         "language": language.switch_language,
-        "unknown": by_tone(help.not_understood, unspoken=language.not_spoken),
+        "unknown": by_tone(
+            help.not_understood, unspoken=language.not_spoken, others=count.only_yours
+        ),
         "media": help.media_prompt,
     }
     return MappingProxyType(answering_both(table))

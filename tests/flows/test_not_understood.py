@@ -58,3 +58,14 @@ async def test_a_language_the_bot_doesnt_write_gets_the_ones_it_does_in_the_pers
         assert await chat.say("mina", said) == UNSPOKEN[lang], said
     async with bot.store.transaction() as tx:  # 日本語 is no reason to write Chinese to them
         assert (await who(tx, "mina")).lang == lang
+
+
+async def test_another_persons_count_is_not_answered_with_the_askers_own(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
+    _, chat = cash
+    only_yours = "I can only tell you about your own referrals. Text COUNT to see yours."
+    assert await chat.say("mina", "how many referrals does my husband have?") == only_yours
+    assert await chat.say("mina", "how many did John refer") == only_yours
+    own = await chat.say("mina", "how many friends did I refer?")
+    assert own.startswith("You haven't referred anyone yet. Share your link: https://")

@@ -66,6 +66,22 @@ async def test_the_korean_offer_names_the_friend_invited_once(start: Start) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "Your friend doesn't get a reward from the program."),
+        # was 朋友沒有計畫獎勵, "the friend has no plan reward"
+        ("zh-Hant", "朋友不會獲得本計畫的獎勵。"),
+        ("zh-Hans", "朋友不会获得本计划的奖励。"),
+    ],
+)
+async def test_a_one_sided_offer_says_plainly_that_the_friend_gets_nothing(
+    start: Start, lang: str, line: str
+) -> None:
+    _, chat = await start("one_sided_credit")
+    assert (await chat.say("mei", "OFFER", lang=lang)).splitlines()[1] == line
+
+
 async def test_korean_rewards_before_any_is_earned_read_without_a_particle(
     start: Start,
 ) -> None:
