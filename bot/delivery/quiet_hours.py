@@ -65,7 +65,8 @@ def recipient_zones(
     found = number_zones(address)
     if found:
         return found
-    spoken = zone(LANGUAGE_ZONES.get(lang or ""))
+    # The terminal's person sits at this machine, in the program's zone.
+    spoken = zone(LANGUAGE_ZONES.get(lang or "")) if address.channel != "console" else None
     if spoken is not None and spoken.key != default.key:
         return (spoken, default)
     return (default,)

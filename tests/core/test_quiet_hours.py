@@ -73,6 +73,7 @@ def test_without_a_zone_a_korean_or_chinese_speaker_waits_for_an_hour_decent_in_
         ZoneInfo("America/New_York"),
     )  # a zone on record says where they are
     assert recipient_zones(None, Address("sms", "+14155550100"), UTC_ZONE, "ko") == (LA,)
+    assert recipient_zones(None, Address("console", "kim"), UTC_ZONE, "ko") == (UTC_ZONE,)
 
 
 def test_a_number_spanning_zones_waits_until_it_is_allowed_in_all_of_them() -> None:
