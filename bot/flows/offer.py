@@ -59,11 +59,17 @@ def deal_line(ctx: Context, lang: str, today: date) -> str | None:
     return None
 
 
+def rewards_nothing(ctx: Context, lang: str, today: date) -> bool:
+    """A program that is only a way to share: no reward to either side today, no milestone."""
+    sides = (side_text(ctx, lang, side, today) for side in ("referrer", "friend"))
+    return not any(sides) and not ctx.program.milestones
+
+
 def offer_lines(ctx: Context, lang: str, today: date) -> list[str]:
     cat, program = ctx.catalogs, ctx.program
-    mine, theirs = side_text(ctx, lang, "referrer", today), side_text(ctx, lang, "friend", today)
-    if not mine and not theirs and not program.milestones:
+    if rewards_nothing(ctx, lang, today):
         return [cat.text(lang, "offer.none")]
+    mine, theirs = side_text(ctx, lang, "referrer", today), side_text(ctx, lang, "friend", today)
     lines = []
     if mine:
         lines.append(cat.text(lang, "offer.referrer", reward=mine, event=event_text(ctx, lang)))
@@ -88,7 +94,8 @@ def offer_lines(ctx: Context, lang: str, today: date) -> list[str]:
 
 
 async def explain_offer(ctx: Context, turn: Turn) -> Effects:
-    lines = offer_lines(ctx, turn.lang, ctx.program.day_of(turn.now))
+    today = ctx.program.day_of(turn.now)
+    lines = offer_lines(ctx, turn.lang, today)
     if turn.inbound.sender.channel == "sms":
         shown = lines[:1]
         for line in lines[1:]:
@@ -96,4 +103,6 @@ async def explain_offer(ctx: Context, turn: Turn) -> Effects:
                 break
             shown.append(line)
         lines = shown
-    return Effects.say("\n".join(lines), *menu(ctx.catalogs, turn.lang, "LINK", "REWARDS"))
+    # Nothing to earn: a Rewards button would only say so again.
+    choices = ("LINK",) if rewards_nothing(ctx, turn.lang, today) else ("LINK", "REWARDS")
+    return Effects.say("\n".join(lines), *menu(ctx.catalogs, turn.lang, *choices))

@@ -170,6 +170,24 @@ async def test_no_program_rewards_means_an_honest_empty_answer(
     assert await conversation.say("alice", "REWARDS") == bot.catalogs.text("en", "rewards.empty")
 
 
+async def test_a_program_with_nothing_to_earn_offers_no_rewards_button(
+    conversation: Conversation, channel: CollectingChannel
+) -> None:
+    assert await conversation.say("alice", "how does it work?") == (
+        "This program has no rewards: it's simply a way to share with friends. "
+        "Text LINK for your link."
+    )
+    assert [b.value for b in channel.sent[-1].buttons] == ["LINK"]
+
+
+async def test_a_program_with_rewards_offers_the_rewards_button_beside_the_offer(
+    cash: tuple[ReferralBot, Conversation], channel: CollectingChannel
+) -> None:
+    _, chat = cash
+    assert (await chat.say("alice", "how does it work?")).startswith("You get $20.00")
+    assert [b.value for b in channel.sent[-1].buttons] == ["LINK", "REWARDS"]
+
+
 async def test_a_bad_message_override_is_refused_at_start(
     store: Store, clock: FakeClock, channel: CollectingChannel, tmp_path: Path
 ) -> None:
