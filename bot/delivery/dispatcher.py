@@ -45,14 +45,12 @@ from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import between_slots, plan_claims, plan_sends
 from bot.delivery.pacing import Pacer, with_margin
 from bot.delivery.retry_policy import RetryPolicy
-from bot.delivery.sending import Observe, Sender
+from bot.delivery.sending import AT_ONCE, Observe, Sender
 from bot.delivery.shared_pacing import SharedPacing
 
 log = logging.getLogger(__name__)
 
 CLAIM_MARGIN = timedelta(seconds=10)  # a claim outlives the hold and the send lease by this
-# A send whose slot is this close to its claim goes on the claim's reading of STOP (sending.py).
-AT_ONCE = timedelta(milliseconds=20)
 
 
 class Dispatcher:

@@ -53,6 +53,8 @@ DEFAULT_RETRY_AFTER = 1.0
 # below what the real-clock margin (pacing.py, 1.5%) leaves over a provider's one-second window
 # (15 ms), so a send late by less never breaks a limit.
 LATE_START = timedelta(milliseconds=10)
+# A send starting this soon after its claim goes on the claim's reading of STOP (`judged`).
+AT_ONCE = timedelta(milliseconds=20)
 
 Observe = Callable[[str, str], None]  # (channel, outcome): counted in the metrics
 
@@ -101,7 +103,8 @@ class Sender:
 
         `judged`: the send starts as its claim ends, whose transaction read the person's STOP a
         moment ago; it goes without the last read (a STOP that lands now finds it under way, as
-        it would a moment later). A send that waits for its slot reads again first."""
+        it would a moment later). A send that waits for its slot, a pause or the send before it
+        reads again first."""
         reached = False
         try:
             if row.to.channel in self._in_order:  # a lock is FIFO: the claim's order is kept
@@ -132,6 +135,10 @@ class Sender:
             # The channel paused since this row was claimed: back, at no cost to the row.
             await self._put_back(row, row.due_at)
             return False
+        if judged and self._pacer is not None:  # a pause or a late send would hold it: read
+            now = self._clock.now()
+            ready = self._pacer.ready_at(pace, slot, now)
+            judged = ready is None or ready - now <= AT_ONCE
         if not self._claims(pace) and not judged and not await self._take(row, token):
             return False  # (with shared pacing the claim's statement checks the row)
         if not await self._until_slot(row, pace, slot, token):

@@ -11,15 +11,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.core.channel import DeliveryFailed
-from bot.core.clock import FakeClock, to_micros
+from bot.core.clock import FakeClock, SystemClock, to_micros
 from bot.core.messages import Address, Outbound
 from bot.core.store import Store
 from bot.core.store.pace import Booking, Claimed, Sendable
-from bot.delivery.pacing import Pace
+from bot.delivery.pacing import Pace, Pacer, Scope
 from bot.delivery.retry_policy import RetryPolicy
 from bot.delivery.sending import Sender
 from bot.delivery.shared_pacing import SharedPacing
 from tests.core.dispatch_rig import Rig, make_rig
+from tests.fakes import CollectingChannel
 from tests.statements import CountingDatabase
 
 ALICE = Address("sms", "+14155550100")
@@ -89,6 +90,33 @@ async def test_replies_sent_as_their_claim_ends_go_on_its_reading_of_stop(
     assert sorted(s.message.to.id for s in rig.referee.sends) == [p.id for p in people]
     reads_before_a_send = [sql for sql in counting.tally.sql if "AND o.lease_until = ?" in sql]
     assert reads_before_a_send == []
+
+
+async def test_a_send_a_pause_holds_back_reads_stop_again_before_it_goes(store: Store) -> None:
+    """Claimed and judged a moment ago, Bob's message finds its scope paused by a 429 for a
+    fifth of a second: it waits, and reads STOP again first, which Bob said meanwhile."""
+    clock = SystemClock()
+    channel = CollectingChannel("telegram")
+    pacer = Pacer()
+    pace = Pace((Scope("telegram", 30.0, wide=True), Scope("telegram:200", 1.0)))
+    sender = Sender(store=store, channels={"telegram": channel}, clock=clock, pacer=pacer,
+                    hold=timedelta(seconds=1), lease=timedelta(seconds=60))
+    now = clock.now()
+    async with store.transaction() as tx:
+        bob = await tx.participants.create(display_name="Bob", lang="en", at=now)
+        await tx.participants.attach(BOB_CHAT, bob.id, at=now)
+        await tx.outbox.enqueue(Outbound(BOB_CHAT, "for bob"), kind="reply", due_at=now, at=now)
+        [row] = await tx.outbox.claim_due(
+            now=now, reach={"telegram": None}, limit=1, lease=timedelta(seconds=60)
+        )
+        await tx.participants.set_opted_out(BOB_CHAT, True)  # STOP, after the claim's judging
+    slot = pacer.book(pace, now)  # its slot: now, as the dispatcher booked it
+    pacer.pause(pace.scopes[0], now + timedelta(milliseconds=200))  # then another send's 429
+    await sender.send(row, pace, slot, to_micros(now + timedelta(seconds=60)), judged=True)
+    assert channel.sent == []
+    async with store.transaction() as tx:
+        found = await tx.outbox.get(row.id)
+    assert found is not None and (found.status, found.last_error) == ("skipped", "opted_out")
 
 
 class StopBeforeTheClaim(SharedPacing):
