@@ -22,8 +22,6 @@ from bot.core.store.records import OutboxRow
 from bot.delivery.pacing import Pace, Pacer, pace_of, wide_scopes
 
 AFTER_SLOT = timedelta(microseconds=200)
-# A reply that comes in waits behind at most this much of proactive sending (or one slot).
-PROACTIVE_AHEAD = timedelta(milliseconds=20)
 REFILL = 0.25  # claim for a busy channel once this share of the hold is free: fewer, larger claims
 
 
@@ -81,9 +79,8 @@ def plan_claims(
     """The claims for this pass, and when a channel left out (its wide scope full) opens again.
 
     A paced channel's proactive rows are claimed only when its wide scope frees within one
-    slot, and only what it sends in PROACTIVE_AHEAD (one at Telegram's 30/s): a backlog of
-    10,000 reminders never books the hold ahead, so a reply that comes in waits at most one
-    slot (or PROACTIVE_AHEAD) behind them."""
+    slot, and one at a time: a backlog of 10,000 reminders never books the hold ahead, so a
+    reply that comes in waits at most one slot behind them."""
     if limit <= 0 or not reach:
         return [], None
     if pacer is None or pacing is None:
@@ -106,24 +103,13 @@ def plan_claims(
         claims.append(Claim({name: addresses}, min(limit, int(room * scope.per_second) + 1), 0))
         one_slot = timedelta(seconds=1 / scope.per_second)
         if free - now <= one_slot:
-            share = proactive_share(scope.per_second, hold, limit)
-            claims.append(Claim({name: addresses}, share, 1))
+            claims.append(Claim({name: addresses}, 1, 1))
         else:
             opens = free - one_slot
             wake = opens if wake is None or opens < wake else wake
     if rest:
         claims.append(Claim(rest, limit))
     return claims, wake
-
-
-def proactive_share(per_second: float, hold: timedelta, limit: int) -> int:
-    """How many proactive rows one pass claims: what the scope sends in PROACTIVE_AHEAD (or the
-    hold, if shorter: rows beyond it would go back), at least one. At Telegram's 30/s that is
-    one a pass, a reply waiting behind no more; at a high rate (a paid broadcast's 1,000/s, a
-    short code's 100 SMS/s) one a pass made a pass per send: with the pacing lifted, 4 in 5 of
-    a join burst's passes claimed a single thank-you."""
-    ahead = min(PROACTIVE_AHEAD, hold).total_seconds()
-    return max(1, min(limit, int(ahead * per_second)))
 
 
 def between_slots(
