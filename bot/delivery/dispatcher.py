@@ -45,7 +45,7 @@ from bot.delivery.delivery_policy import DeliveryPolicy, Verdict
 from bot.delivery.dispatch_plan import between_slots, plan_claims, plan_sends
 from bot.delivery.pacing import Pacer, with_margin
 from bot.delivery.retry_policy import RetryPolicy
-from bot.delivery.sending import AT_ONCE, Observe, Sender
+from bot.delivery.sending import Observe, Sender
 from bot.delivery.shared_pacing import SharedPacing
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ class Dispatcher:
         for held in sends.held:
             self._breakers.probing(held.row.to.channel, now)
             # Sent one after another, a row waits for the sends before it: read again then.
-            judged = not inline and not held.row.uncertain and _at_once(held.slot, now)
+            judged = not inline and not held.row.uncertain
             job = self._sender.send(held.row, held.pace, held.slot, token, judged=judged)
             if inline:
                 await job
@@ -339,7 +339,3 @@ class Dispatcher:
                 self.kick()
 
         task.add_done_callback(finished)
-
-
-def _at_once(slot: datetime | None, now: datetime) -> bool:
-    return slot is None or slot - now <= AT_ONCE

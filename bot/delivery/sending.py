@@ -103,8 +103,8 @@ class Sender:
 
         `judged`: the send starts as its claim ends, whose transaction read the person's STOP a
         moment ago; it goes without the last read (a STOP that lands now finds it under way, as
-        it would a moment later). A send that waits for its slot, a pause or the send before it
-        reads again first."""
+        it would a moment later). A send that goes later than AT_ONCE after its claim (its
+        slot, a pause, the send before it) reads again first."""
         reached = False
         try:
             if row.to.channel in self._in_order:  # a lock is FIFO: the claim's order is kept
@@ -135,10 +135,10 @@ class Sender:
             # The channel paused since this row was claimed: back, at no cost to the row.
             await self._put_back(row, row.due_at)
             return False
-        if judged and self._pacer is not None:  # a pause or a late send would hold it: read
+        if judged:  # only if it goes within AT_ONCE of its claim: its slot, a pause, a wait
             now = self._clock.now()
-            ready = self._pacer.ready_at(pace, slot, now)
-            judged = ready is None or ready - now <= AT_ONCE
+            ready = now if self._pacer is None else self._pacer.ready_at(pace, slot, now) or now
+            judged = ready - (from_micros(token) - self._lease) <= AT_ONCE
         if not self._claims(pace) and not judged and not await self._take(row, token):
             return False  # (with shared pacing the claim's statement checks the row)
         if not await self._until_slot(row, pace, slot, token):
