@@ -176,18 +176,25 @@ async def test_board_and_rank(store: Store) -> None:
         assert await tx.referrals.board_and_rank(10, 0) == (board, None)
 
 
-async def test_rank_across_id_blocks_follows_every_count_change(store: Store) -> None:
-    """Ranks come from rank_buckets (counts per block of ids, kept by triggers): referrers far
-    apart in id, ties (competition ranks: equal counts share a rank), friends rejected and
-    restored; each rank is checked against one worked out from the referral rows, and the
-    buckets against COUNT(*) over the participants."""
-    from bot.core.store.referrals import RANK_BLOCK
+async def test_rank_across_stripes_follows_every_count_change(store: Store) -> None:
+    """Ranks come from rank_buckets (counts per stripe of ids, kept by triggers): referrers in
+    the same stripe and in others, ties (competition ranks: equal counts share a rank),
+    friends rejected and restored; each rank is checked against one worked out from the
+    referral rows, and the buckets against COUNT(*) over the participants."""
+    from bot.core.store.referrals import RANK_STRIPES
 
-    ids = [3, RANK_BLOCK - 1, RANK_BLOCK, RANK_BLOCK + 5, 3 * RANK_BLOCK + 7, 5 * RANK_BLOCK]
-    friends = iter(range(10 * RANK_BLOCK, 11 * RANK_BLOCK))
+    ids = [
+        3,
+        RANK_STRIPES - 1,
+        RANK_STRIPES,
+        RANK_STRIPES + 5,
+        3 * RANK_STRIPES + 3,
+        5 * RANK_STRIPES,
+    ]
+    friends = iter(range(10 * RANK_STRIPES, 11 * RANK_STRIPES))
     wanted = {ids[0]: 2, ids[1]: 3, ids[2]: 2, ids[3]: 1, ids[4]: 3, ids[5]: 0}
     async with store.transaction() as tx:
-        for pid in [*ids, *range(10 * RANK_BLOCK, 10 * RANK_BLOCK + 12)]:
+        for pid in [*ids, *range(10 * RANK_STRIPES, 10 * RANK_STRIPES + 12)]:
             await tx.conn.execute(
                 "INSERT INTO participants (id, code, display_name, lang, created_at) "
                 "VALUES (?, ?, ?, 'en', 0)",
@@ -229,8 +236,8 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
             "WHERE participants <> 0 ORDER BY referral_count, bucket"
         )
         counted = await tx.conn.fetchall(
-            f"SELECT referral_count, id / {RANK_BLOCK}, COUNT(*) FROM participants "
-            f"WHERE referral_count > 0 GROUP BY referral_count, id / {RANK_BLOCK} ORDER BY 1, 2"
+            f"SELECT referral_count, id % {RANK_STRIPES}, COUNT(*) FROM participants "
+            f"WHERE referral_count > 0 GROUP BY referral_count, id % {RANK_STRIPES} ORDER BY 1, 2"
         )
         expected = await truth()
     # 3 friends: ids[1], ids[4]; 2: ids[0], ids[2]; 1: ids[3]; none: ids[5]
@@ -240,6 +247,38 @@ async def test_rank_across_id_blocks_follows_every_count_change(store: Store) ->
     assert [tuple(int(x) for x in row) for row in buckets] == [
         tuple(int(x) for x in row) for row in counted
     ]
+
+
+async def test_friends_of_neighbouring_referrers_join_without_waiting_for_each_other(
+    store: Store,
+) -> None:
+    """PostgreSQL keeps a row that a trigger changed locked until COMMIT. Referrers who signed
+    up one after another climb together when their friends join in a burst: were they counted
+    in one rank_buckets row, each join would wait for the one before it to commit."""
+    if store.db.dialect != "postgres":
+        pytest.skip("SQLite has one writer: every transaction waits its turn anyway")
+    ann, bob = await _person(store, "ann"), await _person(store, "bob")
+    kim, lee = await _person(store, "kim"), await _person(store, "lee")
+    ann_joined, bob_joined = asyncio.Event(), asyncio.Event()
+
+    async def join(referrer: int, friend: int, joined: asyncio.Event, then: asyncio.Event) -> None:
+        async with store.transaction() as tx:
+            await tx.conn.execute("SET LOCAL lock_timeout = '2s'")  # a wait fails, not hangs
+            made = await tx.referrals.create(
+                referrer_id=referrer, friend_id=friend, code="X", channel="sms", at=NOW
+            )
+            assert made is not None
+            joined.set()
+            await then.wait()  # both transactions open at once, neither committed
+
+    await asyncio.wait_for(
+        asyncio.gather(
+            join(ann, kim, ann_joined, bob_joined), join(bob, lee, bob_joined, ann_joined)
+        ),
+        10,
+    )
+    async with store.transaction() as tx:
+        assert await tx.referrals.rank(ann) == await tx.referrals.rank(bob) == 1
 
 
 async def test_an_event_is_processed_once(store: Store) -> None:

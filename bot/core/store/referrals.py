@@ -22,8 +22,9 @@ _COLUMNS = (
 )
 
 
-# Participant ids per rank_buckets row (migration 0060 keeps the table with the same width).
-RANK_BLOCK = 4096
+# rank_buckets counts participants per count and stripe of ids (id % RANK_STRIPES, migration
+# 0140): neighbouring referrers, who climb together in a burst, share no row to wait on.
+RANK_STRIPES = 16
 
 
 def _micros(value: int | None) -> datetime | None:
@@ -240,7 +241,7 @@ class Referrals:
 
     async def rank(self, participant_id: int) -> int | None:
         """Competition rank: one more than the number of people with more referrals, summed
-        from rank_buckets (participants per count and block of ids, kept by triggers) rather
+        from rank_buckets (participants per count and stripe of ids, kept by triggers) rather
         than counted one by one: a few hundred rows however many referrers there are."""
         row = await self._conn.fetchone(
             "SELECT p.referral_count, (SELECT COALESCE(SUM(b.participants), 0) "
