@@ -186,10 +186,12 @@ class Dispatcher:
         now = self._clock.now()
         claimable, _ = self._claimable(now)
         claims, wake = plan_claims(claimable, self._pacer, self._pacing, now, self._hold, 1)
-        reach = {k: v for claim in claims for k, v in claim.reach.items()}
-        if reach:
+        if claims:
+            # What the next pass would claim: a paced channel's reminders only once its wide
+            # scope frees (`wake` says when), or an overdue one would wake the loop at once,
+            # again and again, while the pass claims only answers.
             async with self._store.autocommit() as tx:  # one read
-                due = await tx.outbox.next_due(reach=reach)
+                due = await tx.outbox.next_due_of(claims)
             if due is not None and (wake is None or due < wake):
                 wake = due
         for name in self._channels:

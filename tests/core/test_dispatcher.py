@@ -99,8 +99,14 @@ async def test_a_send_a_pause_holds_back_reads_stop_again_before_it_goes(store: 
     channel = CollectingChannel("telegram")
     pacer = Pacer()
     pace = Pace((Scope("telegram", 30.0, wide=True), Scope("telegram:200", 1.0)))
-    sender = Sender(store=store, channels={"telegram": channel}, clock=clock, pacer=pacer,
-                    hold=timedelta(seconds=1), lease=timedelta(seconds=60))
+    sender = Sender(
+        store=store,
+        channels={"telegram": channel},
+        clock=clock,
+        pacer=pacer,
+        hold=timedelta(seconds=1),
+        lease=timedelta(seconds=60),
+    )
     now = clock.now()
     async with store.transaction() as tx:
         bob = await tx.participants.create(display_name="Bob", lang="en", at=now)
@@ -340,3 +346,44 @@ async def test_the_same_cause_enqueues_once(store: Store, clock: FakeClock) -> N
     await rig.enqueue(ALICE, "thanks", kind="thanks", key="thanks:7")
     with pytest.raises(AssertionError):
         await rig.enqueue(ALICE, "thanks", kind="thanks", key="thanks:7")
+
+
+async def test_a_thank_you_waiting_for_a_slot_does_not_wake_the_dispatcher_at_once(
+    store: Store, clock: FakeClock
+) -> None:
+    """Answers have booked Telegram's next two thirds of a second; Ann's thank-you, due a
+    minute ago, waits until the channel frees within a slot (answers first). The dispatcher
+    wakes then: woken for the thank-you now, its pass would claim only answers, none, and the
+    loop would turn again at once, thousands of times a second, for as long as answers come."""
+    from bot.core.program import Program
+    from bot.delivery.dispatcher import Dispatcher
+    from bot.delivery.pacing import wide_scopes
+
+    pacing = Program().pacing
+    dispatcher = Dispatcher(
+        store=store,
+        channels={"telegram": CollectingChannel("telegram")},
+        clock=clock,
+        pacing=pacing,
+        hold=timedelta(seconds=1),
+    )
+    ann = Address("telegram", "100")
+    now = clock.now()
+    async with store.transaction() as tx:
+        await tx.outbox.enqueue(
+            Outbound(ann, "Thanks, Ann: Bob joined!"),
+            kind="thanks",
+            due_at=now - timedelta(minutes=1),
+            at=now,
+        )
+    wide = Pace((wide_scopes(pacing)["telegram"],))
+    assert dispatcher._pacer is not None
+    for _ in range(20):  # twenty answers on their way, 1/30 s apart
+        dispatcher._pacer.book(wide, now)
+    frees = dispatcher._pacer.free_at(wide.scopes[0], now)
+    assert frees > now + timedelta(milliseconds=600)
+
+    wake = await dispatcher.next_wake()
+
+    assert wake is not None and wake > now
+    assert wake >= frees - timedelta(seconds=1 / pacing.telegram_per_second)

@@ -497,16 +497,31 @@ class Outbox:
         return ReplyCounts(*(int(n or 0) for n in found))
 
     async def next_due(self, *, reach: Reach) -> datetime | None:
-        where, params = _reach_clause(reach)
-        # The first waiting row of each priority, a range of the claim index each (migration
-        # 0110): ORDER BY stops at the first row in it, where MIN() over both would scan.
-        first = [
-            f"SELECT due_at FROM (SELECT due_at FROM outbox WHERE status = 'scheduled' "
-            f"AND priority = {int(level)} AND {where} ORDER BY due_at LIMIT 1) AS first{level}"
-            for level in (DIRECT, PROACTIVE)
-        ]
+        """When the first row waiting for `reach` falls due, of either priority."""
+        return await self.next_due_of([Claim(reach, 1)])
+
+    async def next_due_of(self, claims: Sequence[Claim]) -> datetime | None:
+        """When the first row that one of `claims` would take falls due: only the priorities
+        each claims, so that a reminder kept waiting for a slot (a pass claims only answers
+        then) is not taken for work due now."""
+        first: list[str] = []
+        params: list[object] = []
+        for claim in claims:
+            where, where_params = _reach_clause(claim.reach)
+            levels = (DIRECT, PROACTIVE) if claim.priority is None else (claim.priority,)
+            # The first waiting row of each priority, a range of the claim index each
+            # (migration 0110): ORDER BY stops at the first row in it, where MIN() would scan.
+            for level in levels:
+                first.append(
+                    f"SELECT due_at FROM (SELECT due_at FROM outbox WHERE status = 'scheduled' "
+                    f"AND priority = {int(level)} AND {where} ORDER BY due_at LIMIT 1) "
+                    f"AS first{len(first)}"
+                )
+                params += where_params
+        if not first:
+            return None
         value = await self._conn.fetchval(
-            f"SELECT MIN(due_at) FROM ({' UNION ALL '.join(first)}) AS firsts", *params, *params
+            f"SELECT MIN(due_at) FROM ({' UNION ALL '.join(first)}) AS firsts", *params
         )
         return None if value is None else from_micros(value)
 
