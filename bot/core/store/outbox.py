@@ -11,7 +11,7 @@ from typing import NamedTuple
 from bot.core.clock import from_micros, to_micros
 from bot.core.kinds import DIRECT, DIRECT_KINDS, PROACTIVE
 from bot.core.messages import Address, Button, Outbound
-from bot.core.store.database import Connection, Row, among
+from bot.core.store.database import Connection, Row, among, blind
 from bot.core.store.records import OutboxRow
 
 
@@ -345,7 +345,7 @@ class Outbox:
         if self._conn.dialect == "postgres":
             rows = await self._conn.fetchall(
                 "SELECT o.id, i.opted_out, i.unreachable "
-                "FROM unnest(?::bigint[], ?::bigint[]) AS w (id, lease) "
+                f"FROM unnest({blind('bigint')}, {blind('bigint')}) AS w (id, lease) "
                 "JOIN outbox o ON o.id = w.id AND o.status = 'sending' AND o.lease_until = w.lease "
                 "LEFT JOIN identities i ON i.channel = o.channel AND i.address = o.address",
                 [c[0] for c in claims],
@@ -408,14 +408,14 @@ class Outbox:
         found: dict[int, list[datetime]] = {person: [] for person in participant_ids}
         if not found:
             return found
-        people, people_params = among(self._conn.dialect, sorted(found))
-        skip, skip_params = among(self._conn.dialect, besides)
+        people, people_params = among(self._conn.dialect, "participant_id", sorted(found))
+        skip, skip_params = among(self._conn.dialect, "id", besides, negated=True)
         kinds = ", ".join("?" for _ in direct) or "NULL"
         rows = await self._conn.fetchall(
             f"SELECT participant_id, COALESCE(sent_at, ?) FROM outbox "
-            f"WHERE participant_id IN ({people}) AND kind NOT IN ({kinds}) "
+            f"WHERE {people} AND kind NOT IN ({kinds}) "
             "AND ((status = 'sent' AND sent_at > ?) "
-            f"OR (status = 'sending' AND lease_until > ? AND id NOT IN ({skip})))",
+            f"OR (status = 'sending' AND lease_until > ? AND {skip}))",
             to_micros(now),
             *people_params,
             *sorted(direct),
@@ -440,7 +440,8 @@ class Outbox:
         ]
         if self._conn.dialect == "postgres":
             wanted = (
-                "unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[]) "
+                f"unnest({blind('bigint')}, {blind('bigint')}, {blind('text')}, {blind('text')}, "
+                f"{blind('text')}) "
                 "AS w (id, created_at, text, channel, address)"
             )
             params: list[object] = [list(column) for column in zip(*fields, strict=True)]
@@ -533,7 +534,8 @@ class Outbox:
         for start in range(0, len(sent), BATCH):
             chunk = sent[start : start + BATCH]
             if self._conn.dialect == "postgres":  # arrays: one statement text, prepared once
-                values = f"unnest(?::bigint[], ?::text[], ?::bigint[]) AS v({_SENT})"
+                arrays = ", ".join(blind(kind) for kind in ("bigint", "text", "bigint"))
+                values = f"unnest({arrays}) AS v({_SENT})"
                 params: list[object] = [
                     [row_id for row_id, _, _ in chunk],
                     [provider_id for _, provider_id, _ in chunk],

@@ -87,27 +87,32 @@ async def write_all(
 
 _LOCK_ALL = """
 SELECT scope, next_free, paused_until, claimed_by FROM pace_scopes
-WHERE scope = ANY ($1::text[]) ORDER BY scope FOR UPDATE
+WHERE scope = ANY ((SELECT $1::text[])::text[]) ORDER BY scope FOR UPDATE
 """
 _MAKE_ALL = """
 INSERT INTO pace_scopes (scope, next_free, paused_until)
-SELECT scope, 0, 0 FROM unnest($1::text[]) WITH ORDINALITY AS w (scope, n) ORDER BY n
+SELECT scope, 0, 0 FROM unnest((SELECT $1::text[])) WITH ORDINALITY AS w (scope, n) ORDER BY n
 ON CONFLICT (scope) DO NOTHING
 RETURNING scope
 """
 _WRITE_ALL = """
 UPDATE pace_scopes p SET next_free = w.next_free, claimed_by = w.claimed_by
-FROM unnest($1::text[], $2::bigint[], $3::text[]) AS w (scope, next_free, claimed_by)
+FROM unnest((SELECT $1::text[]), (SELECT $2::bigint[]), (SELECT $3::text[]))
+    AS w (scope, next_free, claimed_by)
 WHERE p.scope = w.scope
 """
 
 # The statements take $1 the scopes in key order, $2 their busy times; their rows are
-# locked in key order (so two claims never wait for each other in a circle).
+# locked in key order (so two claims never wait for each other in a circle). Each array is
+# read through a scalar subquery, `(SELECT $1::text[])`, so that its length does not make
+# every call be planned again (see `blind` in database.py).
 _LOCKED = """
-WITH wanted AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS w (scope, busy)),
+WITH wanted AS (
+    SELECT * FROM unnest((SELECT $1::text[]), (SELECT $2::bigint[])) AS w (scope, busy)
+),
 locked AS (
     SELECT p.scope, p.next_free, p.paused_until, p.claimed_by FROM pace_scopes p
-    WHERE p.scope = ANY ($1::text[]) ORDER BY p.scope FOR UPDATE
+    WHERE p.scope = ANY ((SELECT $1::text[])::text[]) ORDER BY p.scope FOR UPDATE
 )"""
 
 # `claim` ($3 earliest, $4 the horizon, $5 the claimer): a slot within the horizon (and a row

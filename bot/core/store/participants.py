@@ -12,7 +12,7 @@ from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
 from bot.core.normalize import visible
-from bot.core.store.database import Connection, Row, among, containing
+from bot.core.store.database import Connection, Row, among, blind, containing
 from bot.core.store.events import Events
 from bot.core.store.records import Identity, Participant
 from bot.core.store.webhook_endpoints import WebhookEndpoints
@@ -229,11 +229,10 @@ class Participants:
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        listed, params = among(self._conn.dialect, wanted)
+        listed, params = among(self._conn.dialect, "p.id", wanted)
         locking = " FOR UPDATE" if lock and self._conn.dialect == "postgres" else ""
         rows = await self._conn.fetchall(
-            f"SELECT {_COLUMNS} FROM participants p WHERE p.id IN ({listed}) "
-            f"ORDER BY p.id{locking}",
+            f"SELECT {_COLUMNS} FROM participants p WHERE {listed} ORDER BY p.id{locking}",
             *params,
         )
         return {person.id: person for person in map(_participant, rows)}
@@ -358,7 +357,7 @@ class Participants:
         if not wanted:
             return {}
         if self._conn.dialect == "postgres":  # arrays: one statement text, prepared once
-            among = "SELECT * FROM unnest(?::text[], ?::text[])"
+            among = f"SELECT * FROM unnest({blind('text')}, {blind('text')})"
             params: list[object] = [[a.channel for a in wanted], [a.id for a in wanted]]
         else:
             among = "VALUES " + ", ".join(["(?, ?)"] * len(wanted))
