@@ -468,16 +468,30 @@ class Sender:
 
     async def lapsed(self, tx: Tx, row: OutboxRow, ran_out: datetime) -> None:
         """A send whose process stopped before recording what came of it (its claim ran out at
-        `ran_out`): it may have reached the person, so it is an unknown outcome like any other."""
+        `ran_out`): it may have reached the person, so it is an unknown outcome like any other.
+
+        Its one retry waits only where the provider can be asked first (Twilio lists what it
+        took, once it has it). Elsewhere (Telegram, Slack) the wait was for a slow provider to
+        recover, and no provider was slow: the process died, its request went out or did not
+        a lease ago, and a retry now repeats it no more often than one ten minutes on. Waiting
+        kept every reply claimed at the crash, sent or never started, from the person."""
         lost = DeliveryFailed(
             "uncertain",
             permanent=False,
             detail="the process sending it stopped before recording the outcome (lease ran out)",
         )
-        await self._uncertain(tx, row, ran_out, lost)
+        traceable = isinstance(self._channels.get(row.to.channel), Traceable)
+        wait = self._retry.uncertain_wait if traceable else timedelta(0)
+        await self._uncertain(tx, row, ran_out, lost, wait=wait)
 
     async def _uncertain(
-        self, tx: Tx, row: OutboxRow, now: datetime, failure: DeliveryFailed
+        self,
+        tx: Tx,
+        row: OutboxRow,
+        now: datetime,
+        failure: DeliveryFailed,
+        *,
+        wait: timedelta | None = None,
     ) -> None:
         """It may have arrived: once more at most, after a long wait (retry_policy.py)."""
         self._observe(row.to.channel, "uncertain")
@@ -486,9 +500,8 @@ class Sender:
             why = f"outcome unknown {row.uncertain + 1} times, not sent again: {failure}"
             await self._dead(tx, row, now, why)
             return
-        await tx.outbox.mark_uncertain(
-            row.id, due_at=now + self._retry.uncertain_wait, error=str(failure)
-        )
+        wait = self._retry.uncertain_wait if wait is None else wait
+        await tx.outbox.mark_uncertain(row.id, due_at=now + wait, error=str(failure))
 
     async def _dead(self, tx: Tx, row: OutboxRow, now: datetime, why: str) -> None:
         await tx.outbox.mark_dead(row.id, error=why)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.core.channel import DeliveryFailed
+from bot.core.channel import DeliveryFailed, Sent
 from bot.core.clock import FakeClock, SystemClock, to_micros
 from bot.core.messages import Address, Outbound
 from bot.core.store import Store
@@ -21,6 +21,7 @@ from bot.delivery.sending import Sender
 from bot.delivery.shared_pacing import SharedPacing
 from tests.core.dispatch_rig import Rig, make_rig
 from tests.fakes import CollectingChannel
+from tests.referee import RefereeChannel
 from tests.statements import CountingDatabase
 
 ALICE = Address("sms", "+14155550100")
@@ -256,35 +257,57 @@ async def crashed_mid_send(rig: Rig, row_id: int) -> datetime:
     lease = timedelta(seconds=70)
     async with rig.store.transaction() as tx:
         [claimed] = await tx.outbox.claim_due(
-            now=rig.clock.now(), reach={"sms": None}, limit=10, lease=lease
+            now=rig.clock.now(), reach={"sms": None, "telegram": None}, limit=10, lease=lease
         )
     assert claimed.id == row_id
     return rig.clock.now() + lease
 
 
-async def test_a_send_cut_off_by_a_crash_is_uncertain_and_sent_again_once_after_the_wait(
+LOST = "uncertain: the process sending it stopped before recording the outcome (lease ran out)"
+
+
+async def test_a_send_cut_off_by_a_crash_is_uncertain_and_sent_again_once_when_its_lease_runs_out(
     store: Store, clock: FakeClock
 ) -> None:
+    # Telegram cannot be asked what it took: waiting longer would repeat the send no less
+    # often, and would keep the answer from the person for ten more minutes.
     rig = make_rig(store, clock, paced=False)
-    row_id = await rig.enqueue(ALICE, "once")
+    row_id = await rig.enqueue(BOB_CHAT, "Your link: https://ref.example/r/K7")
     ran_out = await crashed_mid_send(rig, row_id)
     await rig.dispatcher.dispatch_due()
     assert rig.referee.sends == []  # still leased: maybe it is being sent right now
     clock.set(ran_out + timedelta(seconds=1))
     await rig.dispatcher.dispatch_due()
-    assert rig.referee.sends == []  # it may have reached Alice: not again at once
+    assert rig.referee.to(BOB_CHAT.id) == ["Your link: https://ref.example/r/K7"]
+    row = await rig.row(row_id)
+    assert (row.status, row.uncertain, row.attempts) == ("sent", 1, 2)
+    async with store.transaction() as tx:
+        history = await tx.outbox.history(row_id)
+    assert history == [(ran_out, "uncertain", LOST)]
+
+
+class TraceableChannel(RefereeChannel):
+    """A provider that can be asked what it took (as Twilio can): this one never had it."""
+
+    async def find_sent(self, message: Outbound, *, since: datetime) -> Sent | None:
+        return None
+
+
+async def test_a_crash_cut_send_waits_to_be_looked_up_where_the_provider_can_say(
+    store: Store, clock: FakeClock
+) -> None:
+    rig = make_rig(store, clock, paced=False)
+    rig.dispatcher._sender._channels["sms"] = TraceableChannel("sms", rig.referee)
+    row_id = await rig.enqueue(ALICE, "once")
+    ran_out = await crashed_mid_send(rig, row_id)
+    clock.set(ran_out + timedelta(seconds=1))
+    await rig.dispatcher.dispatch_due()
+    assert rig.referee.sends == []  # it may have reached Alice: not before it can be looked up
     row = await rig.row(row_id)
     wait = RetryPolicy().uncertain_wait
     assert (row.status, row.uncertain, row.due_at) == ("scheduled", 1, ran_out + wait)
     async with store.transaction() as tx:
-        assert await tx.outbox.history(row_id) == [
-            (
-                ran_out,
-                "uncertain",
-                "uncertain: the process sending it stopped before recording the outcome "
-                "(lease ran out)",
-            )
-        ]
+        assert await tx.outbox.history(row_id) == [(ran_out, "uncertain", LOST)]
     clock.set(ran_out + wait)
     await rig.drain()
     assert rig.referee.to(ALICE.id) == ["once"]
@@ -296,12 +319,15 @@ async def test_a_send_cut_off_by_a_crash_again_after_its_one_retry_is_dead_with_
     store: Store, clock: FakeClock
 ) -> None:
     rig = make_rig(store, clock, paced=False)
-    row_id = await rig.enqueue(ALICE, "once")
+    row_id = await rig.enqueue(BOB_CHAT, "once")
     for _ in range(2):  # each time a process claims it when due, and dies sending it
         ran_out = await crashed_mid_send(rig, row_id)
         clock.set(ran_out + timedelta(seconds=1))
-        await rig.dispatcher.dispatch_due()
-        clock.set(ran_out + RetryPolicy().uncertain_wait)
+        async with store.transaction() as tx:  # the restarted dispatcher settles the lapse
+            for row, lapsed_at in await tx.outbox.lapsed(
+                now=clock.now(), reach={"telegram": None}, limit=10
+            ):
+                await rig.dispatcher._sender.lapsed(tx, row, lapsed_at)
     assert rig.referee.sends == []
     row = await rig.row(row_id)
     assert row.status == "dead"
@@ -325,6 +351,7 @@ async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
     token = to_micros(clock.now() + lease)
     clock.advance(timedelta(seconds=11))
     await rig.dispatcher.dispatch_due()  # the claim ran out: another dispatcher takes it over
+    assert rig.referee.to(ALICE.id) == ["once"]  # and sends it (no provider to ask first)
     sender = Sender(
         store=store,
         channels=rig.channels,
@@ -335,8 +362,6 @@ async def test_a_claim_that_ran_out_cannot_be_sent_by_its_old_owner(
         max_attempts=8,
     )
     await sender.send(stale, Pace(), None, token)  # the stalled one wakes up
-    assert rig.referee.sends == []
-    clock.advance(RetryPolicy().uncertain_wait)  # the row's one late try, by its new owner
     await rig.drain()
     assert rig.referee.to(ALICE.id) == ["once"]
 
