@@ -35,6 +35,7 @@ _PERSON_SUBTYPES = frozenset({None, "file_share"})
 # Slack's markup: <@U1|name>, <#C1|name>, <!here>, <https://x|label>.
 # https://docs.slack.dev/messaging/formatting-message-text#retrieving-messages
 _MARKUP = re.compile(r"<([@#!]?)([^<>|\s][^<>|]*)(?:\|([^<>]*))?>")
+_ID_LENGTH = 255  # room for Slack's ids to grow, not for a 4 KB string
 
 
 @dataclass(slots=True)
@@ -48,6 +49,15 @@ class BotIdentity:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def slack_id(value: object) -> str | None:
+    """A user, team or channel id, or None for a string that is none: Slack's are a dozen ASCII
+    letters and digits (U0123ABCD), and two of them make the address we keep and send to, which
+    an index must hold whole (a 4 KB one was a 500 on PostgreSQL)."""
+    text = _str(value)
+    fits = text is not None and len(text) <= _ID_LENGTH and text.isascii() and text.isprintable()
+    return text if fits else None
 
 
 def _dict(value: object) -> Mapping[str, Any]:
@@ -90,10 +100,13 @@ def from_event(body: Mapping[str, Any], *, bot: BotIdentity, now: datetime) -> I
         return None  # other bots, our own posts (no reply loops), edits and deletions
     if kind == "message" and event.get("channel_type") != "im":
         return None  # channel chatter; a mention arrives as its own app_mention
-    user, channel, ts = _str(event.get("user")), _str(event.get("channel")), _str(event.get("ts"))
-    team = _str(body.get("team_id")) or _str(event.get("team"))
+    user, ts = slack_id(event.get("user")), _str(event.get("ts"))
+    channel = _str(event.get("channel"))
+    team = slack_id(body.get("team_id")) or slack_id(event.get("team"))
     if user is None or team is None or user == bot.user_id:
         return None
+    if channel is not None and slack_id(channel) is None:
+        return None  # a string no conversation's id is
     if channel and ts:
         # A DM that mentions the bot arrives twice (message.im and app_mention, two event ids):
         # the message itself, channel and ts, is what must be handled once.
@@ -121,7 +134,7 @@ def _authorizations(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def from_command(body: Mapping[str, Any], *, now: datetime) -> Inbound | None:
     """`/referrals count` reads as COUNT; anything else is passed on as typed."""
-    user, team = _str(body.get("user_id")), _str(body.get("team_id"))
+    user, team = slack_id(body.get("user_id")), slack_id(body.get("team_id"))
     trigger = _str(body.get("trigger_id"))
     if user is None or team is None or trigger is None:
         return None
@@ -138,8 +151,8 @@ def from_action(body: Mapping[str, Any], *, now: datetime) -> Inbound | None:
     person = _dict(body.get("user"))
     actions = body.get("actions")
     action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
-    user, action_ts = _str(person.get("id")), _str(action.get("action_ts"))
-    team = _str(_dict(body.get("team")).get("id")) or _str(person.get("team_id"))
+    user, action_ts = slack_id(person.get("id")), _str(action.get("action_ts"))
+    team = slack_id(_dict(body.get("team")).get("id")) or slack_id(person.get("team_id"))
     value, action_id = action.get("value"), action.get("action_id")
     if user is None or team is None or action_ts is None:
         return None

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.channels.slack_inbound import COMMAND, plain_text
+from bot.channels.slack_inbound import COMMAND, plain_text, slack_id
 from bot.channels.slack_listeners import ACK_BUDGET, StaffHandlers
 from bot.staff.requests import ACTIONS, SUBCOMMANDS, Click, Command, ThreadReply
 
@@ -55,7 +55,7 @@ def subcommand(body: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def command_of(body: Mapping[str, Any]) -> Command | None:
-    user, trigger = _str(body.get("user_id")), _str(body.get("trigger_id"))
+    user, trigger = slack_id(body.get("user_id")), _str(body.get("trigger_id"))
     name, args = subcommand(body)
     if user is None or trigger is None or name not in SUBCOMMANDS:
         return None
@@ -64,13 +64,13 @@ def command_of(body: Mapping[str, Any]) -> Command | None:
 
 def click_of(body: Mapping[str, Any]) -> Click | None:
     """A staff button, with the message it is on; None for anything we did not put there."""
-    user = _str(_dict(body.get("user")).get("id"))
+    user = slack_id(_dict(body.get("user")).get("id"))
     actions = body.get("actions")
     action = _dict(actions[0]) if isinstance(actions, list) and actions else {}
     action_id, value = action.get("action_id"), action.get("value")
     action_ts = action.get("action_ts")
     container = _dict(body.get("container"))
-    where = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
+    where = slack_id(container.get("channel_id")) or slack_id(_dict(body.get("channel")).get("id"))
     message = _str(container.get("message_ts")) or _str(_dict(body.get("message")).get("ts"))
     if user is None or where is None or message is None or not isinstance(action_ts, str):
         return None
@@ -94,7 +94,7 @@ def reply_of(body: Mapping[str, Any]) -> ThreadReply | None:
         return None
     if event.get("subtype") is not None or event.get("bot_id"):
         return None  # edits, deletions, bots (ourselves included)
-    user, where = _str(event.get("user")), _str(event.get("channel"))
+    user, where = slack_id(event.get("user")), slack_id(event.get("channel"))
     ts, thread = _str(event.get("ts")), _str(event.get("thread_ts"))
     if user is None or where is None or ts is None or thread is None or thread == ts:
         return None

@@ -226,7 +226,7 @@ def _part(parent: Json, *path: str) -> Json:
 def _require(part: Json, name: str, **types: type) -> None:
     for field, kind in types.items():
         value = part.get(field)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if not (_valid_id(value) if kind is int else isinstance(value, kind)):
             raise NotAnUpdate(f"{name}.{field} is not a {kind.__name__}")
 
 
@@ -249,4 +249,6 @@ def _private(chat: Json) -> bool:
 
 
 def _valid_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer as the Bot API sends them: ids fit in 64 bits (https://core.telegram.org/bots/
+    api#user), where JSON allows any, and a 4,000-digit one would be a 4,000-character address."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from typing import Any
 
 import pytest
@@ -360,6 +361,37 @@ async def test_events_not_from_a_person_to_the_bot_are_acked_and_ignored(
 ) -> None:
     response = await slack.event(event)
     assert response.status_code == 200  # 200, or Slack retries and may disable the subscription
+    assert await nothing_happened(slack)
+
+
+# ~4 KB of incompressible text: PostgreSQL's btree rows hold 2704 bytes, and an address built
+# from it was a 500 there.
+HUGE = "U" + secrets.token_hex(2000)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        dm("LINK", user=HUGE),
+        dm("LINK", channel="D" + HUGE),
+        mention(f"<@{BOT_USER}> LINK", user=HUGE),
+    ],
+    ids=["user", "channel", "mention"],
+)
+async def test_an_event_with_a_4kb_id_is_acked_and_ignored_and_the_next_one_answered(
+    slack: SlackHarness, event: dict[str, Any]
+) -> None:
+    assert (await slack.event(event)).status_code == 200
+    assert await nothing_happened(slack)
+    assert (await slack.event(dm("LINK"), event_id="Ev0002")).status_code == 200
+    assert len(await slack.replies()) == 1
+
+
+@pytest.mark.parametrize("field", ["user_id", "team_id"])
+async def test_a_slash_command_with_a_4kb_id_is_acked_and_ignored(
+    slack: SlackHarness, field: str
+) -> None:
+    assert (await slack.command("link", **{field: HUGE})).status_code == 200
     assert await nothing_happened(slack)
 
 

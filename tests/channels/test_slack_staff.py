@@ -3,14 +3,17 @@ customer ones, take their subcommands and buttons without touching the customer 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.channels.slack_staff import click_of, command_of, reply_of
 from bot.core.clock import FakeClock
-from tests.channels.fake_slack import FakeSlack, SlackHarness
+from bot.staff.requests import REWARD_APPROVE
+from tests.channels.fake_slack import FakeSlack, SlackHarness, payload
 
 seen: list[str] = []
 
@@ -59,3 +62,19 @@ async def test_a_staff_button_goes_to_the_staff_listener(slack: SlackHarness) ->
     assert response.status_code == 200
     assert seen == ["ledger-17"]
     assert await slack.untouched()
+
+
+def test_a_staff_request_from_a_4kb_user_or_channel_id_is_none_of_ours() -> None:
+    huge = "U" + secrets.token_hex(2000)  # two of these made an address no index could hold
+    command = {"user_id": "U0REVIEW", "trigger_id": "1795.1.abc", "text": "clients"}
+    click = payload("block_actions.json")
+    click["actions"][0].update(action_id=REWARD_APPROVE, value="17")
+    thread = {"type": "message", "channel_type": "im", "user": "U0REVIEW", "channel": "D0REV"}
+    thread |= {"ts": "1795000000.000200", "thread_ts": "1795000000.000100", "text": "new words"}
+    assert command_of(command) is not None and click_of(click) is not None
+    assert reply_of({"event": thread}) is not None
+    assert command_of(command | {"user_id": huge}) is None
+    assert click_of(click | {"user": {"id": huge}}) is None
+    assert click_of(click | {"container": {"channel_id": huge}, "channel": {}}) is None
+    assert reply_of({"event": thread | {"user": huge}}) is None
+    assert reply_of({"event": thread | {"channel": huge}}) is None

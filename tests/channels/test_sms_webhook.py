@@ -3,6 +3,7 @@ PLATFORMS.md D1 refused before it changes anything."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
@@ -423,9 +424,20 @@ async def test_media_only_is_flagged_and_media_with_words_is_not(
         {"From": "12345"},
         {"From": "+1"},
         {"From": "not a number"},
+        {"From": "+1" + "4155550100" * 400},  # 4 KB: no number, and no address an index holds
+        {"From": "+1" + secrets.token_hex(2000)},
         {"MessageSid": "", "SmsSid": ""},
     ],
-    ids=["no From", "whatsapp", "short code", "too short", "words", "no MessageSid"],
+    ids=[
+        "no From",
+        "whatsapp",
+        "short code",
+        "too short",
+        "words",
+        "4 KB",
+        "4 KB hex",
+        "no MessageSid",
+    ],
 )
 async def test_a_signed_message_without_a_phone_number_or_id_is_a_bad_request(
     world: TwilioWorld, changes: dict[str, str]

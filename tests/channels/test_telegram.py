@@ -13,6 +13,7 @@ import pytest
 from bot.channels.telegram import Telegram, api_url, from_settings
 from bot.channels.telegram_updates import (
     ALLOWED_UPDATES,
+    NotAnUpdate,
     Reachability,
     display_name,
     language_hint,
@@ -162,6 +163,24 @@ def test_a_button_tap_reads_as_its_keyword_and_block_updates_as_reachability() -
     assert tap.profile.reply_to == "777"
     assert read(driver.my_chat_member("kicked")) == Reachability(MINA, reachable=False)
     assert read(driver.my_chat_member("member")) == Reachability(MINA, reachable=True)
+
+
+@pytest.mark.parametrize(
+    "huge", [2**63, -(2**63) - 1, int("9" * 4000)], ids=["2^63", "-2^63-1", "4000-digit"]
+)
+def test_an_id_past_64_bits_is_no_update(huge: int) -> None:
+    # Telegram's ids fit in 64 bits; a 4,000-digit one made a 4,000-character address.
+    driver = updates()
+    for body in (
+        driver.message("LINK", sender=user(huge)),
+        driver.message("LINK", chat=private_chat(huge)),
+        driver.callback("LINK", sender=user(huge)),
+        driver.my_chat_member("kicked", sender=user(huge)),
+    ):
+        with pytest.raises(NotAnUpdate):
+            read(body)
+    largest = read(driver.message("LINK", sender=user(2**63 - 1)))
+    assert isinstance(largest, Inbound) and largest.sender.id == str(2**63 - 1)
 
 
 # -- settings --------------------------------------------------------------------------------

@@ -213,6 +213,17 @@ async def test_a_body_that_is_no_update_is_logged(
     assert WEBHOOK_SECRET not in caplog.text
 
 
+async def test_a_user_id_past_64_bits_is_logged_and_ignored_and_the_next_message_answered(
+    tg: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    huge = tg.driver.message("LINK", sender=user(int("9" * 4000)))  # a 4,000-character address
+    assert (await tg.driver.post(huge, retry=False)).status_code == 200
+    assert await tg.nothing_happened()
+    assert "not understood; ignored" in caplog.text
+    assert (await tg.driver.post(tg.driver.message("LINK"))).status_code == 200
+    assert len(await replies(tg)) == 1
+
+
 async def test_a_body_that_is_not_utf8_is_answered_200_and_ignored(tg: Wired) -> None:
     response = await tg.driver.post(b'{"update_id": 5, "x": "\xff\xfe"}', retry=False)
     assert response.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ from bot.core.clock import to_micros
 from bot.core.codes import ALPHABET
 from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
-from bot.core.store.database import IntegrityError
+from bot.core.store.database import IntegrityError, index_key
 from bot.core.store.migrate import upgrade
 from tests.conftest import backend_url
 
@@ -286,6 +287,70 @@ async def test_an_event_is_processed_once(store: Store) -> None:
         assert await tx.events.first_time("sms", "SM1", NOW)
         assert not await tx.events.first_time("sms", "SM1", NOW)
         assert await tx.events.first_time("telegram", "SM1", NOW)
+
+
+def _long_id(prefix: str) -> str:
+    """~4 KB of incompressible text: PostgreSQL compresses "x" * 4000 below a btree row's limit."""
+    return prefix + secrets.token_hex(2000)
+
+
+async def test_a_4kb_event_id_is_processed_once(store: Store) -> None:
+    # A btree row holds at most 2704 bytes on PostgreSQL: a provider's 4 KB id was a 500.
+    first, second = _long_id("U"), _long_id("U")
+    async with store.transaction() as tx:
+        assert await tx.events.first_time("slack", first, NOW)
+        assert not await tx.events.first_time("slack", first, NOW)
+        assert await tx.events.first_time("slack", second, NOW)
+
+
+async def test_a_message_with_a_4kb_event_id_is_read_once(store: Store) -> None:
+    alice, sid = Address("sms", "+14155550100"), _long_id("SM")
+    await _person(store, alice.id, alice.channel)
+    async with store.transaction() as tx:
+        first, found = await tx.participants.arrive_once(alice, sid, NOW)
+        again, _ = await tx.participants.arrive_once(alice, sid, NOW)
+        other, _ = await tx.participants.arrive_once(alice, _long_id("SM"), NOW)
+    assert (first, found is not None, again, other) == (True, True, False, True)
+
+
+async def test_an_id_shaped_like_a_digest_is_not_taken_for_the_long_id_it_digests(
+    store: Store,
+) -> None:
+    long = _long_id("U")
+    async with store.transaction() as tx:
+        assert await tx.events.first_time("slack", long, NOW)
+        assert await tx.events.first_time("slack", index_key(long), NOW)
+
+
+async def test_a_4kb_dedupe_key_queues_once(store: Store) -> None:
+    msg, first, second = (
+        Outbound(Address("sms", "+14155550100"), "hi"),
+        _long_id("k"),
+        _long_id("k"),
+    )
+    async with store.transaction() as tx:
+        queued = await tx.outbox.enqueue(msg, kind="staff", due_at=NOW, at=NOW, dedupe_key=first)
+        dup = await tx.outbox.enqueue(msg, kind="staff", due_at=NOW, at=NOW, dedupe_key=first)
+        other = await tx.outbox.enqueue(msg, kind="staff", due_at=NOW, at=NOW, dedupe_key=second)
+        posted = await tx.staff.posted(first)
+    assert queued is not None and dup is None and other is not None
+    assert posted is not None
+
+
+async def test_a_send_the_provider_gave_a_4kb_id_is_sent_and_its_delivery_report_finds_it(
+    store: Store,
+) -> None:
+    sid = _long_id("SM")
+    async with store.transaction() as tx:
+        row = await tx.outbox.enqueue(
+            Outbound(Address("sms", "+14155550100"), "hi"), kind="reply", due_at=NOW, at=NOW
+        )
+        assert row is not None
+        await tx.outbox.mark_sent(row, provider_id=sid, at=NOW)
+        assert await tx.outbox.record_delivery(sid, "delivered")
+        assert not await tx.outbox.record_delivery(_long_id("SM"), "delivered")
+        sent = await tx.outbox.get(row)
+    assert sent is not None and (sent.status, sent.delivery_status) == ("sent", "delivered")
 
 
 async def test_a_message_is_read_once_and_its_sender_marked_seen_with_it(store: Store) -> None:

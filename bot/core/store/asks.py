@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
-from bot.core.store.database import Connection, Row
+from bot.core.store.database import Connection, Row, index_key
 
 OPEN = ("draft", "editing")
 _COLUMNS = (
@@ -106,7 +106,8 @@ class Asks:
     async def by_card(self, ts: str) -> StaffAsk | None:
         """The ask whose card is the message `ts` (a reply in its thread names it so)."""
         for (key,) in await self._conn.fetchall(
-            "SELECT dedupe_key FROM outbox WHERE provider_id = ? AND kind = 'staff'", ts
+            "SELECT dedupe_key FROM outbox WHERE provider_id = ? AND kind = 'staff'",
+            index_key(ts),
         ):
             found = _CARD_KEY.match(key or "")
             if found is not None:

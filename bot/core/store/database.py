@@ -7,9 +7,10 @@ few dozen portable statements, and the count path must stay well under a millise
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from bot.core.normalize import visible
 
@@ -26,6 +27,25 @@ def row_id(raw: str) -> int | None:
     if raw.isascii() and digits.isdigit() and len(digits) <= 19 and int(digits) <= MAX_ID:
         return int(digits)
     return None
+
+
+KEY_LENGTH = 200  # characters: at most 800 bytes of UTF-8, well inside a btree row
+_DIGEST = "sha256:"
+
+
+@overload
+def index_key(text: str) -> str: ...
+@overload
+def index_key(text: None) -> None: ...
+def index_key(text: str | None) -> str | None:
+    """An identity (a provider's event or message id, a dedupe key) as a unique index holds it:
+    itself when short, else a digest of it. A PostgreSQL btree row holds at most 2704 bytes, so
+    a provider's 4 KB id was a 500. Text that looks like a digest is digested too, so no id can
+    pass for another; the same text gives the same key on every driver (NUL and lone surrogates
+    included, which the digest keeps)."""
+    if text is None or (len(text) <= KEY_LENGTH and not text.startswith(_DIGEST)):
+        return text
+    return _DIGEST + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Connection(Protocol):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.clock import to_micros
-from bot.core.store.database import Connection
+from bot.core.store.database import Connection, index_key
 
 
 class Events:
@@ -19,7 +19,7 @@ class Events:
             "INSERT INTO inbound_events (channel, event_id, received_at) VALUES (?, ?, ?) "
             "ON CONFLICT (channel, event_id) DO NOTHING RETURNING 1",
             channel,
-            event_id,
+            index_key(event_id),
             to_micros(at),
         )
         return row is not None

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from bot.core.clock import from_micros, to_micros
 from bot.core.kinds import DIRECT, DIRECT_KINDS, PROACTIVE
 from bot.core.messages import Address, Button, Outbound
-from bot.core.store.database import Connection, Row, among, blind
+from bot.core.store.database import Connection, Row, among, blind, index_key
 from bot.core.store.records import OutboxRow
 
 
@@ -171,7 +171,7 @@ def _values(row: Queued, at: datetime) -> tuple[object, ...]:
         row.kind,
         message.text,
         buttons,
-        row.dedupe_key,
+        index_key(row.dedupe_key),
         to_micros(row.due_at),
         to_micros(at),
         message.edit_of,
@@ -538,12 +538,14 @@ class Outbox:
                 values = f"unnest({arrays}) AS v({_SENT})"
                 params: list[object] = [
                     [row_id for row_id, _, _ in chunk],
-                    [provider_id for _, provider_id, _ in chunk],
+                    [index_key(provider_id) for _, provider_id, _ in chunk],
                     [to_micros(at) for _, _, at in chunk],
                 ]
             else:
                 values = "(VALUES " + ", ".join(["(?, ?, ?)"] * len(chunk)) + ") AS v"
-                params = [v for row_id, pid, at in chunk for v in (row_id, pid, to_micros(at))]
+                params = [
+                    v for row_id, pid, at in chunk for v in (row_id, index_key(pid), to_micros(at))
+                ]
             await self._conn.execute(
                 "UPDATE outbox SET status = 'sent', provider_id = v.column2, "
                 "sent_at = v.column3, lease_until = NULL, last_error = NULL "
@@ -698,7 +700,7 @@ class Outbox:
         """A provider's delivery report; it only ever moves a row forward, so late or repeated
         callbacks change nothing. False when no row has that provider id or it moved no row."""
         row = await self._conn.fetchone(
-            "SELECT id, delivery_status FROM outbox WHERE provider_id = ?", provider_id
+            "SELECT id, delivery_status FROM outbox WHERE provider_id = ?", index_key(provider_id)
         )
         if row is None or delivery_rank(status) <= delivery_rank(row[1]):
             return False

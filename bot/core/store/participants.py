@@ -12,7 +12,7 @@ from bot.core.codes import new_code
 from bot.core.messages import CHANNELS as MESSAGING
 from bot.core.messages import Address
 from bot.core.normalize import visible
-from bot.core.store.database import Connection, Row, among, blind, containing
+from bot.core.store.database import Connection, Row, among, blind, containing, index_key
 from bot.core.store.events import Events
 from bot.core.store.records import Identity, Participant
 from bot.core.store.webhook_endpoints import WebhookEndpoints
@@ -184,7 +184,7 @@ class Participants:
         row = await self._conn.fetchone(
             _ARRIVE_ONCE,
             address.channel,
-            event_id,
+            index_key(event_id),
             to_micros(at),
             to_micros(at),
             address.channel,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.clock import from_micros, to_micros
-from bot.core.store.database import Connection, containing
+from bot.core.store.database import Connection, containing, index_key
 from bot.core.store.participants import _COLUMNS as PARTICIPANT  # one row shape, one reader
 from bot.core.store.participants import _IDENTITY, _participant, identity_row
 from bot.core.store.records import Identity, Participant
@@ -116,7 +116,7 @@ class StaffViews:
     async def posted(self, dedupe_key: str) -> Posted | None:
         """A message queued under this key: where it went and, once sent, its provider id."""
         row = await self._conn.fetchone(
-            "SELECT reply_to, provider_id FROM outbox WHERE dedupe_key = ?", dedupe_key
+            "SELECT reply_to, provider_id FROM outbox WHERE dedupe_key = ?", index_key(dedupe_key)
         )
         return None if row is None else Posted(row[0], row[1])
 
