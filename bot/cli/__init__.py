@@ -63,6 +63,7 @@ def main() -> None:
             f"{'.'.join(str(part) for part in e['loc']).upper()}: "
             + str(e["msg"]).removeprefix("Value error, ")
             for e in exc.errors()
+            if e["type"] != "default_factory_not_called"  # PUBLIC_BASE_URL's, when PORT is wrong
         )
         raise SystemExit(2) from exc
 

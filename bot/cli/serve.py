@@ -11,7 +11,7 @@ import typer
 from bot import event_loop
 from bot.app import build
 from bot.cli.common import settings
-from bot.core.config import Settings
+from bot.core.config import Settings, listening_url
 from bot.core.store.sqlite import unborn_file
 
 
@@ -36,12 +36,9 @@ def serve(
 
 def follow_port(settings: Settings, host: str, port: int) -> Settings:
     """With PUBLIC_BASE_URL unset, links and the landing page point at where we listen."""
-    import os
-
-    if os.environ.get("PUBLIC_BASE_URL"):
+    if "public_base_url" in settings.model_fields_set:
         return settings
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
-    return settings.model_copy(update={"public_base_url": f"http://{shown}:{port}"})
+    return settings.model_copy(update={"public_base_url": listening_url(host, port)})
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:

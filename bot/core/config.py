@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.phones import sms_address
@@ -21,14 +21,26 @@ WEBHOOK_SECRET_FORM = (
 TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+def listening_url(host: str, port: int) -> str:
+    """Where a browser on this machine finds a server listening on host:port."""
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+    return f"http://{shown}:{port}"
+
+
+def _where_serve_listens(fields: dict[str, Any]) -> str:
+    """PUBLIC_BASE_URL unset: `serve` listens on this machine's PORT, so `admin add`, `doctor`
+    and the links name that, not 8000 whatever PORT says."""
+    return listening_url("127.0.0.1", fields.get("port", 8000))
+
+
 class Settings(BaseSettings):
     """Every variable of DESIGN.md, read once in `app.py` and passed down explicitly."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///referral-bot.db"
-    public_base_url: str = "http://localhost:8000"
     port: int = 8000
+    public_base_url: str = Field(default_factory=_where_serve_listens)  # after port, which it reads
     referral_program: str | None = None
     referral_api_token: str | None = None
     # When set, /metrics wants it as a bearer token (Prometheus' `authorization` setting):
@@ -68,6 +80,14 @@ class Settings(BaseSettings):
     # Multiplies every provider send timeout (bot/channels/send_timeouts.py); tests shrink the
     # timeouts and their fakes' delays together. Leave at 1 in production.
     provider_timeout_scale: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_public_url_is_unset(cls, values: Any) -> Any:
+        """`PUBLIC_BASE_URL=` is no URL: links follow where `serve` listens, as when unset."""
+        if isinstance(values, dict) and values.get("public_base_url") == "":
+            return {k: v for k, v in values.items() if k != "public_base_url"}
+        return values
 
     @field_validator("twilio_from_number")
     @classmethod

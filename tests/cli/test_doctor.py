@@ -211,3 +211,15 @@ def test_credentials_a_provider_refuses_are_to_fix_before_any_message_waits_on_t
     verdict, said = unasked["sms"]
     assert verdict == "FIX"
     assert said.startswith("could not ask Twilio whether it accepts the credentials (")
+
+
+def test_without_a_public_url_doctor_looks_where_serve_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    port = _closed_port()
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", str(port))
+    result = runner.invoke(app, ["doctor"])
+    public = findings(result.stdout)["public URL"]
+    assert public[0] == "FIX"
+    assert public[1].startswith(f"http://localhost:{port}: not reachable from here")
