@@ -145,8 +145,8 @@ def web_channel(
         signer=Signer(secret, "web-chat-visitor", clock),
         page=ChatPage(pages=pages, title=program.name),
         clock=clock,
-        allow=limit.allow,
-        allow_network=network.allow,
+        limit=limit,
+        network_limit=network,
         secure=settings.public_base_url.startswith("https://"),
     )
 

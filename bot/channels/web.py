@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -31,6 +32,7 @@ from bot.core.accept_language import visitor_language
 from bot.core.channel import DeliveryFailed, Inbox
 from bot.core.clock import Clock
 from bot.core.messages import Address, Inbound, Outbound, Profile
+from bot.core.plural import counted
 from bot.core.signing import Signer
 
 CHANNEL = "web"
@@ -41,7 +43,13 @@ HEARTBEAT = 15.0  # seconds between SSE comments, so proxies keep the stream ope
 _EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _VISITOR = re.compile(r"[0-9a-f]{32}")
 
-Allow = Callable[[str], bool]
+
+class Limit(Protocol):
+    """A request limit per key (bot/http/ratelimit.py's RateLimit)."""
+
+    def allow(self, key: str) -> bool: ...
+
+    def retry_after(self, key: str) -> int: ...
 
 
 class WebChat:
@@ -55,15 +63,15 @@ class WebChat:
         signer: Signer,
         page: ChatPage,
         clock: Clock,
-        allow: Allow,
+        limit: Limit,
+        network_limit: Limit,
         secure: bool,
-        allow_network: Allow = lambda network: True,
     ) -> None:
         self._signer = signer
         self._page = page
         self._clock = clock
-        self._allow = allow
-        self._allow_network = allow_network
+        self._limit = limit
+        self._network_limit = network_limit
         self._secure = secure
         self._streams: dict[str, set[asyncio.Queue[str]]] = {}
         self._ids = itertools.count(1)
@@ -136,8 +144,13 @@ class WebChat:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
             return _error(415, "send JSON: {\"text\": \"...\"}")
         network = request.client.host if request.client else "unknown"
-        if not (self._allow(visitor) and self._allow_network(network)):
-            return _error(429, "too many messages; wait a little", retry_after=5)
+        if not (self._limit.allow(visitor) and self._network_limit.allow(network)):
+            # The next message needs a token from both buckets: the longer wait is the real one.
+            seconds = max(
+                self._limit.retry_after(visitor), self._network_limit.retry_after(network)
+            )
+            wait = f"wait {counted(seconds, 'second')}, then send again"
+            return _error(429, f"too many messages; {wait}", retry_after=seconds)
         try:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError):

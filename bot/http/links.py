@@ -7,7 +7,6 @@ in the visitor's language, never a 500.
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -82,7 +81,7 @@ def link_routes(
     def too_many(lang: str, network: str) -> Response:
         """A flood from one network: the same card, saying when the limit lets it in again (and
         Retry-After, whole seconds rounded up: a browser retrying then is let in)."""
-        seconds = max(1, math.ceil(limit.wait(network)))
+        seconds = limit.retry_after(network)
         title = pages.text(lang, "links.flood_title")
         response = notice(lang, 429, title, pages.text(lang, "links.flood", count=seconds))
         response.headers["Retry-After"] = str(seconds)

@@ -8,6 +8,7 @@ passwords, whose every try counts, are limited in the database instead (sign_in_
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -52,3 +53,8 @@ class RateLimit:
         now = self._clock.now().timestamp()
         tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
         return max(0.0, (1.0 - tokens) / self._rate)
+
+    def retry_after(self, key: str) -> int:
+        """`wait` as a refusal's Retry-After says it: whole seconds rounded up, at least 1, so a
+        client retrying then is let in."""
+        return max(1, math.ceil(self.wait(key)))

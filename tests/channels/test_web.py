@@ -121,10 +121,82 @@ async def test_a_visitor_who_floods_is_slowed_down(
     from datetime import timedelta
 
     await visitor_of(browser)
-    statuses = [(await post(browser, f"HELP {n}")).status_code for n in range(12)]
-    assert statuses[:10] == [202] * 10 and statuses[10:] == [429, 429]
-    clock.advance(timedelta(seconds=2))
-    assert (await post(browser, "HELP again")).status_code == 202
+    statuses = [(await post(browser, f"HELP {n}")).status_code for n in range(11)]
+    assert statuses == [202] * 10 + [429]
+    # Ten at once, then one a second: the limit lets this visitor in again in a second.
+    refused = await post(browser, "HELP again")
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.json() == {"error": "too many messages; wait 1 second, then send again"}
+    clock.advance(timedelta(seconds=int(refused.headers["retry-after"])))
+    assert (await post(browser, "HELP again")).status_code == 202  # let in when it said
+
+
+async def test_a_network_that_floods_with_new_visitors_is_told_its_own_wait(
+    chat_bot: ReferralBot, clock: FakeClock
+) -> None:
+    """A script minting a cookie a message: fifty from one address, then five a second."""
+    transport = httpx.ASGITransport(app=create_app(chat_bot, run_background=False))
+    statuses = []
+    for n in range(51):
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as newcomer:
+            await visitor_of(newcomer)
+            statuses.append((await post(newcomer, f"HELP {n}")).status_code)
+            if n == 50:
+                refused = await post(newcomer, "HELP")
+    assert statuses == [202] * 50 + [429]
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.json() == {"error": "too many messages; wait 1 second, then send again"}
+
+
+async def test_the_wait_is_the_limiters_own_rounded_up_to_whole_seconds(
+    clock: FakeClock,
+) -> None:
+    """Not a fixed guess: whichever limit holds the message longer, visitor's or network's."""
+    from datetime import timedelta
+
+    from starlette.applications import Starlette
+
+    from bot.app import load_pages
+    from bot.channels.web import WebChat
+    from bot.channels.web_page import ChatPage
+    from bot.core.signing import Signer
+    from bot.http.ratelimit import RateLimit
+
+    chat = WebChat(
+        signer=Signer("a long enough test secret", "web-chat-visitor", clock),
+        page=ChatPage(pages=load_pages(), title="Shop"),
+        clock=clock,
+        limit=RateLimit(clock=clock, rate=0.25, burst=1),  # one message every 4 s
+        network_limit=RateLimit(clock=clock, rate=0.0625, burst=2),  # two, then one every 16 s
+        secure=True,
+    )
+    transport = httpx.ASGITransport(app=Starlette(routes=chat.routes(_Accepting())))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        await visitor_of(client)
+        assert (await post(client, "HELP")).status_code == 202
+        refused = await post(client, "HELP")
+        assert refused.headers["retry-after"] == "4"  # the visitor's bucket
+        assert refused.json() == {"error": "too many messages; wait 4 seconds, then send again"}
+        clock.advance(timedelta(seconds=2.5))
+        assert (await post(client, "HELP")).headers["retry-after"] == "2"  # 1.5 s, rounded up
+        clock.advance(timedelta(seconds=1.5))
+        assert (await post(client, "HELP")).status_code == 202  # the network's second token
+        refused = await post(client, "HELP")
+        assert refused.headers["retry-after"] == "12"  # the network's bucket holds it longer
+        assert refused.json() == {"error": "too many messages; wait 12 seconds, then send again"}
+
+
+class _Accepting:
+    """An inbox that takes every message, for the channel alone."""
+
+    async def message(self, inbound: object) -> object:
+        return None
+
+    async def delivery_report(self, channel: str, provider_id: str, status: str) -> None:
+        return None
+
+    async def reachability(self, address: Address, *, reachable: bool) -> None:
+        return None
 
 
 async def test_replies_arrive_over_the_event_stream_and_wait_for_a_visitor_who_is_away(
