@@ -1,6 +1,7 @@
 """What people the bot has never met write (tests/core/data/fresh/round9.tsv), one rule a test:
 an opt-out said without punctuation or as "lose my number", a 停止 that stops something else,
-a count said to be wrong, someone else's count, and a code split with a dot."""
+a count said to be wrong, someone else's count (in Korean and Chinese too), and a code split
+with a dot."""
 
 from __future__ import annotations
 
@@ -88,6 +89,16 @@ def test_a_count_said_to_be_wrong_is_a_complaint(
         ("how many friends did maria refer", "unknown", "others"),
         ("how many referrals does my husband have", "unknown", "others"),
         ("my dad's referral count", "unknown", "others"),
+        ("언니는 몇 명 추천했어요?", "unknown", "others"),
+        ("우리 누나가 몇 명 초대했나요?", "unknown", "others"),
+        ("민수는 몇 명 추천했어?", "unknown", "others"),
+        ("제 친구가 몇 명 추천했는지 알 수 있나요?", "unknown", "others"),
+        ("엄마의 추천 현황 좀 알려줘", "unknown", "others"),
+        ("我姐姐推荐了多少人?", "unknown", "others"),
+        ("我朋友邀请了多少人？", "unknown", "others"),
+        ("我老公的推荐人数是多少", "unknown", "others"),
+        ("我姊姊推薦了多少人？", "unknown", "others"),
+        ("我老公的推薦人數是多少", "unknown", "others"),
         # the asker's own, however it is put
         ("how many friends did i refer", "count", None),
         ("how many people has my link brought in", "count", None),
@@ -95,6 +106,13 @@ def test_a_count_said_to_be_wrong_is_a_complaint(
         ("has my brother used my link", "count", None),
         ("what's my score", "count", None),
         ("동생이 제 링크로 가입했는데 안 보여요", "count", None),  # a sign-up that does not show
+        ("제가 몇 명 추천했나요?", "count", None),
+        ("친구 몇 명 추천했어요?", "count", None),  # how many friends I referred
+        ("친구가 몇 명 가입했어요?", "count", None),  # friends who joined: mine
+        ("지금까지 몇 명 추천했어요?", "count", None),
+        ("我推荐了多少人", "count", None),
+        ("我邀请了几个朋友", "count", None),
+        ("我推薦了多少人", "count", None),
     ],
 )
 def test_the_bot_counts_only_the_askers_own_referrals(

@@ -69,3 +69,19 @@ async def test_another_persons_count_is_not_answered_with_the_askers_own(
     assert await chat.say("mina", "how many did John refer") == only_yours
     own = await chat.say("mina", "how many friends did I refer?")
     assert own.startswith("You haven't referred anyone yet. Share your link: https://")
+
+
+async def test_another_persons_count_in_korean_and_chinese_is_not_answered_with_the_askers_own(
+    cash: tuple[ReferralBot, Conversation],
+) -> None:
+    _, chat = cash
+    ko = "추천 현황은 본인 것만 알려 드릴 수 있어요. 내 현황은 COUNT를 보내 주세요."
+    assert await chat.say("minsu", "언니는 몇 명 추천했어요?") == ko
+    assert await chat.say("minsu", "민수님은 몇 명 초대했나요?") == ko
+    assert (await chat.say("minsu", "제가 몇 명 추천했나요?")).startswith(
+        "아직 추천한 친구가 없어요. 링크를 공유해 보세요: https://"
+    )
+    hans = "我只能告诉你自己的推荐情况。发 COUNT 查看你的推荐。"
+    assert await chat.say("wei", "我姐姐推荐了多少人?") == hans
+    assert await chat.say("wei", "我老公的推荐人数是多少") == hans
+    assert not (await chat.say("wei", "我推荐了多少人")).startswith("我只能")
