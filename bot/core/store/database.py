@@ -161,11 +161,14 @@ def blind(array_type: str) -> str:
 def among(
     dialect: str, column: str, ids: Sequence[int], *, negated: bool = False
 ) -> tuple[str, list[object]]:
-    """`column IN (ids)` (or NOT IN), with its parameters: one array on PostgreSQL, `= ANY`
-    (one statement text, planned once, whatever the count; `IN (SELECT unnest(...))` made its
-    generic plan a scan of the whole table), a mark each on SQLite. An empty list matches
-    nothing (negated: everything) on both."""
+    """`column IN (ids)` (or NOT IN), with its parameters: on PostgreSQL `= ?` for one id and
+    otherwise one array, `= ANY` (two statement texts, each planned once, whatever the count;
+    `IN (SELECT unnest(...))` made its generic plan a scan of the whole table, and an array's
+    plan, made for ten, reads a small table whole where one id wants its index); a mark each
+    on SQLite. An empty list matches nothing (negated: everything) on both."""
     if dialect == "postgres":
+        if len(ids) == 1:
+            return f"{column} {'<>' if negated else '='} ?", list(ids)
         test = "<> ALL" if negated else "= ANY"
         return f"{column} {test} ({blind('bigint')}::bigint[])", [list(ids)]
     marks = ", ".join("?" for _ in ids) or "SELECT NULL WHERE 0"
