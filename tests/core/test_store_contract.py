@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bot.core.messages import Address, Button, Outbound
 from bot.core.store import Store
 from bot.core.store.database import IntegrityError, index_key
 from bot.core.store.migrate import upgrade
+from bot.core.store.reward_record import Reward
 from tests.conftest import backend_url
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -470,3 +472,78 @@ async def test_unprompted_messages_go_to_a_chat_on_a_channel_that_runs(store: St
     assert last_used is not None and last_used.address.channel == "sms"
     assert sms_off is not None and sms_off.address == Address("telegram", "41")
     assert both_off is None
+
+
+async def test_each_reward_change_writes_its_ledger_entry_with_the_reason_it_had(
+    store: Store,
+) -> None:
+    # On PostgreSQL a reward and its entry are one statement; the ledger reads the same.
+    alice, bob = await _person(store, "alice"), await _person(store, "bob")
+    async with store.transaction() as tx:
+        referral = await tx.referrals.create(
+            referrer_id=alice, friend_id=bob, code="X", channel="console", at=NOW
+        )
+        assert referral is not None
+
+        async def credit(side: str, held: str | None) -> Reward | None:
+            return await tx.rewards.create(
+                referral_id=referral.id,
+                participant_id=alice if side == "referrer" else bob,
+                side=side,
+                kind="referral",
+                rule_id="credit",
+                rule_version=1,
+                unit="credit",
+                measure="USD",
+                label=None,
+                amount=Decimal("12.5"),
+                held=held,
+                hold_until=NOW,
+                at=NOW,
+                actor="engine",
+            )
+
+        made = {
+            side: await credit(side, held)
+            for side, held in (("referrer", "velocity"), ("friend", None))
+        }
+        again = await credit("friend", None)
+        referrer, friend = made["referrer"], made["friend"]
+        assert referrer is not None and friend is not None
+        approved = await tx.rewards.move(
+            referrer.id, to="approved", only_from=("pending",), at=NOW, actor="dana@shop.example"
+        )
+        issued = await tx.rewards.move(
+            referrer.id, to="issued", only_from=("approved",), at=NOW, actor="api", note="payout 42"
+        )
+        late = await tx.rewards.move(
+            referrer.id, to="approved", only_from=("pending",), at=NOW, actor="api"
+        )
+        voided = await tx.rewards.move(
+            friend.id,
+            to="voided",
+            only_from=("pending",),
+            at=NOW,
+            actor="engine",
+            reason="cap_reached",
+            note="",
+        )
+        entries = {
+            side: await tx.rewards.entries(referrer.id if side == "referrer" else friend.id)
+            for side in made
+        }
+    assert again is None and late is None  # once per referral, side and rule; from pending only
+    assert approved is not None and issued is not None and voided is not None
+    assert (approved.status, approved.held, issued.status) == ("approved", None, "issued")
+    assert (voided.status, voided.reason) == ("voided", "cap_reached")
+    assert entries == {
+        "referrer": [
+            ("pending", Decimal("12.5"), "velocity", "engine"),
+            ("approved", Decimal("12.5"), None, "dana@shop.example"),
+            ("issued", Decimal("12.5"), "payout 42", "api"),
+        ],
+        "friend": [
+            ("pending", Decimal("12.5"), None, "engine"),
+            ("voided", Decimal("12.5"), "cap_reached", "engine"),
+        ],
+    }

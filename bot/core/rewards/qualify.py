@@ -84,10 +84,10 @@ async def _grant(
         held=held,
         hold_until=hold_until,
         at=at,
+        actor=ENGINE,
     )
     if reward is None:
         return RewardNews()
-    await tx.rewards.append(reward, actor=ENGINE, at=at)
     got = await tx.rewards.totals.take(who, rule.id, amount, cap=rule.cap)
     if got == amount:
         return RewardNews(granted=(reward,))
@@ -140,9 +140,9 @@ async def reach_milestones(
             held=None,
             hold_until=hold_until,
             at=at,
+            actor=ENGINE,
         )
         if reward is not None:
-            await tx.rewards.append(reward, actor=ENGINE, at=at)
             reached.append(reward)
     return RewardNews(milestones=tuple(reached))
 

@@ -42,13 +42,28 @@ class Rewards:
         held: str | None,
         hold_until: datetime,
         at: datetime,
+        actor: str,
     ) -> Reward | None:
-        """A pending promise; None when this referral, side and rule already have one."""
-        row = await self._conn.fetchone(
+        """A pending promise, its first ledger entry written by `actor`; None when this
+        referral, side and rule already have one. On PostgreSQL one statement writes both (a
+        round trip less for each reward of a signup)."""
+        insert = (
             "INSERT INTO rewards (referral_id, participant_id, side, kind, rule_id, rule_version, "
             "unit, measure, label, amount, status, held, hold_until, created_at, updated_at, "
             "channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, "
-            "(SELECT channel FROM referrals WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id",
+            "(SELECT channel FROM referrals WHERE id = ?)) ON CONFLICT DO NOTHING RETURNING id"
+        )
+        entry: list[object] = [to_units(amount), held, actor, to_micros(at)]
+        together = self._conn.dialect == "postgres"
+        if together:
+            insert = (
+                f"WITH r AS ({insert}), e AS (INSERT INTO reward_entries "
+                "(reward_id, status, amount, reason, actor, at) "
+                "SELECT id, 'pending', ?::bigint, ?::text, ?::text, ?::bigint FROM r) "
+                "SELECT id FROM r"
+            )
+        row = await self._conn.fetchone(
+            insert,
             referral_id,
             participant_id,
             side,
@@ -64,6 +79,7 @@ class Rewards:
             to_micros(at),
             to_micros(at),
             referral_id,  # its referral's channel, copied for the reports
+            *(entry if together else ()),
         )
         if row is None:
             return None
@@ -86,6 +102,8 @@ class Rewards:
             created_at=at,
             updated_at=at,
         )
+        if not together:
+            await self.append(reward, actor=actor, at=at)
         await self._events.reward("reward.created", reward, at=at)
         return reward
 
@@ -111,23 +129,37 @@ class Rewards:
         note: str | None = None,
     ) -> Reward | None:
         """Change state only from the given ones (None otherwise), and append the entry;
-        `note` goes on the entry alone (a payout's reference)."""
+        `note` goes on the entry alone (a payout's reference). On PostgreSQL one statement
+        does both, as `create` does."""
         marks = ", ".join("?" for _ in only_from)
-        row = await self._conn.fetchone(
+        update = (
             "UPDATE rewards SET status = ?, reason = ?, held = CASE WHEN ? = 'voided' THEN held "
             f"ELSE NULL END, updated_at = ? WHERE id = ? AND status IN ({marks}) "
-            f"RETURNING {COLUMNS}",
+            f"RETURNING {COLUMNS}"
+        )
+        together = self._conn.dialect == "postgres"
+        if together:  # the entry's reason as `append` picks it: the note, the reason, the hold
+            update = (
+                f"WITH m AS ({update}), e AS (INSERT INTO reward_entries "
+                "(reward_id, status, amount, reason, actor, at) SELECT id, status, amount, "
+                "COALESCE(NULLIF(?::text, ''), NULLIF(reason, ''), held), ?::text, ?::bigint "
+                f"FROM m) SELECT {COLUMNS} FROM m"
+            )
+        row = await self._conn.fetchone(
+            update,
             to,
             reason,
             to,
             to_micros(at),
             reward_id,
             *only_from,
+            *((note, actor, to_micros(at)) if together else ()),
         )
         if row is None:
             return None
         reward = reward_of(row)
-        await self.append(reward, actor=actor, at=at, note=note)
+        if not together:
+            await self.append(reward, actor=actor, at=at, note=note)
         if to in ("approved", "voided", "issued"):
             await self._events.reward(f"reward.{to}", reward, at=at)  # type: ignore[arg-type]
         return reward
