@@ -115,6 +115,7 @@ async def test_the_cross_channel_story(
     }
     server = await start_server(tmp_path, env, port)
     try:
+        assert f"the dashboard: {base}/admin" in server.log.read_text()
         async with httpx.AsyncClient(base_url=base, timeout=10) as web:
             health = (await web.get("/healthz")).json()
             # The three providers configured, and the web chat, which `serve` always runs (#11).

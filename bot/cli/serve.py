@@ -49,10 +49,14 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from bot.web import create_app
 
     bot = await build(settings, channels=channels_from_settings(settings), web_chat=True)
+    where = settings.public_base_url.rstrip("/")
+    log = logging.getLogger("bot")
+    log.info("the dashboard: %s/admin (`referral-bot admin add EMAIL` makes a sign-in)", where)
     if set(bot.channels) == {"web"}:
-        logging.getLogger("bot").warning(
-            "no provider channel is configured: the web chat runs at /chat, and "
-            "`referral-bot chat` talks to the bot in the terminal"
+        log.warning(
+            "no provider channel is configured: the web chat runs at %s/chat, and "
+            "`referral-bot chat` talks to the bot in the terminal",
+            where,
         )
     config = server_config(
         create_app(bot),
