@@ -113,6 +113,8 @@ def test_a_count_said_to_be_wrong_is_a_complaint(
         ("我推荐了多少人", "count", None),
         ("我邀请了几个朋友", "count", None),
         ("我推薦了多少人", "count", None),
+        ("我弟弟用了我的链接吗", "count", None),  # what came of the link, not the link
+        ("我弟弟用了我的連結嗎", "count", None),
     ],
 )
 def test_the_bot_counts_only_the_askers_own_referrals(
