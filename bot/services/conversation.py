@@ -128,15 +128,15 @@ class Engine:
                 existing = replace(existing, display_name=name)
             return existing, found[1], False
         known = profile.lang if profile.lang in LANGUAGES else None
-        participant = await tx.participants.create(
+        participant, attached = await tx.participants.arrive_new(
+            inbound.sender,
             display_name=clean(profile.name)[:80],  # no NULs or bidi tricks in a name
             lang=detect_language(inbound.text[:MAX_TEXT], known),
             time_zone=profile.time_zone,
             at=now,
+            reply_to=profile.reply_to,
         )
-        if await tx.participants.attach(
-            inbound.sender, participant.id, at=now, reply_to=profile.reply_to
-        ):
+        if attached:
             # Just written, so known without reading it back (one statement fewer a newcomer).
             identity: Identity | None = Identity(
                 inbound.sender,

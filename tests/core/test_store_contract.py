@@ -547,3 +547,24 @@ async def test_each_reward_change_writes_its_ledger_entry_with_the_reason_it_had
             ("voided", Decimal("12.5"), "cap_reached", "engine"),
         ],
     }
+
+
+async def test_a_newcomer_is_written_with_the_address_they_wrote_from(store: Store) -> None:
+    dan, taken = Address("telegram", "77"), Address("console", "alice")
+    alice = await _person(store, "alice")
+    async with store.transaction() as tx:
+        person, attached = await tx.participants.arrive_new(
+            dan, display_name="Dan 🎉", lang="ko", at=NOW, time_zone="Asia/Seoul", reply_to="c1"
+        )
+        late, lost = await tx.participants.arrive_new(taken, display_name="", lang="en", at=NOW)
+        found = await tx.participants.by_address(dan)
+        owner = await tx.participants.by_address(taken)
+    assert attached and (person.display_name, person.lang, person.time_zone) == (
+        "Dan 🎉",
+        "ko",
+        "Asia/Seoul",
+    )
+    assert found is not None and found[0] == person and found[1].reply_to == "c1"
+    # Another transaction attached the address first: theirs stands, the newcomer is apart.
+    assert not lost and late.id != alice
+    assert owner is not None and owner[0].id == alice
