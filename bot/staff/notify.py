@@ -15,7 +15,7 @@ from bot.core.messages import Outbound, Scheduled
 from bot.core.rewards import RewardNews
 from bot.core.store import Tx
 from bot.core.store.records import Participant, Referral
-from bot.staff.access import person
+from bot.staff.access import CHANNEL, person
 from bot.staff.clients import label, who
 from bot.staff.mrkdwn import medium
 from bot.staff.referral_card import card_key, follow
@@ -33,6 +33,8 @@ async def referral_made(
     """A friend signed up through a code and it counted. `referrer`, `friend`: both sides as
     read in this transaction, when the caller has them (else they are read here)."""
     effects = await follow(ctx, tx, referral.id, now=now)
+    if CHANNEL in ctx.off:
+        return effects  # no Slack here: an account manager could never read it (nor an ask)
     referrer = referrer or await tx.participants.get(referral.referrer_id)
     friend = friend or await tx.participants.get(referral.friend_id)
     if referrer is None or friend is None:

@@ -49,6 +49,27 @@ async def test_bob_joins_with_alices_code_and_alice_is_thanked(
     )
 
 
+async def test_without_slack_an_account_managers_news_is_not_queued_where_it_cannot_go(
+    conversation: Conversation, bot: ReferralBot
+) -> None:
+    await conversation.say("alice", "LINK")
+    async with bot.store.transaction() as tx:
+        found = await tx.participants.by_address(Address("console", "alice"))
+        assert found is not None
+        await tx.participants.update_profile(
+            found[0].id, display_name="alice", segment="b2b", company="Acme Corp",
+            account_manager="U0DANA", customer_since=None, lang="en", lang_chosen=False,
+            time_zone=None,
+        )  # fmt: skip
+    await conversation.say("bob", f"JOIN {await code_of(bot, 'alice')}")
+    assert conversation.inbox("alice")[-1] == bot.catalogs.text(
+        "en", "thanks.signup", count=1, friend="bob"
+    )
+    async with bot.store.transaction() as tx:
+        queued = [row.to.channel for row in await tx.outbox.recent(limit=100)]
+    assert "slack" not in queued and sorted(set(queued)) == ["console"]
+
+
 async def test_a_retried_event_changes_nothing(
     conversation: Conversation, bot: ReferralBot, channel: CollectingChannel
 ) -> None:
