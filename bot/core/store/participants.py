@@ -77,6 +77,10 @@ _ARRIVE = {
         f"(SELECT json_array({_COLUMNS}) FROM participants p WHERE p.id = participant_id)"
     ),
 }
+_CREATE = (
+    "INSERT INTO participants (code, display_name, lang, time_zone, is_customer, created_at) "
+    f"VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING {', '.join(_FIELDS)}"
+)
 # `arrive` behind the event's first sighting, in one statement (PostgreSQL's data-modifying
 # WITH): the identity is marked seen only when the event is new. The first column says whether
 # it was; the rest are NULL for an address we do not know.
@@ -290,9 +294,7 @@ class Participants:
         """A new participant with a fresh, never-reused code (the UNIQUE constraint decides)."""
         while True:
             row = await self._conn.fetchone(
-                "INSERT INTO participants (code, display_name, lang, time_zone, is_customer, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING "
-                f"RETURNING {', '.join(_FIELDS)}",
+                _CREATE,
                 new_code(),
                 display_name,
                 lang,
@@ -322,9 +324,7 @@ class Participants:
             return person, await self.attach(address, person.id, at=at, reply_to=reply_to)
         while True:
             row = await self._conn.fetchone(
-                "WITH p AS (INSERT INTO participants (code, display_name, lang, time_zone, "
-                "is_customer, created_at) VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (code) DO NOTHING "
-                f"RETURNING {', '.join(_FIELDS)}), "
+                f"WITH p AS ({_CREATE}), "
                 "i AS (INSERT INTO identities (channel, address, participant_id, reply_to, "
                 "created_at, last_seen_at) SELECT ?::text, ?::text, p.id, ?::text, ?::bigint, "
                 "?::bigint FROM p ON CONFLICT (channel, address) DO NOTHING RETURNING 1) "
@@ -333,6 +333,7 @@ class Participants:
                 display_name,
                 lang,
                 time_zone,
+                0,  # not a customer (yet)
                 to_micros(at),
                 address.channel,
                 address.id,
