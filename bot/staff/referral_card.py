@@ -18,7 +18,7 @@ from bot.core.reward_text import reward_text
 from bot.core.store import Tx
 from bot.core.store.rewards import Reward
 from bot.core.store.staff import Decision
-from bot.staff.access import room
+from bot.staff.access import CHANNEL, room
 from bot.staff.clients import who
 from bot.staff.mrkdwn import actor, escape, medium, moment
 from bot.staff.requests import REWARD_APPROVE, REWARD_VOID
@@ -88,8 +88,8 @@ async def card_change(
 async def follow(ctx: Context, tx: Tx, referral_id: int, *, now: datetime) -> Effects:
     """Post the referral's card in the notification channel, or bring it up to date."""
     channel = ctx.staff.notify_channel
-    if channel is None:
-        return Effects()
+    if channel is None or CHANNEL in ctx.off:
+        return Effects()  # no channel named, or no Slack here to post it in
     posted = await tx.staff.posted(card_key(referral_id))
     if posted is None:
         text, buttons = await referral_card(ctx, tx, referral_id)

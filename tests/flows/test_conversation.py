@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.app import ReferralBot
 from bot.core.clock import FakeClock
+from bot.core.effects import Effects
 from bot.core.messages import Address
+from bot.core.staffing import Staffing
+from bot.staff.referral_card import follow
 from tests.fakes import CollectingChannel, Conversation
 
 
@@ -68,6 +72,15 @@ async def test_without_slack_an_account_managers_news_is_not_queued_where_it_can
     async with bot.store.transaction() as tx:
         queued = [row.to.channel for row in await tx.outbox.recent(limit=100)]
     assert "slack" not in queued and sorted(set(queued)) == ["console"]
+    # Nor a card for a notification channel named while Slack itself is not set up.
+    named = replace(bot.context, staff=Staffing.parse(staff_users="", notify_channel="C0NOTIFY"))
+    assert "slack" in named.off
+    async with bot.store.transaction() as tx:
+        bob = await tx.participants.by_address(Address("console", "bob"))
+        assert bob is not None
+        referral = await tx.referrals.of_friend(bob[0].id)
+        assert referral is not None
+        assert await follow(named, tx, referral.id, now=bot.clock.now()) == Effects()
 
 
 async def test_a_retried_event_changes_nothing(
